@@ -1,0 +1,30 @@
+//! Every field limit of ReplyBubble, in one place. Lengths count Unicode scalar values.
+
+/// `id`: required, 1..=512 characters, never trimmed (the signature covers the exact string).
+pub const ID_MAX: usize = 512;
+/// `signature`: lowercase or uppercase hex of a 32-byte HMAC-SHA256, so 64 characters.
+pub const SIGNATURE_HEX_LEN: usize = 64;
+/// `email`: at most 254 characters (RFC 5321's path limit).
+pub const EMAIL_MAX: usize = 254;
+/// `name`: at most 200 characters.
+pub const NAME_MAX: usize = 200;
+/// `company`: at most 200 characters.
+pub const COMPANY_MAX: usize = 200;
+/// `phone`: at most 50 characters.
+pub const PHONE_MAX: usize = 50;
+/// `traits`: at most 20 keys.
+pub const TRAITS_MAX_KEYS: usize = 20;
+/// A trait key: 1..=100 characters.
+pub const TRAIT_KEY_MAX: usize = 100;
+/// A trait's string value: at most 1000 characters.
+pub const TRAIT_VALUE_MAX: usize = 1000;
+/// A chat message body: 1..=5000 characters.
+pub const MESSAGE_MAX: usize = 5000;
+/// The largest JSON body a widget endpoint accepts, in bytes. A maximal identify payload
+/// (every field at its limit, 4-byte characters) stays far below it in practice; the server
+/// answers 413 past it.
+pub const WIDGET_JSON_MAX_BYTES: usize = 64 * 1024;
+/// How many messages one `GET messages` page returns at most.
+pub const MESSAGES_PAGE: usize = 100;
+/// Lifetime of an event-stream ticket, in seconds.
+pub const EVENTS_TICKET_TTL_SECS: u64 = 60;

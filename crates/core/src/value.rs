@@ -1,0 +1,124 @@
+//! A loosely typed JSON value.
+//!
+//! `identify()` must say "id must be a string, got a number" rather than coerce or fail with a
+//! parser message, so payloads are first read into [`Value`] (from JSON on the server, from a JS
+//! object in the widget: both through serde) and then parsed into validated types.
+
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+
+/// Any JSON value. Objects keep their keys in order; a repeated key keeps its last value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// `null` (and JS `undefined`).
+    Null,
+    /// `true` or `false`.
+    Bool(bool),
+    /// Any number; JS numbers are all `f64`, so JSON numbers are read the same way.
+    Number(f64),
+    /// A string.
+    String(String),
+    /// An array (its items are kept only to name the type).
+    Array(Vec<Value>),
+    /// An object, keys in order.
+    Object(Vec<(String, Value)>),
+}
+
+impl Value {
+    /// The type's name with its article, for error messages ("a number", "an object").
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Array(_) => "an array",
+            Value::Object(_) => "an object",
+        }
+    }
+
+    /// The value of `key` when this is an object.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        match self {
+            Value::Object(entries) => entries.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ValueVisitor)
+    }
+}
+
+struct ValueVisitor;
+
+impl<'de> Visitor<'de> for ValueVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        Value::deserialize(d)
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Number(v as f64))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::Number(v as f64))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::Number(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut entries: Vec<(String, Value)> = Vec::new();
+        while let Some((key, value)) = map.next_entry::<String, Value>()? {
+            entries.retain(|(k, _)| *k != key);
+            entries.push((key, value));
+        }
+        Ok(Value::Object(entries))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_every_json_type_and_keeps_the_last_repeated_key() {
+        let v: Value =
+            serde_json::from_str(r#"{"a":1,"b":"x","c":[true,null],"d":{},"a":2.5}"#).unwrap();
+        assert_eq!(v.get("a"), Some(&Value::Number(2.5)));
+        assert_eq!(v.get("b"), Some(&Value::String("x".into())));
+        assert_eq!(v.get("c").map(Value::kind), Some("an array"));
+        assert_eq!(v.get("d").map(Value::kind), Some("an object"));
+        assert_eq!(v.get("zz"), None);
+        let Value::Object(entries) = v else { panic!() };
+        assert_eq!(entries.len(), 4);
+    }
+}

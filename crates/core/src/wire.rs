@@ -1,0 +1,186 @@
+//! The HTTP JSON types of the widget API (DESIGN.md "HTTP API"). Bodies are snake_case.
+//! Changing a type here changes the public protocol.
+
+use serde::{Deserialize, Serialize};
+
+use crate::decision::{Hint, Mode, Plan, Reason};
+
+/// `POST /api/v1/widget/session` request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionRequest {
+    /// The workspace's public app id.
+    pub app_id: String,
+}
+
+/// A visitor session: the answer of `session` and `reset`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionResponse {
+    /// The bearer token of this session; shown once, stored by the server only as a hash.
+    pub visitor_token: String,
+    /// The session's open conversation.
+    pub conversation_id: i64,
+    /// `Visitor #xxxxx`.
+    pub visitor_label: String,
+    /// The workspace's verification mode.
+    pub mode: Mode,
+    /// The workspace's plan.
+    pub plan: Plan,
+    /// True when the session carries a verified identity (a reloaded page restores it).
+    #[serde(default)]
+    pub verified: bool,
+}
+
+/// A verified contact as the widget sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Contact {
+    /// The user id in the site owner's system.
+    pub id: String,
+    /// Email, as the site sent it.
+    pub email: Option<String>,
+    /// Name.
+    pub name: Option<String>,
+    /// Company.
+    pub company: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+}
+
+/// The fields an unverified identify offers to prefill the contact form with.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Prefill {
+    /// Email.
+    pub email: Option<String>,
+    /// Name.
+    pub name: Option<String>,
+    /// Company.
+    pub company: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+}
+
+/// `status` of a successful identify.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IdentifyStatus {
+    /// Mode Off.
+    Disabled,
+    /// Valid signature: linked to a verified contact.
+    Verified,
+    /// Optional mode, missing or invalid signature: prefill only.
+    Unverified,
+}
+
+/// `POST /api/v1/widget/identify` success body (200).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IdentifyResponse {
+    /// disabled, verified or unverified.
+    pub status: IdentifyStatus,
+    /// Present unless disabled.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub verified: Option<bool>,
+    /// The verified contact.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub contact: Option<Contact>,
+    /// The conversation now linked to the contact.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub conversation_id: Option<i64>,
+    /// Set only when a new session was started (the session belonged to another user).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub visitor_token: Option<String>,
+    /// Why it is unverified.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub reason: Option<Reason>,
+    /// The likely mistake, when known.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub hint: Option<Hint>,
+    /// What the contact form may be prefilled with.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub prefill: Option<Prefill>,
+}
+
+/// `POST /api/v1/widget/messages` request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PostMessage {
+    /// 1..=5000 characters.
+    pub body: String,
+}
+
+/// `POST /api/v1/widget/messages` answer (201).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessagePosted {
+    /// The message id (also the SSE event id).
+    pub id: i64,
+    /// RFC 3339 UTC time.
+    pub created_at: String,
+}
+
+/// Who wrote a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Author {
+    /// The visitor, through the widget.
+    Visitor,
+    /// An agent, through the dashboard.
+    Agent,
+}
+
+impl Author {
+    /// The wire and database spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Author::Visitor => "visitor",
+            Author::Agent => "agent",
+        }
+    }
+}
+
+/// One message as the widget sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    /// Increasing id.
+    pub id: i64,
+    /// visitor or agent.
+    pub author: Author,
+    /// The text, to be shown as text.
+    pub body: String,
+    /// RFC 3339 UTC time.
+    pub created_at: String,
+}
+
+/// `GET /api/v1/widget/messages` answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessagePage {
+    /// Oldest first.
+    pub messages: Vec<Message>,
+}
+
+/// `POST /api/v1/widget/events/ticket` answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventsTicket {
+    /// Opens one event stream of this session.
+    pub ticket: String,
+    /// Seconds until it expires.
+    pub expires_in: u64,
+}
+
+/// The error body of every failed call: `{ "error": { ... } }`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// What went wrong.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// Stable code (`invalid_field`, `signature_invalid`, ...).
+    pub code: String,
+    /// A sentence saying what to fix.
+    pub message: String,
+    /// The field, for field errors.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub field: Option<String>,
+    /// The likely mistake of a `signature_invalid`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub hint: Option<Hint>,
+}
