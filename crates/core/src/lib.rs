@@ -5,6 +5,7 @@
 //! IO: no clock, no randomness, no environment. Time, keys and secrets are arguments.
 //!
 //! - [`limits`]: every field limit, as constants.
+//! - [`admin`]: validation of what operators type (workspace names, origins, passwords).
 //! - [`value`]: a loosely typed JSON value, so that a wrong type can be named instead of coerced.
 //! - [`user`]: the validated `identify()` user ("parse, don't validate").
 //! - [`message`]: the validated chat message body.
@@ -14,6 +15,7 @@
 //! - [`wire`]: the HTTP JSON types shared by widget and server.
 #![deny(missing_docs)]
 
+pub mod admin;
 pub mod decision;
 pub mod field;
 pub mod limits;

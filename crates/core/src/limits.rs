@@ -28,3 +28,9 @@ pub const WIDGET_JSON_MAX_BYTES: usize = 64 * 1024;
 pub const MESSAGES_PAGE: usize = 100;
 /// Lifetime of an event-stream ticket, in seconds.
 pub const EVENTS_TICKET_TTL_SECS: u64 = 60;
+/// A workspace name: 1..=100 characters.
+pub const WORKSPACE_NAME_MAX: usize = 100;
+/// An agent's password: at least 10 characters.
+pub const PASSWORD_MIN: usize = 10;
+/// An agent's password: at most 1000 characters (argon2 hashes any length; this bounds the work).
+pub const PASSWORD_MAX: usize = 1000;

@@ -1,0 +1,270 @@
+//! The admin commands behind the CLI. Each returns an [`Output`]: one JSON object for `--json`
+//! and the same facts as plain text otherwise.
+
+use std::io::BufRead;
+use std::path::Path;
+
+use anyhow::{bail, Context};
+use serde_json::{json, Value as Json};
+
+use replybubble_core::signature;
+use replybubble_core::user::Email;
+
+use crate::cli::{AgentCmd, VerificationCmd, WorkspaceCmd};
+use crate::crypto;
+use crate::store::{self, now_ms, workspaces};
+
+/// What a command prints.
+pub struct Output {
+    json: Json,
+    text: String,
+    note: Option<String>,
+    /// False makes the process exit 1 after printing (an invalid signature).
+    pub success: bool,
+}
+
+impl Output {
+    fn new(json: Json, text: impl Into<String>) -> Self {
+        Output {
+            json,
+            text: text.into(),
+            note: None,
+            success: true,
+        }
+    }
+
+    /// Nothing to print (serve).
+    pub fn none() -> Self {
+        Output {
+            json: Json::Null,
+            text: String::new(),
+            note: None,
+            success: true,
+        }
+    }
+
+    fn note(mut self, note: impl Into<String>) -> Self {
+        self.note = Some(note.into());
+        self
+    }
+
+    /// Prints the result on stdout (and the note, a human remark, on stderr).
+    pub fn print(&self, json: bool) {
+        if self.json.is_null() {
+            return;
+        }
+        if json {
+            println!("{}", self.json);
+        } else if !self.text.is_empty() {
+            println!("{}", self.text);
+        }
+        if let Some(note) = &self.note {
+            eprintln!("{note}");
+        }
+    }
+}
+
+fn workspace_json(ws: &workspaces::Workspace) -> Json {
+    json!({
+        "app_id": ws.app_id,
+        "name": ws.name,
+        "plan": ws.plan,
+        "mode": ws.mode,
+        "has_secret": ws.secret_version > 0,
+        "secret_version": ws.secret_version,
+        "origins": ws.origins,
+    })
+}
+
+/// Adds the context that turns a store error into a sentence about the workspace.
+fn in_workspace(e: store::StoreError, app_id: &str) -> anyhow::Error {
+    match e {
+        store::StoreError::NotFound(_) => {
+            anyhow::anyhow!("no workspace has app id {app_id:?}: see `replybubble workspace list`")
+        }
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
+/// `workspace create | list | set-plan`.
+pub fn workspace(db: &Path, cmd: WorkspaceCmd) -> anyhow::Result<Output> {
+    let conn = store::open_and_migrate(db)?;
+    match cmd {
+        WorkspaceCmd::Create {
+            name,
+            plan,
+            origins,
+        } => {
+            let name = replybubble_core::admin::workspace_name(&name)?;
+            let origins = origins
+                .iter()
+                .map(|o| replybubble_core::admin::origin(o))
+                .collect::<Result<Vec<_>, _>>()?;
+            let ws = workspaces::create(
+                &conn,
+                &crypto::new_app_id(),
+                &name,
+                plan,
+                &origins,
+                now_ms(),
+            )?;
+            Ok(
+                Output::new(workspace_json(&ws), ws.app_id.clone()).note(format!(
+                    "created workspace {:?} on the {} plan",
+                    ws.name, ws.plan
+                )),
+            )
+        }
+        WorkspaceCmd::List => {
+            let all = workspaces::list(&conn)?;
+            let text = all
+                .iter()
+                .map(|w| {
+                    format!(
+                        "{}\t{}\t{}\t{}\tsecret v{}",
+                        w.app_id, w.plan, w.mode, w.name, w.secret_version
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            let list: Vec<Json> = all.iter().map(workspace_json).collect();
+            Ok(Output::new(json!({ "workspaces": list }), text))
+        }
+        WorkspaceCmd::SetPlan { app_id, plan } => {
+            let ws =
+                workspaces::set_plan(&conn, &app_id, plan).map_err(|e| in_workspace(e, &app_id))?;
+            Ok(Output::new(
+                workspace_json(&ws),
+                format!("{} is now on {}", ws.app_id, ws.plan),
+            ))
+        }
+    }
+}
+
+/// Reads the first line of stdin without its line ending.
+fn password_from_stdin() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password from stdin")?;
+    let pw = line.trim_end_matches(['\n', '\r']).to_owned();
+    if pw.is_empty() {
+        bail!("no password on stdin: pipe it in, e.g. `printf '%s' \"$PW\" | replybubble agent create ... --password-stdin`");
+    }
+    replybubble_core::admin::password(&pw)?;
+    Ok(pw)
+}
+
+/// `agent create`.
+pub fn agent(db: &Path, cmd: AgentCmd) -> anyhow::Result<Output> {
+    let AgentCmd::Create {
+        workspace,
+        email,
+        role,
+        password_stdin: _,
+    } = cmd;
+    let email = Email::parse(email)?;
+    let password = password_from_stdin()?;
+    let conn = store::open_and_migrate(db)?;
+    let hash = crypto::hash_password(&password);
+    let id = workspaces::create_agent(
+        &conn,
+        &workspace,
+        email.as_ref(),
+        role.as_str(),
+        &hash,
+        now_ms(),
+    )
+    .map_err(|e| in_workspace(e, &workspace))?;
+    Ok(Output::new(
+        json!({ "agent_id": id, "app_id": workspace, "email": email.as_ref(), "role": role.as_str() }),
+        format!(
+            "created {} {} in {}",
+            role.as_str(),
+            email.as_ref(),
+            workspace
+        ),
+    ))
+}
+
+/// `verification mode | generate-secret | regenerate-secret`.
+pub fn verification(db: &Path, cmd: VerificationCmd) -> anyhow::Result<Output> {
+    let conn = store::open_and_migrate(db)?;
+    match cmd {
+        VerificationCmd::Mode { app_id, mode } => {
+            let ws =
+                workspaces::set_mode(&conn, &app_id, mode).map_err(|e| in_workspace(e, &app_id))?;
+            let mut out = Output::new(
+                json!({ "app_id": ws.app_id, "mode": ws.mode }),
+                format!("verification mode of {} is now {}", ws.app_id, ws.mode),
+            );
+            if ws.secret_version == 0 && mode != replybubble_core::Mode::Off {
+                out = out.note("note: no secret yet, so no signature can verify: run `replybubble verification generate-secret`");
+            }
+            Ok(out)
+        }
+        VerificationCmd::GenerateSecret { app_id } => secret(&conn, &app_id, false),
+        VerificationCmd::RegenerateSecret { app_id } => secret(&conn, &app_id, true),
+    }
+}
+
+fn secret(conn: &rusqlite::Connection, app_id: &str, regenerate: bool) -> anyhow::Result<Output> {
+    let secret = crypto::new_secret();
+    let version = workspaces::store_secret(conn, app_id, &secret, regenerate)
+        .map_err(|e| in_workspace(e, app_id))?;
+    let note = if regenerate {
+        "the previous secret stopped working now. Copy this one to your server: it is shown once and cannot be retrieved later"
+    } else {
+        "copy this secret to your server now: it is shown once and cannot be retrieved later"
+    };
+    Ok(Output::new(
+        json!({ "app_id": app_id, "secret": secret, "version": version }),
+        secret.clone(),
+    )
+    .note(note))
+}
+
+fn secret_from_env(var: &str) -> anyhow::Result<String> {
+    match std::env::var(var) {
+        Ok(s) if !s.is_empty() => Ok(s),
+        Ok(_) => bail!("environment variable {var} is empty: export {var}=<your secret>"),
+        Err(_) => bail!("environment variable {var} is not set: export {var}=<your secret>"),
+    }
+}
+
+/// `sign`.
+pub fn sign(secret_env: &str, user_id: &str) -> anyhow::Result<Output> {
+    let secret = secret_from_env(secret_env)?;
+    let sig = signature::sign(&secret, user_id);
+    Ok(Output::new(json!({ "signature": sig }), sig))
+}
+
+/// `verify`: exits 0 when valid, 1 when invalid (after printing why).
+pub fn verify(
+    secret_env: &str,
+    sig: &str,
+    user_id: &str,
+    email: Option<&str>,
+) -> anyhow::Result<Output> {
+    let secret = secret_from_env(secret_env)?;
+    Ok(match signature::verify(&secret, user_id, sig) {
+        Ok(()) => Output::new(json!({ "valid": true }), "valid"),
+        Err(_) => {
+            let hint = signature::diagnose(&secret, user_id, sig, email);
+            let advice = hint.map(|h| h.advice()).unwrap_or(
+                "no known mistake matches: check that your server signs with this secret and signs only the user id",
+            );
+            let mut out = match hint {
+                Some(h) => Output::new(
+                    json!({ "valid": false, "hint": h.as_str() }),
+                    format!("invalid ({})", h.as_str()),
+                ),
+                None => Output::new(json!({ "valid": false }), "invalid"),
+            }
+            .note(format!("replybubble: invalid signature: {advice}"));
+            out.success = false;
+            out
+        }
+    })
+}

@@ -1,0 +1,253 @@
+//! The `replybubble` command line: `serve` and the admin commands of DESIGN.md "Operations".
+//!
+//! Admin commands print one result (`--json`: exactly one JSON object) on stdout; a failure
+//! exits non-zero with a one-line reason on stderr.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use replybubble_core::{Mode, Plan};
+
+use crate::admin::{self, Output};
+
+/// Verified-identity live chat in one binary and one SQLite file.
+#[derive(Debug, Parser)]
+#[command(name = "replybubble", version, about)]
+pub struct Cli {
+    /// The SQLite database file (created on first use).
+    #[arg(
+        long,
+        global = true,
+        env = "REPLYBUBBLE_DB",
+        default_value = "replybubble.db"
+    )]
+    pub db: PathBuf,
+    /// Print exactly one JSON object on stdout.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server: widget API, dashboard, widget assets.
+    Serve(ServeArgs),
+    /// Manage workspaces.
+    #[command(subcommand)]
+    Workspace(WorkspaceCmd),
+    /// Manage dashboard logins.
+    #[command(subcommand)]
+    Agent(AgentCmd),
+    /// Configure user verification (Pro and Enterprise).
+    #[command(subcommand)]
+    Verification(VerificationCmd),
+    /// Print the signature of USER_ID, as your server should compute it.
+    Sign {
+        /// The environment variable that holds the secret.
+        #[arg(long)]
+        secret_env: String,
+        /// The user id to sign, exactly as you will send it.
+        user_id: String,
+    },
+    /// Check a signature and name the likely mistake when it is invalid.
+    Verify {
+        /// The environment variable that holds the secret.
+        #[arg(long)]
+        secret_env: String,
+        /// The signature to check.
+        #[arg(long)]
+        signature: String,
+        /// The email sent with it, to recognise an email that was signed instead of the id.
+        #[arg(long)]
+        email: Option<String>,
+        /// The user id the signature is for.
+        user_id: String,
+    },
+}
+
+/// `serve` flags.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "REPLYBUBBLE_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: String,
+    /// The URL the server is reached at (for snippets and printed links).
+    #[arg(long, env = "REPLYBUBBLE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Seed a demo workspace and owner login on first start, and serve the demo site.
+    #[arg(long)]
+    pub demo: bool,
+    /// Rate limits on widget endpoints and dashboard login.
+    #[arg(long, env = "REPLYBUBBLE_RATE_LIMITS", default_value = "on")]
+    pub rate_limits: OnOff,
+}
+
+/// on or off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnOff {
+    /// Enabled.
+    On,
+    /// Disabled.
+    Off,
+}
+
+/// `workspace` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum WorkspaceCmd {
+    /// Create a workspace and print its app id.
+    Create {
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// free, pro or enterprise.
+        #[arg(long, default_value = "free", value_parser = parse_plan)]
+        plan: Plan,
+        /// An origin allowed to load the widget (repeat for more; none means any).
+        #[arg(long = "origin")]
+        origins: Vec<String>,
+    },
+    /// List workspaces.
+    List,
+    /// Change a workspace's plan.
+    SetPlan {
+        /// The workspace.
+        app_id: String,
+        /// free, pro or enterprise.
+        #[arg(value_parser = parse_plan)]
+        plan: Plan,
+    },
+}
+
+/// `agent` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AgentCmd {
+    /// Create a dashboard login; the password is read from the first line of stdin.
+    Create {
+        /// The workspace's app id.
+        #[arg(long)]
+        workspace: String,
+        /// Login email.
+        #[arg(long)]
+        email: String,
+        /// owner or agent.
+        #[arg(long, default_value = "agent")]
+        role: Role,
+        /// Read the password from stdin (required: passwords never go in arguments).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+/// A dashboard role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Role {
+    /// Everything, including Integrations > User Verification.
+    Owner,
+    /// Conversations and contacts.
+    Agent,
+}
+
+impl Role {
+    /// Database spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Agent => "agent",
+        }
+    }
+}
+
+/// `verification` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum VerificationCmd {
+    /// Set the mode: off, optional or required.
+    Mode {
+        /// The workspace.
+        app_id: String,
+        /// off, optional or required.
+        #[arg(value_parser = parse_mode)]
+        mode: Mode,
+    },
+    /// Generate the first secret and print it, once.
+    GenerateSecret {
+        /// The workspace.
+        app_id: String,
+    },
+    /// Replace the secret (the old one stops working at once) and print the new one, once.
+    RegenerateSecret {
+        /// The workspace.
+        app_id: String,
+    },
+}
+
+fn parse_plan(s: &str) -> Result<Plan, String> {
+    s.parse()
+        .map_err(|e: replybubble_core::decision::UnknownName| e.to_string())
+}
+
+fn parse_mode(s: &str) -> Result<Mode, String> {
+    s.parse()
+        .map_err(|e: replybubble_core::decision::UnknownName| e.to_string())
+}
+
+/// Parses the arguments, runs the command and turns the result into an exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => e.exit(),
+        Err(e) => {
+            // One line, as every other failure: clap's own text is several.
+            let text = e.render().to_string();
+            let first = text
+                .lines()
+                .next()
+                .unwrap_or("invalid arguments")
+                .trim_start_matches("error: ");
+            eprintln!("replybubble: {first} (see --help)");
+            return ExitCode::from(2);
+        }
+    };
+    let json = cli.json;
+    match run(cli) {
+        Ok(out) => {
+            out.print(json);
+            if out.success {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Err(e) => {
+            let line = e.to_string().replace('\n', " ");
+            eprintln!("replybubble: {line}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<Output> {
+    match cli.command {
+        Command::Serve(args) => {
+            crate::startup::serve(args, cli.db)?;
+            Ok(Output::none())
+        }
+        Command::Workspace(cmd) => admin::workspace(&cli.db, cmd),
+        Command::Agent(cmd) => admin::agent(&cli.db, cmd),
+        Command::Verification(cmd) => admin::verification(&cli.db, cmd),
+        Command::Sign {
+            secret_env,
+            user_id,
+        } => admin::sign(&secret_env, &user_id),
+        Command::Verify {
+            secret_env,
+            signature,
+            email,
+            user_id,
+        } => admin::verify(&secret_env, &signature, &user_id, email.as_deref()),
+    }
+}

@@ -1,0 +1,210 @@
+//! The one place that knows HTTP status codes: every API failure becomes an [`ApiError`], and
+//! its `ResponseError` impl writes the documented `{ "error": { code, message, field?, hint? } }`.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+
+use replybubble_core::decision::{Hint, PlanUpgradeRequired, Reason, SendRefusal};
+use replybubble_core::wire::{ErrorBody, ErrorDetail};
+use replybubble_core::FieldError;
+
+use crate::store::StoreError;
+
+/// Every way an API call can fail.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// A field breaks a limit (400 `invalid_field`).
+    #[error(transparent)]
+    Field(#[from] FieldError),
+    /// The body is not JSON (400 `malformed_json`).
+    #[error("the body is not valid JSON: {0}")]
+    MalformedJson(String),
+    /// The body is not `application/json` (415).
+    #[error("send the body as JSON with Content-Type: application/json")]
+    UnsupportedMediaType,
+    /// The body is larger than the endpoint takes (413).
+    #[error("the body is larger than {limit} bytes")]
+    PayloadTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// Missing, unknown, expired or revoked visitor token (401).
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    /// No workspace has this app id (404 `unknown_app`).
+    #[error("no workspace has this app id: copy the snippet from the dashboard")]
+    UnknownApp,
+    /// A thing that does not exist, or not in this workspace (404).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// Verification on the free plan (402).
+    #[error(transparent)]
+    PlanUpgradeRequired(#[from] PlanUpgradeRequired),
+    /// Required mode refused an identify (403 `signature_missing` / `signature_invalid`).
+    #[error("{message}")]
+    SignatureRejected {
+        /// Missing or invalid.
+        reason: Reason,
+        /// The likely mistake.
+        hint: Option<Hint>,
+        /// What to fix.
+        message: String,
+    },
+    /// Required mode refused a message (403).
+    #[error(transparent)]
+    SendRefused(#[from] SendRefusal),
+    /// The request conflicts with the current state (409).
+    #[error("{0}")]
+    Conflict(String),
+    /// Too many requests (429 with `Retry-After`).
+    #[error("too many requests: retry in {retry_after} s")]
+    RateLimited {
+        /// Seconds to wait.
+        retry_after: u64,
+    },
+    /// Anything else (500, with a generic message; the cause is logged).
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// The stable error code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Field(_) => FieldError::CODE,
+            ApiError::MalformedJson(_) => "malformed_json",
+            ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::UnknownApp => "unknown_app",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::PlanUpgradeRequired(_) => PlanUpgradeRequired::CODE,
+            ApiError::SignatureRejected { reason, .. } => reason.as_str(),
+            ApiError::SendRefused(r) => r.code(),
+            ApiError::Conflict(_) => "conflict",
+            ApiError::RateLimited { .. } => "rate_limited",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(what) => ApiError::NotFound(what),
+            StoreError::PlanUpgradeRequired(p) => ApiError::PlanUpgradeRequired(p),
+            StoreError::Conflict(m) => ApiError::Conflict(m),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::Field(_) | ApiError::MalformedJson(_) => StatusCode::BAD_REQUEST,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::UnknownApp | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::PlanUpgradeRequired(_) => StatusCode::PAYMENT_REQUIRED,
+            ApiError::SignatureRejected { .. } | ApiError::SendRefused(_) => StatusCode::FORBIDDEN,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Internal(cause) = self {
+            tracing::error!(%cause, "internal error");
+        }
+        let (field, hint) = match self {
+            ApiError::Field(f) => (Some(f.field().to_owned()), None),
+            ApiError::SignatureRejected { hint, .. } => (None, *hint),
+            _ => (None, None),
+        };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code().to_owned(),
+                message: self.to_string(),
+                field,
+                hint,
+            },
+        };
+        let mut res = HttpResponse::build(self.status_code());
+        if let ApiError::RateLimited { retry_after } = self {
+            res.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+        }
+        res.insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(body)
+    }
+}
+
+/// The statuses a non-API page answers with (dashboard, assets), kept here with the rest.
+pub mod status {
+    use actix_web::http::StatusCode;
+    /// 200.
+    pub const OK: StatusCode = StatusCode::OK;
+    /// 404.
+    pub const NOT_FOUND: StatusCode = StatusCode::NOT_FOUND;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use replybubble_core::Problem;
+
+    #[test]
+    fn every_error_has_the_documented_status_and_code() {
+        let rows: Vec<(ApiError, u16, &str)> = vec![
+            (
+                FieldError::new("name", Problem::Required).into(),
+                400,
+                "invalid_field",
+            ),
+            (ApiError::MalformedJson("x".into()), 400, "malformed_json"),
+            (
+                ApiError::UnsupportedMediaType,
+                415,
+                "unsupported_media_type",
+            ),
+            (
+                ApiError::PayloadTooLarge { limit: 1 },
+                413,
+                "payload_too_large",
+            ),
+            (ApiError::Unauthorized("x"), 401, "unauthorized"),
+            (ApiError::UnknownApp, 404, "unknown_app"),
+            (PlanUpgradeRequired.into(), 402, "plan_upgrade_required"),
+            (
+                ApiError::SignatureRejected {
+                    reason: Reason::SignatureMissing,
+                    hint: None,
+                    message: "m".into(),
+                },
+                403,
+                "signature_missing",
+            ),
+            (
+                SendRefusal::SignatureExpired.into(),
+                403,
+                "signature_expired",
+            ),
+            (
+                ApiError::RateLimited { retry_after: 3 },
+                429,
+                "rate_limited",
+            ),
+            (ApiError::Internal("secret detail".into()), 500, "internal"),
+        ];
+        for (err, status, code) in rows {
+            assert_eq!(err.status_code().as_u16(), status, "{err:?}");
+            assert_eq!(err.code(), code);
+        }
+        assert_eq!(
+            ApiError::Internal("secret detail".into()).to_string(),
+            "internal error"
+        );
+    }
+}

@@ -1,0 +1,133 @@
+//! Building and running the HTTP server (zero2prod's `Application`): bind first, so tests can
+//! ask for port 0 and read the real port back.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpServer};
+
+use crate::cli::{OnOff, ServeArgs};
+use crate::store::Store;
+
+/// What `serve` runs with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `HOST:PORT` (port 0 picks a free one).
+    pub addr: String,
+    /// The SQLite file.
+    pub db: PathBuf,
+    /// The URL the server is reached at; defaults to `http://` + the bound address.
+    pub public_url: Option<String>,
+    /// Seed and serve the demo.
+    pub demo: bool,
+    /// Rate limits on.
+    pub rate_limits: bool,
+    /// HTTP worker threads (0: one per core).
+    pub workers: usize,
+}
+
+/// Shared by every handler.
+pub struct AppState {
+    /// The database.
+    pub store: Store,
+    /// The public base URL, without a trailing slash.
+    pub public_url: String,
+    /// The demo workspace, when serving the demo.
+    pub demo: Option<crate::demo::DemoInfo>,
+    /// Whether rate limits apply.
+    pub rate_limits: bool,
+}
+
+/// A bound, not yet running server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+}
+
+impl Application {
+    /// Opens the database (migrating it), seeds the demo when asked, and binds the address.
+    pub fn build(config: Config) -> anyhow::Result<Application> {
+        let demo = if config.demo {
+            Some(crate::demo::seed_file(&config.db)?)
+        } else {
+            None
+        };
+        let store = Store::open(&config.db)?;
+        let listener = TcpListener::bind(&config.addr)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.addr))?;
+        let local = listener.local_addr()?;
+        let public_url = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{local}"))
+            .trim_end_matches('/')
+            .to_owned();
+        let state = web::Data::new(AppState {
+            store,
+            public_url,
+            demo,
+            rate_limits: config.rate_limits,
+        });
+        let data = state.clone();
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .wrap(from_fn(crate::telemetry::log_requests))
+                .configure(crate::routes::configure)
+        })
+        .listen(listener)?;
+        if config.workers > 0 {
+            server = server.workers(config.workers);
+        }
+        Ok(Application {
+            port: local.port(),
+            server: server.run(),
+            state,
+        })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The shared state (tests reach the store through it).
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    /// Runs until the server is stopped (Ctrl-C).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// `replybubble serve`.
+pub fn serve(args: ServeArgs, db: PathBuf) -> anyhow::Result<()> {
+    crate::telemetry::init();
+    let config = Config {
+        addr: args.addr,
+        db,
+        public_url: args.public_url,
+        demo: args.demo,
+        rate_limits: args.rate_limits == OnOff::On,
+        workers: 0,
+    };
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(config.clone())?;
+        let state = app.state();
+        tracing::info!(url = %state.public_url, db = %config.db.display(), "replybubble is listening");
+        println!("ReplyBubble is running at {}", state.public_url);
+        println!("  dashboard: {}/dashboard", state.public_url);
+        if let Some(demo) = &state.demo {
+            println!("  demo site: {}/demo", state.public_url);
+            println!("  login:     {} / {}", demo.email, demo.password);
+            println!("  app id:    {}", demo.app_id);
+        }
+        app.run_until_stopped().await?;
+        Ok(())
+    })
+}

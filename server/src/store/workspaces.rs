@@ -1,0 +1,258 @@
+//! Workspaces, their verification settings and their agents.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use replybubble_core::{Mode, Plan};
+
+use super::StoreError;
+
+/// A workspace as operators see it (never its secret).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Workspace {
+    /// Internal id.
+    #[serde(skip)]
+    pub id: i64,
+    /// Public id used by the snippet.
+    pub app_id: String,
+    /// Display name.
+    pub name: String,
+    /// Plan.
+    pub plan: Plan,
+    /// Verification mode.
+    pub mode: Mode,
+    /// 0 when no secret was generated yet.
+    pub secret_version: u32,
+    /// Allowed origins for the widget (empty: any).
+    pub origins: Vec<String>,
+}
+
+/// What the identify decision needs to know about a workspace, secret included. Never leaves
+/// the server.
+#[derive(Clone)]
+pub struct VerificationSettings {
+    /// Internal id.
+    pub workspace_id: i64,
+    /// Plan.
+    pub plan: Plan,
+    /// Mode.
+    pub mode: Mode,
+    /// The current secret, if any.
+    pub secret: Option<String>,
+    /// Its version (0 when none).
+    pub secret_version: u32,
+}
+
+impl std::fmt::Debug for VerificationSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerificationSettings")
+            .field("workspace_id", &self.workspace_id)
+            .field("plan", &self.plan)
+            .field("mode", &self.mode)
+            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .field("secret_version", &self.secret_version)
+            .finish()
+    }
+}
+
+fn parse_enum<T: std::str::FromStr>(row: &Row, idx: usize) -> rusqlite::Result<T> {
+    let s: String = row.get(idx)?;
+    s.parse().map_err(|_| {
+        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, s.into())
+    })
+}
+
+const WORKSPACE_COLUMNS: &str = "id, app_id, name, plan, mode, secret_version";
+
+fn workspace_from_row(row: &Row) -> rusqlite::Result<Workspace> {
+    Ok(Workspace {
+        id: row.get(0)?,
+        app_id: row.get(1)?,
+        name: row.get(2)?,
+        plan: parse_enum(row, 3)?,
+        mode: parse_enum(row, 4)?,
+        secret_version: row.get(5)?,
+        origins: Vec::new(),
+    })
+}
+
+fn load_origins(conn: &Connection, ws: &mut Workspace) -> Result<(), StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT origin FROM workspace_origins WHERE workspace_id = ?1 ORDER BY origin",
+    )?;
+    ws.origins = stmt
+        .query_map([ws.id], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(())
+}
+
+/// Creates a workspace (`app_id` is made by the caller from randomness).
+pub fn create(
+    conn: &Connection,
+    app_id: &str,
+    name: &str,
+    plan: Plan,
+    origins: &[String],
+    now: i64,
+) -> Result<Workspace, StoreError> {
+    conn.execute(
+        "INSERT INTO workspaces (app_id, name, plan, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![app_id, name, plan.as_str(), now],
+    )?;
+    let id = conn.last_insert_rowid();
+    for origin in origins {
+        conn.execute(
+            "INSERT OR IGNORE INTO workspace_origins (workspace_id, origin) VALUES (?1, ?2)",
+            params![id, origin],
+        )?;
+    }
+    by_app_id(conn, app_id)
+}
+
+/// All workspaces, oldest first.
+pub fn list(conn: &Connection) -> Result<Vec<Workspace>, StoreError> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {WORKSPACE_COLUMNS} FROM workspaces ORDER BY id"
+    ))?;
+    let mut all: Vec<Workspace> = stmt
+        .query_map([], workspace_from_row)?
+        .collect::<Result<_, _>>()?;
+    for ws in &mut all {
+        load_origins(conn, ws)?;
+    }
+    Ok(all)
+}
+
+/// One workspace by its public app id.
+pub fn by_app_id(conn: &Connection, app_id: &str) -> Result<Workspace, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {WORKSPACE_COLUMNS} FROM workspaces WHERE app_id = ?1"
+    ))?;
+    let mut ws = stmt
+        .query_row([app_id], workspace_from_row)
+        .optional()?
+        .ok_or(StoreError::NotFound("workspace"))?;
+    load_origins(conn, &mut ws)?;
+    Ok(ws)
+}
+
+/// The verification settings of a workspace, by internal id.
+pub fn verification(
+    conn: &Connection,
+    workspace_id: i64,
+) -> Result<VerificationSettings, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT plan, mode, secret, secret_version FROM workspaces WHERE id = ?1",
+    )?;
+    stmt.query_row([workspace_id], |r| {
+        Ok(VerificationSettings {
+            workspace_id,
+            plan: parse_enum(r, 0)?,
+            mode: parse_enum(r, 1)?,
+            secret: r.get(2)?,
+            secret_version: r.get(3)?,
+        })
+    })
+    .optional()?
+    .ok_or(StoreError::NotFound("workspace"))
+}
+
+/// Changes the plan.
+pub fn set_plan(conn: &Connection, app_id: &str, plan: Plan) -> Result<Workspace, StoreError> {
+    let n = conn.execute(
+        "UPDATE workspaces SET plan = ?1 WHERE app_id = ?2",
+        params![plan.as_str(), app_id],
+    )?;
+    if n == 0 {
+        return Err(StoreError::NotFound("workspace"));
+    }
+    by_app_id(conn, app_id)
+}
+
+/// Changes the verification mode (the 402 rule applies).
+pub fn set_mode(conn: &Connection, app_id: &str, mode: Mode) -> Result<Workspace, StoreError> {
+    let ws = by_app_id(conn, app_id)?;
+    ws.plan.check_verification()?;
+    conn.execute(
+        "UPDATE workspaces SET mode = ?1 WHERE id = ?2",
+        params![mode.as_str(), ws.id],
+    )?;
+    by_app_id(conn, app_id)
+}
+
+/// Stores a new secret (made by the caller) and returns its version. `regenerate` replaces an
+/// existing one; plain generate refuses to, so a secret in use is never replaced by accident.
+pub fn store_secret(
+    conn: &Connection,
+    app_id: &str,
+    secret: &str,
+    regenerate: bool,
+) -> Result<u32, StoreError> {
+    let ws = by_app_id(conn, app_id)?;
+    ws.plan.check_verification()?;
+    if ws.secret_version > 0 && !regenerate {
+        return Err(StoreError::Conflict(
+            "this workspace already has a secret: use regenerate-secret to replace it (the old one stops working at once)".into(),
+        ));
+    }
+    let version = ws.secret_version + 1;
+    conn.execute(
+        "UPDATE workspaces SET secret = ?1, secret_version = ?2 WHERE id = ?3",
+        params![secret, version, ws.id],
+    )?;
+    Ok(version)
+}
+
+/// Creates an agent login.
+pub fn create_agent(
+    conn: &Connection,
+    app_id: &str,
+    email: &str,
+    role: &str,
+    password_hash: &str,
+    now: i64,
+) -> Result<i64, StoreError> {
+    let ws = by_app_id(conn, app_id)?;
+    let taken: bool = conn
+        .query_row(
+            "SELECT 1 FROM agents WHERE workspace_id = ?1 AND email = ?2",
+            params![ws.id, email],
+            |_| Ok(true),
+        )
+        .optional()?
+        .unwrap_or(false);
+    if taken {
+        return Err(StoreError::Conflict(format!(
+            "an agent with email {email} already exists in this workspace"
+        )));
+    }
+    conn.execute(
+        "INSERT INTO agents (workspace_id, email, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![ws.id, email, role, password_hash, now],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// The demo workspace's app id and owner login, when `serve --demo` made one.
+pub fn demo(conn: &Connection) -> Result<Option<(String, String, String)>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT w.app_id, d.owner_email, d.owner_password FROM demo d JOIN workspaces w ON w.id = d.workspace_id",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?)
+}
+
+/// Remembers the demo workspace and its owner login.
+pub fn save_demo(
+    conn: &Connection,
+    workspace_id: i64,
+    email: &str,
+    password: &str,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO demo (id, workspace_id, owner_email, owner_password) VALUES (1, ?1, ?2, ?3)",
+        params![workspace_id, email, password],
+    )?;
+    Ok(())
+}

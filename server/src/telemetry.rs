@@ -1,0 +1,41 @@
+//! Logging. Request lines carry the method, the path without its query string, the status and
+//! the time taken: never a header, a body or a query (which could hold a ticket).
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use tracing_subscriber::EnvFilter;
+
+/// Installs the global subscriber once (later calls are no-ops). `REPLYBUBBLE_LOG` or
+/// `RUST_LOG` set the filter; the default is `info`.
+pub fn init() {
+    let filter = std::env::var("REPLYBUBBLE_LOG")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .unwrap_or_else(|_| "info".into());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+/// Middleware: one log line per request.
+pub async fn log_requests(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let path = req.path().to_owned();
+    let res = next.call(req).await?;
+    tracing::info!(
+        %method,
+        path = %path,
+        status = res.status().as_u16(),
+        ms = started.elapsed().as_secs_f64() * 1000.0,
+        "request"
+    );
+    Ok(res)
+}
