@@ -203,12 +203,17 @@ pub fn main() -> ExitCode {
         Err(e) => {
             // One line, as every other failure: clap's own text is several.
             let text = e.render().to_string();
-            let first = text
+            let line = text
                 .lines()
-                .next()
-                .unwrap_or("invalid arguments")
-                .trim_start_matches("error: ");
-            eprintln!("replybubble: {first} (see --help)");
+                .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            eprintln!(
+                "replybubble: {} (see --help)",
+                line.trim_start_matches("error: ")
+            );
             return ExitCode::from(2);
         }
     };

@@ -3,6 +3,8 @@
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
+use replybubble_core::Value;
+
 /// `obj[key]`, or `undefined`.
 pub fn get(obj: &JsValue, key: &str) -> JsValue {
     Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
@@ -31,7 +33,7 @@ pub fn camel(key: &str) -> String {
         if c == '_' {
             upper = true;
         } else if upper {
-            out.extend(c.to_uppercase());
+            out.push(c.to_ascii_uppercase());
             upper = false;
         } else {
             out.push(c);
@@ -62,6 +64,38 @@ pub fn camel_keys(v: &JsValue) -> JsValue {
         set(&out, &camel(&k), &value);
     }
     out
+}
+
+/// Reads a JS value into the core's loose JSON [`Value`] without serde (whose error paths would
+/// pull number formatting into the wasm). Functions, symbols and bigints read as `null`, which
+/// validation then names.
+pub fn to_value(v: &JsValue) -> Value {
+    if let Some(s) = v.as_string() {
+        return Value::String(s);
+    }
+    if let Some(n) = v.as_f64() {
+        return Value::Number(n);
+    }
+    if let Some(b) = v.as_bool() {
+        return Value::Bool(b);
+    }
+    if Array::is_array(v) {
+        let arr: &Array = v.unchecked_ref();
+        return Value::Array(arr.iter().map(|x| to_value(&x)).collect());
+    }
+    if v.is_object() && !v.is_function() {
+        let keys = Object::keys(v.unchecked_ref::<Object>());
+        return Value::Object(
+            keys.iter()
+                .filter_map(|k| k.as_string())
+                .map(|k| {
+                    let val = to_value(&get(v, &k));
+                    (k, val)
+                })
+                .collect(),
+        );
+    }
+    Value::Null
 }
 
 /// `console.warn(msg)`.

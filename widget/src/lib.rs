@@ -18,7 +18,7 @@ use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use replybubble_core::{IdentifyUser, Value};
+use replybubble_core::IdentifyUser;
 
 use crate::api::Client;
 use crate::error::WidgetError;
@@ -203,16 +203,7 @@ pub fn init(options: JsValue) -> Promise {
 
 /// Validates a raw `identify()` argument with the core rules; warns about unknown fields.
 pub fn validate_user(user: &JsValue) -> Result<IdentifyUser, WidgetError> {
-    let raw: Value = serde_wasm_bindgen::from_value(user.clone()).map_err(|_| {
-        WidgetError::from(replybubble_core::FieldError::new(
-            "user",
-            replybubble_core::Problem::WrongType {
-                expected: "a plain object like { id, signature }",
-                got: "something else",
-            },
-        ))
-    })?;
-    let parsed = IdentifyUser::parse(&raw)?;
+    let parsed = IdentifyUser::parse(&js::to_value(user))?;
     for field in &parsed.unknown_fields {
         let mut m = String::from("ReplyBubble.identify(): unknown field \"");
         m.push_str(field);

@@ -1,1 +1,117 @@
-fn main() {}
+//! `cargo xtask`: the project's only build script.
+//!
+//! - `setup`: the wasm target, the wasm-bindgen CLI that Cargo.lock pins, wasm-opt (npm
+//!   binaryen), Chromium and chromedriver (apt, when root on Debian). Skips what is present.
+//! - `build`: widget (release wasm → wasm-bindgen → wasm-opt → `www/pkg`, sizes against the
+//!   budget in `wasm-pack.toml`), then `target/release/replybubble` with `www/` embedded.
+//! - `run`: setup + build + `replybubble serve --demo` on 127.0.0.1:8080 with `./replybubble.db`.
+//! - `test`: setup + build + every test (unit, server integration, wasm in Chromium, browser e2e).
+//! - `bench`: throughput of the widget API against `/healthz` with wrk.
+
+mod bench;
+mod build;
+mod setup;
+mod util;
+
+use anyhow::{bail, Result};
+
+use crate::util::{cargo, exec, project_root, Step};
+
+fn main() -> std::process::ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match dispatch(&args) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn dispatch(args: &[String]) -> Result<()> {
+    let rest = if args.len() > 1 { &args[1..] } else { &[] };
+    match args.first().map(String::as_str) {
+        Some("setup") => setup::run(),
+        Some("build") => {
+            setup::run()?;
+            build::run()
+        }
+        Some("run") => {
+            setup::run()?;
+            build::run()?;
+            serve(rest)
+        }
+        Some("test") => {
+            setup::run()?;
+            build::run()?;
+            test(rest)
+        }
+        Some("bench") => {
+            setup::run()?;
+            build::run()?;
+            bench::run()
+        }
+        _ => bail!(
+            "usage: cargo xtask <setup|build|run|test|bench>\n  \
+             setup  install the wasm target, wasm-bindgen, wasm-opt, Chromium\n  \
+             build  build the widget and the replybubble binary\n  \
+             run    build and start the server with the demo on http://127.0.0.1:8080\n  \
+             test   build and run every test\n  \
+             bench  measure identify/messages throughput against /healthz"
+        ),
+    }
+}
+
+fn serve(extra: &[String]) -> Result<()> {
+    let root = project_root();
+    let bin = root.join("target/release/replybubble");
+    let mut args: Vec<String> = [
+        "serve",
+        "--demo",
+        "--addr",
+        "127.0.0.1:8080",
+        "--db",
+        "replybubble.db",
+    ]
+    .map(String::from)
+    .to_vec();
+    args.extend(extra.iter().cloned());
+    exec(
+        std::process::Command::new(bin)
+            .args(&args)
+            .current_dir(&root),
+    )
+}
+
+fn test(extra: &[String]) -> Result<()> {
+    let root = project_root();
+    {
+        let _s = Step::new(
+            "native tests: core, server, xtask, browser end-to-end (cargo test --workspace)",
+        );
+        let mut c = cargo();
+        c.args(["test", "--workspace", "--exclude", "replybubble-widget"])
+            .args(extra)
+            .current_dir(&root);
+        exec(&mut c)?;
+    }
+    {
+        let _s = Step::new("widget tests in headless Chromium (wasm-bindgen-test)");
+        let mut c = cargo();
+        c.args([
+            "test",
+            "-p",
+            "replybubble-widget",
+            "--target",
+            "wasm32-unknown-unknown",
+        ])
+        .env("CHROMEDRIVER", setup::chromedriver())
+        .env(
+            "WASM_BINDGEN_TEST_WEBDRIVER_JSON",
+            root.join("widget/webdriver.json"),
+        )
+        .current_dir(&root);
+        exec(&mut c)?;
+    }
+    Ok(())
+}

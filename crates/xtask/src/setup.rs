@@ -1,0 +1,133 @@
+//! `cargo xtask setup`: installs what the build and the tests need, skipping what is present.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+
+use crate::util::{cargo, exec, output, project_root, Step};
+
+/// Where npm installs binaryen's wasm-opt (inside target/, so it is git-ignored and cached).
+pub fn tools_dir() -> PathBuf {
+    project_root().join("target/tools")
+}
+
+/// The wasm-opt binary installed by setup.
+pub fn wasm_opt() -> PathBuf {
+    tools_dir().join("node_modules/.bin/wasm-opt")
+}
+
+/// chromedriver: `$CHROMEDRIVER`, else the Debian path, else whatever is on PATH.
+pub fn chromedriver() -> String {
+    std::env::var("CHROMEDRIVER").unwrap_or_else(|_| {
+        if Path::new("/usr/bin/chromedriver").exists() {
+            "/usr/bin/chromedriver".into()
+        } else {
+            "chromedriver".into()
+        }
+    })
+}
+
+/// The wasm-bindgen version Cargo.lock pins.
+pub fn locked_wasm_bindgen() -> Result<String> {
+    let lock =
+        std::fs::read_to_string(project_root().join("Cargo.lock")).context("reading Cargo.lock")?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == "name = \"wasm-bindgen\"" {
+            if let Some(v) = lines.next().and_then(|l| l.strip_prefix("version = \"")) {
+                return Ok(v.trim_end_matches('"').to_owned());
+            }
+        }
+    }
+    bail!("Cargo.lock has no wasm-bindgen entry")
+}
+
+fn is_root() -> bool {
+    output(Command::new("id").arg("-u")).is_some_and(|s| s.trim() == "0")
+}
+
+fn apt_install(packages: &[&str]) -> Result<()> {
+    if !(is_root() && Path::new("/etc/debian_version").exists()) {
+        bail!(
+            "missing {}: install them (on Debian: sudo apt-get install -y {}) and run again",
+            packages.join(", "),
+            packages.join(" ")
+        );
+    }
+    exec(Command::new("apt-get").args(["update", "-qq"]))?;
+    exec(
+        Command::new("apt-get")
+            .args(["install", "-y", "-qq", "--no-install-recommends"])
+            .args(packages)
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+    )
+}
+
+fn has(cmd: &str) -> bool {
+    output(Command::new("sh").args(["-c", &format!("command -v {cmd}")])).is_some()
+}
+
+/// Runs every setup step.
+pub fn run_all() -> Result<()> {
+    let _s = Step::new("setup");
+    let targets =
+        output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    if !targets
+        .lines()
+        .any(|t| t.trim() == "wasm32-unknown-unknown")
+    {
+        exec(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
+    }
+
+    let mut apt: Vec<&str> = Vec::new();
+    if !Path::new("/usr/bin/chromium").exists() && !has("chromium") {
+        apt.push("chromium");
+    }
+    if !Path::new("/usr/bin/chromedriver").exists() && !has("chromedriver") {
+        apt.push("chromium-driver");
+    }
+    if !has("npm") {
+        apt.extend(["nodejs", "npm"]);
+    }
+    if !has("python3") {
+        apt.push("python3");
+    }
+    if !apt.is_empty() {
+        apt_install(&apt)?;
+    }
+
+    let want = locked_wasm_bindgen()?;
+    let have = output(Command::new("wasm-bindgen").arg("--version")).unwrap_or_default();
+    if have.split_whitespace().nth(1) != Some(want.as_str()) {
+        let mut locked = cargo();
+        locked.args([
+            "install",
+            "wasm-bindgen-cli",
+            "--version",
+            &want,
+            "--locked",
+        ]);
+        if exec(&mut locked).is_err() {
+            // The registry may lack one of the CLI's locked dependencies: resolve afresh.
+            exec(cargo().args(["install", "wasm-bindgen-cli", "--version", &want]))?;
+        }
+    }
+
+    if !wasm_opt().exists() {
+        let binaryen = crate::build::Settings::load()?.build.binaryen;
+        std::fs::create_dir_all(tools_dir())?;
+        exec(
+            Command::new("npm")
+                .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
+                .arg(tools_dir())
+                .arg(format!("binaryen@{binaryen}")),
+        )?;
+    }
+    Ok(())
+}
+
+/// `cargo xtask setup`.
+pub fn run() -> Result<()> {
+    run_all()
+}

@@ -1,0 +1,6 @@
+//! Integration tests over real HTTP: the real app on port 0 with a temporary SQLite file.
+//! One binary, one module per area.
+
+mod helpers;
+
+mod health;

@@ -1,0 +1,420 @@
+//! The admin CLI, black-box: the real binary, a temporary database, DESIGN.md "Operations" row
+//! by row. `--json` prints exactly one JSON object; failures exit non-zero with one line on stderr.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value as Json;
+
+const BIN: &str = env!("CARGO_BIN_EXE_replybubble");
+
+struct Db {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+}
+
+fn db() -> Db {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cli.db");
+    Db { _dir: dir, path }
+}
+
+fn rb(db: &Path, args: &[&str]) -> Output {
+    rb_env(db, args, &[], None)
+}
+
+fn rb_env(db: &Path, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
+    let mut cmd = Command::new(BIN);
+    cmd.arg("--db")
+        .arg(db)
+        .args(args)
+        .env_remove("REPLYBUBBLE_DB");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut pipe = child.stdin.take().unwrap();
+    if let Some(input) = stdin {
+        pipe.write_all(input.as_bytes()).unwrap();
+    }
+    drop(pipe);
+    child.wait_with_output().unwrap()
+}
+
+/// Parses stdout as exactly one JSON object (and nothing else).
+fn json(out: &Output) -> Json {
+    assert!(
+        out.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    one_object(out)
+}
+
+fn one_object(out: &Output) -> Json {
+    let text = String::from_utf8(out.stdout.clone()).unwrap();
+    let v: Json = serde_json::from_str(text.trim())
+        .unwrap_or_else(|e| panic!("not one JSON value ({e}): {text}"));
+    assert!(v.is_object(), "{text}");
+    assert_eq!(text.trim().lines().count(), 1, "one line: {text}");
+    v
+}
+
+/// A failure: non-zero exit, nothing on stdout, exactly one line on stderr.
+fn fails(out: &Output) -> String {
+    assert!(
+        !out.status.success(),
+        "should fail: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let err = String::from_utf8(out.stderr.clone()).unwrap();
+    assert_eq!(err.trim().lines().count(), 1, "one line on stderr: {err:?}");
+    assert!(
+        out.stdout.is_empty(),
+        "stdout: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    err
+}
+
+fn create(db: &Path, plan: &str) -> String {
+    let v = json(&rb(
+        db,
+        &[
+            "--json",
+            "workspace",
+            "create",
+            "--name",
+            "Acme",
+            "--plan",
+            plan,
+        ],
+    ));
+    v["app_id"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn workspace_create_prints_the_app_id_and_defaults_to_free_and_off() {
+    let d = db();
+    let plain = rb(&d.path, &["workspace", "create", "--name", "Shop"]);
+    assert!(plain.status.success());
+    let app_id = String::from_utf8(plain.stdout).unwrap().trim().to_owned();
+    assert!(app_id.starts_with("app_"), "{app_id}");
+    let v = json(&rb(
+        &d.path,
+        &[
+            "workspace",
+            "create",
+            "--name",
+            "Acme",
+            "--origin",
+            "https://shop.example.com",
+            "--origin",
+            "http://localhost:3000",
+            "--json",
+        ],
+    ));
+    assert_eq!(v["plan"], "free");
+    assert_eq!(v["mode"], "off");
+    assert_eq!(v["has_secret"], false);
+    assert_eq!(
+        v["origins"],
+        serde_json::json!(["http://localhost:3000", "https://shop.example.com"])
+    );
+    let list = json(&rb(&d.path, &["--json", "workspace", "list"]));
+    let all = list["workspaces"].as_array().unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[0]["app_id"], app_id.as_str());
+}
+
+#[test]
+fn workspace_create_rejects_bad_input_with_one_line() {
+    let d = db();
+    let e = fails(&rb(
+        &d.path,
+        &["workspace", "create", "--name", "X", "--plan", "gold"],
+    ));
+    assert!(e.contains("free, pro, enterprise"), "{e}");
+    let e = fails(&rb(
+        &d.path,
+        &[
+            "workspace",
+            "create",
+            "--name",
+            "X",
+            "--origin",
+            "shop.example.com",
+        ],
+    ));
+    assert!(e.contains("origin"), "{e}");
+    let e = fails(&rb(&d.path, &["workspace", "create", "--name", "  "]));
+    assert!(e.contains("name is required"), "{e}");
+}
+
+#[test]
+fn set_plan_changes_the_plan_and_names_unknown_workspaces() {
+    let d = db();
+    let app = create(&d.path, "free");
+    let v = json(&rb(
+        &d.path,
+        &["--json", "workspace", "set-plan", &app, "enterprise"],
+    ));
+    assert_eq!(v["plan"], "enterprise");
+    let e = fails(&rb(&d.path, &["workspace", "set-plan", "app_nope", "pro"]));
+    assert!(e.contains("app_nope"), "{e}");
+}
+
+#[test]
+fn verification_commands_follow_the_402_rule_on_free() {
+    let d = db();
+    let app = create(&d.path, "free");
+    for args in [
+        vec!["verification", "mode", app.as_str(), "optional"],
+        vec!["verification", "generate-secret", app.as_str()],
+        vec!["verification", "regenerate-secret", app.as_str()],
+    ] {
+        let e = fails(&rb(&d.path, &args));
+        assert!(e.contains("Pro and Enterprise"), "{e}");
+    }
+}
+
+#[test]
+fn secrets_are_printed_once_versioned_and_never_listed() {
+    let d = db();
+    let app = create(&d.path, "pro");
+    let first = json(&rb(
+        &d.path,
+        &["--json", "verification", "generate-secret", &app],
+    ));
+    let secret = first["secret"].as_str().unwrap().to_owned();
+    assert!(secret.len() >= 64, "{secret}");
+    assert_eq!(first["version"], 1);
+    let e = fails(&rb(&d.path, &["verification", "generate-secret", &app]));
+    assert!(e.contains("regenerate-secret"), "{e}");
+    let again = json(&rb(
+        &d.path,
+        &["--json", "verification", "regenerate-secret", &app],
+    ));
+    assert_eq!(again["version"], 2);
+    assert_ne!(again["secret"], first["secret"]);
+    for out in [
+        rb(&d.path, &["workspace", "list"]),
+        rb(&d.path, &["--json", "workspace", "list"]),
+    ] {
+        let text = String::from_utf8(out.stdout).unwrap() + &String::from_utf8(out.stderr).unwrap();
+        assert!(!text.contains(&secret) && !text.contains(again["secret"].as_str().unwrap()));
+    }
+    // Plain output is the secret alone, for scripts.
+    let d2 = db();
+    let app2 = create(&d2.path, "pro");
+    let plain = rb(&d2.path, &["verification", "generate-secret", &app2]);
+    let text = String::from_utf8(plain.stdout).unwrap();
+    assert!(
+        text.trim().starts_with("rbsec_") && text.trim().lines().count() == 1,
+        "{text}"
+    );
+}
+
+#[test]
+fn verification_mode_sets_each_mode() {
+    let d = db();
+    let app = create(&d.path, "pro");
+    for mode in ["optional", "required", "off"] {
+        let v = json(&rb(
+            &d.path,
+            &["--json", "verification", "mode", &app, mode],
+        ));
+        assert_eq!(v["mode"], mode);
+    }
+    let e = fails(&rb(&d.path, &["verification", "mode", &app, "strict"]));
+    assert!(e.contains("off, optional, required"), "{e}");
+}
+
+#[test]
+fn agent_create_reads_the_password_from_stdin() {
+    let d = db();
+    let app = create(&d.path, "pro");
+    let out = rb_env(
+        &d.path,
+        &[
+            "--json",
+            "agent",
+            "create",
+            "--workspace",
+            &app,
+            "--email",
+            "owner@acme.test",
+            "--role",
+            "owner",
+            "--password-stdin",
+        ],
+        &[],
+        Some("a good long password\n"),
+    );
+    let v = json(&out);
+    assert_eq!(v["role"], "owner");
+    assert_eq!(v["email"], "owner@acme.test");
+    let hash: String = rusqlite::Connection::open(&d.path)
+        .unwrap()
+        .query_row("SELECT password_hash FROM agents", [], |r| r.get(0))
+        .unwrap();
+    assert!(hash.starts_with("$argon2id$"), "{hash}");
+    let args = [
+        "agent",
+        "create",
+        "--workspace",
+        app.as_str(),
+        "--email",
+        "owner@acme.test",
+        "--password-stdin",
+    ];
+    let e = fails(&rb_env(&d.path, &args, &[], Some("a good long password\n")));
+    assert!(e.contains("already exists"), "{e}");
+    let e = fails(&rb_env(
+        &d.path,
+        &[
+            "agent",
+            "create",
+            "--workspace",
+            &app,
+            "--email",
+            "b@acme.test",
+            "--password-stdin",
+        ],
+        &[],
+        Some("short\n"),
+    ));
+    assert!(e.contains("password"), "{e}");
+    let e = fails(&rb_env(
+        &d.path,
+        &[
+            "agent",
+            "create",
+            "--workspace",
+            &app,
+            "--email",
+            "not-an-email",
+            "--password-stdin",
+        ],
+        &[],
+        Some("a good long password\n"),
+    ));
+    assert!(e.contains("email"), "{e}");
+    let e = fails(&rb(
+        &d.path,
+        &[
+            "agent",
+            "create",
+            "--workspace",
+            &app,
+            "--email",
+            "c@acme.test",
+        ],
+    ));
+    assert!(e.contains("password-stdin"), "{e}");
+}
+
+#[test]
+fn sign_matches_the_shared_vectors() {
+    let d = db();
+    let vectors: Json = serde_json::from_str(include_str!(
+        "../../crates/core/tests/vectors/identify-hmac.json"
+    ))
+    .unwrap();
+    for v in vectors["vectors"].as_array().unwrap() {
+        let out = rb_env(
+            &d.path,
+            &[
+                "--json",
+                "sign",
+                "--secret-env",
+                "RB_TEST_SECRET",
+                v["id"].as_str().unwrap(),
+            ],
+            &[("RB_TEST_SECRET", v["secret"].as_str().unwrap())],
+            None,
+        );
+        assert_eq!(json(&out)["signature"], v["signature"]);
+    }
+    let e = fails(&rb_env(
+        &d.path,
+        &["sign", "--secret-env", "RB_UNSET_VAR", "u1"],
+        &[],
+        None,
+    ));
+    assert!(e.contains("RB_UNSET_VAR"), "{e}");
+}
+
+#[test]
+fn verify_says_valid_or_invalid_with_the_hint() {
+    let d = db();
+    let env = [("S", "s3cr3t")];
+    let sign = |id: &str| {
+        let out = rb_env(&d.path, &["sign", "--secret-env", "S", id], &env, None);
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    };
+    let good = sign("user_42");
+    let v = json(&rb_env(
+        &d.path,
+        &[
+            "--json",
+            "verify",
+            "--secret-env",
+            "S",
+            "--signature",
+            &good,
+            "user_42",
+        ],
+        &env,
+        None,
+    ));
+    assert_eq!(v, serde_json::json!({ "valid": true }));
+    let cases = [
+        (
+            sign("ada@example.com"),
+            "user_42",
+            Some("ada@example.com"),
+            Some("signed_email"),
+        ),
+        (good.clone(), " user_42 ", None, Some("id_whitespace")),
+        (
+            "abc".to_owned(),
+            "user_42",
+            None,
+            Some("malformed_signature"),
+        ),
+        (sign("someone_else"), "user_42", None, None),
+    ];
+    for (sig, id, email, hint) in cases {
+        let mut args = vec![
+            "--json",
+            "verify",
+            "--secret-env",
+            "S",
+            "--signature",
+            &sig,
+            id,
+        ];
+        if let Some(e) = email {
+            args.extend(["--email", e]);
+        }
+        let out = rb_env(&d.path, &args, &env, None);
+        assert_eq!(out.status.code(), Some(1), "invalid exits 1");
+        let v = one_object(&out);
+        assert_eq!(v["valid"], false);
+        assert_eq!(v.get("hint").and_then(Json::as_str), hint, "{id} {email:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+    }
+}
+
+#[test]
+fn a_usage_error_is_one_line() {
+    let d = db();
+    let e = fails(&rb(&d.path, &["workspace", "frobnicate"]));
+    assert!(e.starts_with("replybubble:"), "{e}");
+}
