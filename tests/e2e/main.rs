@@ -1,0 +1,4 @@
+//! Browser end-to-end tests: real headless Chromium, the real server, a host page on another
+//! origin that uses the snippet. One binary, one module per area.
+
+mod loader;
