@@ -22,8 +22,14 @@ async fn the_loader_defines_replybubble_at_once_and_replays_queued_calls_in_orde
     ));
     let browser = Browser::start().await;
     browser.client.goto(&page).await.unwrap();
-    assert_eq!(browser.eval("return window.__defined").await, json!("object"));
-    assert_eq!(browser.eval("return window.__unsub").await, json!("function"));
+    assert_eq!(
+        browser.eval("return window.__defined").await,
+        json!("object")
+    );
+    assert_eq!(
+        browser.eval("return window.__unsub").await,
+        json!("function")
+    );
     browser.wait_for("window.__log.length === 3").await;
     let log = browser.eval("return window.__log").await;
     assert_eq!(

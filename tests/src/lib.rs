@@ -40,21 +40,33 @@ impl Server {
         let base = format!("http://127.0.0.1:{}", app.port());
         let state = app.state();
         actix_rt::spawn(app.run_until_stopped());
-        Server { base, db, state, _dir: dir }
+        Server {
+            base,
+            db,
+            state,
+            _dir: dir,
+        }
     }
 }
 
 /// Serves `html` at `/` on another port of 127.0.0.1: another origin than the server's.
 pub fn host_page(html: String) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://127.0.0.1:{}/", listener.local_addr().unwrap().port());
+    let url = format!(
+        "http://127.0.0.1:{}/",
+        listener.local_addr().unwrap().port()
+    );
     let server = HttpServer::new(move || {
         let html = html.clone();
         App::new().route(
             "/",
             web::get().to(move || {
                 let html = html.clone();
-                async move { HttpResponse::Ok().content_type("text/html; charset=utf-8").body(html) }
+                async move {
+                    HttpResponse::Ok()
+                        .content_type("text/html; charset=utf-8")
+                        .body(html)
+                }
             }),
         )
     })
@@ -74,7 +86,11 @@ pub struct Browser {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 impl Browser {
@@ -89,7 +105,10 @@ impl Browser {
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {driver_bin} (run `cargo xtask setup`): {e}"));
         for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -114,7 +133,10 @@ impl Browser {
 
     /// Runs `script` (a function body; `return` a value or a Promise) and returns its result.
     pub async fn eval(&self, script: &str) -> Json {
-        self.client.execute(script, vec![]).await.unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+        self.client
+            .execute(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
     }
 
     /// Waits up to 10 s for `condition` (a JS expression) to be truthy.
