@@ -31,6 +31,9 @@ pub enum ApiError {
     /// Missing, unknown, expired or revoked visitor token (401).
     #[error("{0}")]
     Unauthorized(&'static str),
+    /// The request's `Origin` is not among the workspace's allowed origins (403).
+    #[error("this site's origin is not allowed to use this workspace's widget: add it with --origin or in the dashboard")]
+    OriginNotAllowed,
     /// No workspace has this app id (404 `unknown_app`).
     #[error("no workspace has this app id: copy the snippet from the dashboard")]
     UnknownApp,
@@ -77,6 +80,7 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::UnknownApp => "unknown_app",
+            ApiError::OriginNotAllowed => "origin_not_allowed",
             ApiError::NotFound(_) => "not_found",
             ApiError::PlanUpgradeRequired(_) => PlanUpgradeRequired::CODE,
             ApiError::SignatureRejected { reason, .. } => reason.as_str(),
@@ -108,7 +112,9 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::UnknownApp | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::PlanUpgradeRequired(_) => StatusCode::PAYMENT_REQUIRED,
-            ApiError::SignatureRejected { .. } | ApiError::SendRefused(_) => StatusCode::FORBIDDEN,
+            ApiError::SignatureRejected { .. }
+            | ApiError::SendRefused(_)
+            | ApiError::OriginNotAllowed => StatusCode::FORBIDDEN,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -141,13 +147,56 @@ impl ResponseError for ApiError {
     }
 }
 
-/// The statuses a non-API page answers with (dashboard, assets), kept here with the rest.
+/// The 401 message for a token that is unknown or revoked.
+pub const TOKEN_REVOKED: &str =
+    "the visitor token is unknown or was revoked: start a new session with POST /api/v1/widget/session";
+/// The 401 message for a missing token.
+pub const TOKEN_MISSING: &str =
+    "send the visitor token as Authorization: Bearer <token> (from POST /api/v1/widget/session)";
+
+/// The success statuses handlers answer with, kept here with the rest.
 pub mod status {
     use actix_web::http::StatusCode;
     /// 200.
     pub const OK: StatusCode = StatusCode::OK;
+    /// 201.
+    pub const CREATED: StatusCode = StatusCode::CREATED;
+    /// 303 (after a dashboard form post).
+    pub const SEE_OTHER: StatusCode = StatusCode::SEE_OTHER;
     /// 404.
     pub const NOT_FOUND: StatusCode = StatusCode::NOT_FOUND;
+}
+
+/// Maps actix's JSON extractor failures to the documented errors (instead of plain text).
+pub fn json_error(
+    err: actix_web::error::JsonPayloadError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    use actix_web::error::{JsonPayloadError as J, PayloadError};
+    let limit = replybubble_core::limits::WIDGET_JSON_MAX_BYTES;
+    let api = match err {
+        J::Overflow { limit } | J::OverflowKnownLength { limit, .. } => {
+            ApiError::PayloadTooLarge { limit }
+        }
+        J::ContentType => ApiError::UnsupportedMediaType,
+        J::Deserialize(e) => ApiError::MalformedJson(e.to_string()),
+        J::Payload(PayloadError::Overflow) => ApiError::PayloadTooLarge { limit },
+        other => ApiError::MalformedJson(other.to_string()),
+    };
+    api.into()
+}
+
+/// The JSON settings of the widget API: a few KiB, `application/json` required.
+pub fn json_config() -> actix_web::web::JsonConfig {
+    actix_web::web::JsonConfig::default()
+        .limit(replybubble_core::limits::WIDGET_JSON_MAX_BYTES)
+        .content_type_required(true)
+        .error_handler(json_error)
+}
+
+/// Any path that does not exist: 404 in the JSON error shape.
+pub async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound("page"))
 }
 
 #[cfg(test)]
@@ -176,6 +225,7 @@ mod tests {
             ),
             (ApiError::Unauthorized("x"), 401, "unauthorized"),
             (ApiError::UnknownApp, 404, "unknown_app"),
+            (ApiError::OriginNotAllowed, 403, "origin_not_allowed"),
             (PlanUpgradeRequired.into(), 402, "plan_upgrade_required"),
             (
                 ApiError::SignatureRejected {

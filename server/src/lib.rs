@@ -3,7 +3,8 @@
 //!
 //! Modules by concern: [`cli`] and [`admin`] (commands), [`startup`] (building the server),
 //! [`routes`] (handlers), [`error`] (the only place that knows HTTP status codes), [`store`]
-//! (the only place that holds SQL), [`crypto`] (randomness and hashes), [`assets`] (embedded
+//! (the only place that holds SQL), [`service`] (the widget API's behaviour), [`hub`] (live events), [`ratelimit`],
+//! [`crypto`] (randomness and hashes), [`assets`] (embedded
 //! `www/`), [`demo`], [`telemetry`].
 #![deny(missing_docs)]
 
@@ -13,7 +14,10 @@ pub mod cli;
 pub mod crypto;
 pub mod demo;
 pub mod error;
+pub mod hub;
+pub mod ratelimit;
 pub mod routes;
+pub mod service;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

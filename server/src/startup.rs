@@ -36,8 +36,10 @@ pub struct AppState {
     pub public_url: String,
     /// The demo workspace, when serving the demo.
     pub demo: Option<crate::demo::DemoInfo>,
-    /// Whether rate limits apply.
-    pub rate_limits: bool,
+    /// Rate limits (off with `--rate-limits off`).
+    pub limits: crate::ratelimit::Limits,
+    /// Live events and stream tickets.
+    pub hub: crate::hub::Hub,
 }
 
 /// A bound, not yet running server.
@@ -69,7 +71,8 @@ impl Application {
             store,
             public_url,
             demo,
-            rate_limits: config.rate_limits,
+            limits: crate::ratelimit::Limits::new(config.rate_limits),
+            hub: crate::hub::Hub::default(),
         });
         let data = state.clone();
         let mut server = HttpServer::new(move || {
@@ -77,6 +80,7 @@ impl Application {
                 .app_data(data.clone())
                 .wrap(from_fn(crate::telemetry::log_requests))
                 .configure(crate::routes::configure)
+                .default_service(web::to(crate::error::not_found))
         })
         .listen(listener)?;
         if config.workers > 0 {

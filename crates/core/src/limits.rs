@@ -34,3 +34,48 @@ pub const WORKSPACE_NAME_MAX: usize = 100;
 pub const PASSWORD_MIN: usize = 10;
 /// An agent's password: at most 1000 characters (argon2 hashes any length; this bounds the work).
 pub const PASSWORD_MAX: usize = 1000;
+
+/// A rate limit: sustained requests per minute and the burst allowed above it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateQuota {
+    /// Sustained rate.
+    pub per_minute: u32,
+    /// Requests allowed at once.
+    pub burst: u32,
+}
+
+/// Session creation, per client IP.
+pub const RATE_SESSION_PER_IP: RateQuota = RateQuota {
+    per_minute: 60,
+    burst: 30,
+};
+/// identify, per visitor token.
+pub const RATE_IDENTIFY_PER_TOKEN: RateQuota = RateQuota {
+    per_minute: 30,
+    burst: 10,
+};
+/// identify, per client IP.
+pub const RATE_IDENTIFY_PER_IP: RateQuota = RateQuota {
+    per_minute: 300,
+    burst: 100,
+};
+/// Sending messages, per visitor token.
+pub const RATE_MESSAGE_PER_TOKEN: RateQuota = RateQuota {
+    per_minute: 60,
+    burst: 20,
+};
+/// Sending messages, per client IP.
+pub const RATE_MESSAGE_PER_IP: RateQuota = RateQuota {
+    per_minute: 600,
+    burst: 200,
+};
+/// Reading (messages, tickets, reset), per visitor token.
+pub const RATE_READ_PER_TOKEN: RateQuota = RateQuota {
+    per_minute: 300,
+    burst: 100,
+};
+/// Dashboard login attempts, per client IP.
+pub const RATE_LOGIN_PER_IP: RateQuota = RateQuota {
+    per_minute: 10,
+    burst: 5,
+};

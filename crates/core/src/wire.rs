@@ -134,6 +134,17 @@ impl Author {
     }
 }
 
+impl std::str::FromStr for Author {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        match s {
+            "visitor" => Ok(Author::Visitor),
+            "agent" => Ok(Author::Agent),
+            _ => Err(()),
+        }
+    }
+}
+
 /// One message as the widget sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Message {

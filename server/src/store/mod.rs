@@ -6,7 +6,12 @@
 //! WAL + `synchronous=FULL`). Reads go to a small pool of read-only connections. The CLI uses
 //! [`open_connection`] and the same query functions directly; SQLite's lock arbitrates.
 
+pub mod contacts;
+pub mod conversations;
+pub mod events;
+pub mod messages;
 mod migrations;
+pub mod sessions;
 pub mod workspaces;
 
 use std::path::{Path, PathBuf};
@@ -225,6 +230,38 @@ fn run_batch(conn: &Connection, batch: Vec<Job>) {
     for completion in completions {
         completion(committed.clone().map_err(StoreError::Commit));
     }
+}
+
+/// Reads a text column into an enum that parses from its database spelling.
+pub(crate) fn parse_enum<T: std::str::FromStr>(
+    row: &rusqlite::Row,
+    idx: usize,
+) -> rusqlite::Result<T> {
+    let s: String = row.get(idx)?;
+    s.parse().map_err(|_| {
+        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, s.into())
+    })
+}
+
+/// Finds a workspace's internal id by app id.
+pub fn workspace_id(
+    conn: &Connection,
+    app_id: &str,
+) -> Result<
+    Option<(
+        i64,
+        replybubble_core::Plan,
+        replybubble_core::Mode,
+        Vec<String>,
+    )>,
+    StoreError,
+> {
+    let ws = match workspaces::by_app_id(conn, app_id) {
+        Ok(ws) => ws,
+        Err(StoreError::NotFound(_)) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    Ok(Some((ws.id, ws.plan, ws.mode, ws.origins)))
 }
 
 /// Milliseconds since the Unix epoch: the store's only notion of time, passed in by callers.

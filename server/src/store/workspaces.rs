@@ -4,7 +4,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use replybubble_core::{Mode, Plan};
 
-use super::StoreError;
+use super::{parse_enum, StoreError};
 
 /// A workspace as operators see it (never its secret).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -52,13 +52,6 @@ impl std::fmt::Debug for VerificationSettings {
             .field("secret_version", &self.secret_version)
             .finish()
     }
-}
-
-fn parse_enum<T: std::str::FromStr>(row: &Row, idx: usize) -> rusqlite::Result<T> {
-    let s: String = row.get(idx)?;
-    s.parse().map_err(|_| {
-        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, s.into())
-    })
 }
 
 const WORKSPACE_COLUMNS: &str = "id, app_id, name, plan, mode, secret_version";

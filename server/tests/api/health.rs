@@ -3,9 +3,9 @@ use crate::helpers::spawn_app;
 #[actix_rt::test]
 async fn healthz_answers_200_with_status_ok() {
     let app = spawn_app().await;
-    let (status, body) = app.get("/healthz").await;
-    assert_eq!(status, 200);
-    assert_eq!(body["status"], "ok");
+    let r = app.get("/healthz", None).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body["status"], "ok");
 }
 
 #[actix_rt::test]

@@ -4,8 +4,10 @@
 use std::path::PathBuf;
 
 use actix_web::web;
+use replybubble_core::{Mode, Plan};
 use replybubble_server::startup::{AppState, Application, Config};
-use serde_json::Value as Json;
+use replybubble_server::store::{self, workspaces};
+use serde_json::{json, Value as Json};
 
 pub struct TestApp {
     pub base: String,
@@ -16,7 +18,33 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
+/// A workspace made for a test, with its secret (when one was generated).
+#[derive(Debug, Clone)]
+pub struct Ws {
+    pub app_id: String,
+    pub secret: Option<String>,
+}
+
+/// An HTTP answer.
+#[derive(Debug)]
+pub struct Res {
+    pub status: u16,
+    pub body: Json,
+    pub headers: awc::http::header::HeaderMap,
+}
+
+impl Res {
+    #[allow(dead_code)]
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+}
+
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(false).await
+}
+
+pub async fn spawn_app_with(rate_limits: bool) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         replybubble_server::telemetry::init();
     }
@@ -27,34 +55,151 @@ pub async fn spawn_app() -> TestApp {
         db: db.clone(),
         public_url: None,
         demo: false,
-        rate_limits: false,
-        workers: 1,
+        rate_limits,
+        workers: 2,
     })
     .expect("the app builds");
     let base = format!("http://127.0.0.1:{}", app.port());
     let state = app.state();
     actix_rt::spawn(app.run_until_stopped());
+    let client = awc::Client::builder()
+        .timeout(std::time::Duration::from_secs(30))
+        .finish();
     TestApp {
         base,
         db,
         state,
-        client: awc::Client::default(),
+        client,
         _dir: dir,
     }
 }
 
+#[allow(dead_code)]
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
 
-    /// GET, returning status and JSON body (Null when empty or not JSON).
-    pub async fn get(&self, path: &str) -> (u16, Json) {
-        let mut res = self.client.get(self.url(path)).send().await.unwrap();
-        let body = res.body().await.unwrap();
+    /// Creates a workspace directly in the database (as the CLI does).
+    pub fn workspace(&self, plan: Plan, mode: Mode, origins: &[&str]) -> Ws {
+        let conn = store::open_and_migrate(&self.db).unwrap();
+        let app_id = replybubble_server::crypto::new_app_id();
+        let origins: Vec<String> = origins.iter().map(|s| s.to_string()).collect();
+        workspaces::create(&conn, &app_id, "Test", plan, &origins, 0).unwrap();
+        let mut secret = None;
+        if plan != Plan::Free {
+            let s = replybubble_server::crypto::new_secret();
+            workspaces::store_secret(&conn, &app_id, &s, false).unwrap();
+            workspaces::set_mode(&conn, &app_id, mode).unwrap();
+            secret = Some(s);
+        }
+        Ws { app_id, secret }
+    }
+
+    pub fn set_mode(&self, ws: &Ws, mode: Mode) {
+        let conn = store::open_and_migrate(&self.db).unwrap();
+        workspaces::set_mode(&conn, &ws.app_id, mode).unwrap();
+    }
+
+    pub fn set_plan(&self, ws: &Ws, plan: Plan) {
+        let conn = store::open_and_migrate(&self.db).unwrap();
+        workspaces::set_plan(&conn, &ws.app_id, plan).unwrap();
+    }
+
+    /// Regenerates the secret and returns the new one.
+    pub fn regenerate(&self, ws: &mut Ws) -> String {
+        let conn = store::open_and_migrate(&self.db).unwrap();
+        let s = replybubble_server::crypto::new_secret();
+        workspaces::store_secret(&conn, &ws.app_id, &s, true).unwrap();
+        ws.secret = Some(s.clone());
+        s
+    }
+
+    pub fn sql_count(&self, sql: &str) -> i64 {
+        let conn = rusqlite::Connection::open(&self.db).unwrap();
+        conn.query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+
+    async fn finish(
+        mut res: awc::ClientResponse<
+            impl futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>>
+                + Unpin,
+        >,
+    ) -> Res {
+        let body = res.body().limit(10 << 20).await.unwrap();
+        Res {
+            status: res.status().as_u16(),
+            body: serde_json::from_slice(&body).unwrap_or(Json::Null),
+            headers: res.headers().clone(),
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Res {
+        let mut req = self.client.get(self.url(path));
+        if let Some(t) = token {
+            req = req.insert_header(("Authorization", format!("Bearer {t}")));
+        }
+        Self::finish(req.send().await.unwrap()).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Json) -> Res {
+        let mut req = self.client.post(self.url(path));
+        if let Some(t) = token {
+            req = req.insert_header(("Authorization", format!("Bearer {t}")));
+        }
+        Self::finish(req.send_json(&body).await.unwrap()).await
+    }
+
+    /// A new anonymous session: (token, conversation id).
+    pub async fn session(&self, ws: &Ws) -> (String, i64) {
+        let r = self
+            .post(
+                "/api/v1/widget/session",
+                None,
+                json!({ "app_id": ws.app_id }),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
         (
-            res.status().as_u16(),
-            serde_json::from_slice(&body).unwrap_or(Json::Null),
+            r.body["visitor_token"].as_str().unwrap().to_owned(),
+            r.body["conversation_id"].as_i64().unwrap(),
         )
     }
+
+    pub async fn identify(&self, token: &str, user: Json) -> Res {
+        self.post("/api/v1/widget/identify", Some(token), user)
+            .await
+    }
+
+    pub async fn send(&self, token: &str, body: &str) -> Res {
+        self.post(
+            "/api/v1/widget/messages",
+            Some(token),
+            json!({ "body": body }),
+        )
+        .await
+    }
+}
+
+/// The signature of `id` under `secret`, computed by python3's hmac module.
+pub fn python_sign(secret: &str, id: &str) -> String {
+    let out = std::process::Command::new("python3")
+        .args(["-c", "import hmac,hashlib,sys; print(hmac.new(sys.argv[1].encode(), sys.argv[2].encode(), hashlib.sha256).hexdigest())", secret, id])
+        .output()
+        .expect("python3");
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// The signature of `id` under `secret`, computed by node's crypto module.
+pub fn node_sign(secret: &str, id: &str) -> String {
+    let out = std::process::Command::new("node")
+        .args(["-e", "process.stdout.write(require('crypto').createHmac('sha256', process.argv[1]).update(process.argv[2]).digest('hex'))", secret, id])
+        .output()
+        .expect("node");
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// A signature made by the core signer.
+pub fn sign(ws: &Ws, id: &str) -> String {
+    replybubble_core::signature::sign(ws.secret.as_deref().unwrap(), id)
 }

@@ -3,4 +3,10 @@
 
 mod helpers;
 
+mod claims;
+mod edge;
 mod health;
+mod identify;
+mod messages;
+mod secrets;
+mod sessions;

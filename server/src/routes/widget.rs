@@ -1,0 +1,240 @@
+//! `/api/v1/widget/*`: the HTTP API the widget calls (DESIGN.md "HTTP API"). Handlers parse the
+//! request, count it against the rate limits and hand over to [`crate::service`].
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use actix_cors::Cors;
+use actix_web::http::{header, Method};
+use actix_web::web::{self, Bytes, Json};
+use actix_web::{FromRequest, HttpRequest, HttpResponse};
+
+use replybubble_core::{FieldError, Problem, Value};
+
+use crate::crypto;
+use crate::error::{status, ApiError, TOKEN_MISSING, TOKEN_REVOKED};
+use crate::ratelimit::Scope;
+use crate::service;
+use crate::startup::AppState;
+use crate::store::sessions::{self, SessionCtx};
+
+/// The caller's live visitor session, from `Authorization: Bearer <token>`; 401 otherwise.
+/// The request's `Origin` must be allowed by the session's workspace.
+pub struct Visitor(pub SessionCtx);
+
+fn bearer(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))?
+        .trim();
+    (!token.is_empty()).then(|| token.to_owned())
+}
+
+fn origin(req: &HttpRequest) -> Option<&str> {
+    req.headers()
+        .get(header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+}
+
+fn client_ip(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default()
+}
+
+fn state(req: &HttpRequest) -> web::Data<AppState> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .expect("AppState is registered")
+}
+
+impl FromRequest for Visitor {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let token = bearer(req);
+        let origin = origin(req).map(str::to_owned);
+        let state = state(req);
+        Box::pin(async move {
+            let token = token.ok_or(ApiError::Unauthorized(TOKEN_MISSING))?;
+            let hash = crypto::token_hash(&token);
+            let ctx = state
+                .store
+                .read(move |c| sessions::authenticate(c, &hash))
+                .await?
+                .ok_or(ApiError::Unauthorized(TOKEN_REVOKED))?;
+            service::check_origin(&ctx.origins, origin.as_deref())?;
+            Ok(Visitor(ctx))
+        })
+    }
+}
+
+fn json<T: serde::Serialize>(code: actix_web::http::StatusCode, body: &T) -> HttpResponse {
+    HttpResponse::build(code)
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(body)
+}
+
+async fn session(req: HttpRequest, body: Json<Value>) -> Result<HttpResponse, ApiError> {
+    let state = state(&req);
+    state.limits.check(Scope::SessionIp, &client_ip(&req))?;
+    let answer = service::open_session(&state, &body, bearer(&req), origin(&req)).await?;
+    Ok(json(status::OK, &answer))
+}
+
+async fn identify(
+    req: HttpRequest,
+    Visitor(ctx): Visitor,
+    body: Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let state = state(&req);
+    state
+        .limits
+        .check(Scope::IdentifyToken, &ctx.session_id.to_string())?;
+    state.limits.check(Scope::IdentifyIp, &client_ip(&req))?;
+    Ok(json(
+        status::OK,
+        &service::identify(&state, &ctx, &body).await?,
+    ))
+}
+
+async fn reset(req: HttpRequest, Visitor(ctx): Visitor) -> Result<HttpResponse, ApiError> {
+    let state = state(&req);
+    state
+        .limits
+        .check(Scope::ReadToken, &ctx.session_id.to_string())?;
+    Ok(json(status::OK, &service::reset(&state, &ctx).await?))
+}
+
+async fn post_message(
+    req: HttpRequest,
+    Visitor(ctx): Visitor,
+    body: Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let state = state(&req);
+    state
+        .limits
+        .check(Scope::MessageToken, &ctx.session_id.to_string())?;
+    state.limits.check(Scope::MessageIp, &client_ip(&req))?;
+    Ok(json(
+        status::CREATED,
+        &service::post_visitor_message(&state, &ctx, &body).await?,
+    ))
+}
+
+/// Reads `after` from the query: a non-negative integer, 0 when absent.
+fn after_param(req: &HttpRequest) -> Result<i64, ApiError> {
+    let bad = || {
+        FieldError::new(
+            "after",
+            Problem::Invalid("must be a message id (a whole number, 0 or more)"),
+        )
+    };
+    for pair in req.query_string().split('&') {
+        if let Some(v) = pair.strip_prefix("after=") {
+            return v
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| bad().into());
+        }
+    }
+    Ok(0)
+}
+
+async fn list_messages(req: HttpRequest, Visitor(ctx): Visitor) -> Result<HttpResponse, ApiError> {
+    let state = state(&req);
+    state
+        .limits
+        .check(Scope::ReadToken, &ctx.session_id.to_string())?;
+    let after = after_param(&req)?;
+    Ok(json(
+        status::OK,
+        &service::messages_after(&state, &ctx, after).await?,
+    ))
+}
+
+async fn ticket(req: HttpRequest, Visitor(ctx): Visitor) -> Result<HttpResponse, ApiError> {
+    let state = state(&req);
+    state
+        .limits
+        .check(Scope::ReadToken, &ctx.session_id.to_string())?;
+    Ok(json(status::OK, &service::events_ticket(&state, &ctx)))
+}
+
+/// How often an idle stream gets a comment line, so proxies keep it open.
+const KEEPALIVE: Duration = Duration::from_secs(15);
+
+fn sse_event(m: &crate::store::messages::MessageRow) -> Bytes {
+    let data = serde_json::to_string(&service::wire_message(m)).unwrap_or_default();
+    Bytes::from(format!("id: {}\nevent: message\ndata: {data}\n\n", m.id))
+}
+
+async fn events(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let state = state(&req);
+    let ticket = req
+        .query_string()
+        .split('&')
+        .find_map(|p| p.strip_prefix("ticket="))
+        .filter(|t| !t.is_empty())
+        .ok_or(ApiError::Unauthorized(
+            "open the stream with ?ticket= from POST /api/v1/widget/events/ticket",
+        ))?
+        .to_owned();
+    let target = service::redeem_ticket(&state, &ticket).await?;
+    let rx = state
+        .hub
+        .subscribe(target.conversation_id, Some(target.session_id));
+    let tick = tokio::time::interval_at(tokio::time::Instant::now() + KEEPALIVE, KEEPALIVE);
+    let stream = futures_util::stream::unfold(
+        (rx, tick, true),
+        |(mut rx, mut tick, first)| async move {
+            if first {
+                return Some((
+                    Ok::<_, actix_web::Error>(Bytes::from_static(b"retry: 2000\n: connected\n\n")),
+                    (rx, tick, false),
+                ));
+            }
+            tokio::select! {
+                m = rx.recv() => m.map(|m| (Ok(sse_event(&m)), (rx, tick, false))),
+                _ = tick.tick() => Some((Ok(Bytes::from_static(b": keep-alive\n\n")), (rx, tick, false))),
+            }
+        },
+    );
+    Ok(HttpResponse::build(status::OK)
+        .insert_header((header::CONTENT_TYPE, "text/event-stream"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header(("X-Accel-Buffering", "no"))
+        .streaming(stream))
+}
+
+/// CORS for the widget API: preflights are answered for any origin (they carry no token and
+/// reveal nothing); each request is then checked against its workspace's allowed origins by
+/// [`Visitor`] and `session` (403 `origin_not_allowed`).
+fn cors() -> Cors {
+    Cors::default()
+        .allowed_origin_fn(|_, _| true)
+        .allowed_methods([Method::GET, Method::POST])
+        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .max_age(3600)
+}
+
+/// Registers `/api/v1/widget/*`.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/v1/widget")
+            .wrap(cors())
+            .app_data(crate::error::json_config())
+            .route("/session", web::post().to(session))
+            .route("/identify", web::post().to(identify))
+            .route("/reset", web::post().to(reset))
+            .route("/messages", web::post().to(post_message))
+            .route("/messages", web::get().to(list_messages))
+            .route("/events/ticket", web::post().to(ticket))
+            .route("/events", web::get().to(events))
+            .default_service(web::to(crate::error::not_found)),
+    );
+}

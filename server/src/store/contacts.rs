@@ -1,0 +1,101 @@
+//! Contacts: keyed by (workspace, user id) and nothing else.
+
+use rusqlite::{params, Connection, Row};
+
+use replybubble_core::user::{IdentifyUser, TraitValue};
+
+use super::StoreError;
+
+/// A contact as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactRow {
+    /// Internal id.
+    pub id: i64,
+    /// The site's user id.
+    pub user_id: String,
+    /// Email.
+    pub email: Option<String>,
+    /// Name.
+    pub name: Option<String>,
+    /// Company.
+    pub company: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+    /// Traits as a JSON object.
+    pub traits: String,
+}
+
+/// The columns [`from_row`] reads, in order.
+pub const COLUMNS: &str = "id, user_id, email, name, company, phone, traits";
+
+/// Reads a row selected with [`COLUMNS`].
+pub fn from_row(r: &Row) -> rusqlite::Result<ContactRow> {
+    Ok(ContactRow {
+        id: r.get(0)?,
+        user_id: r.get(1)?,
+        email: r.get(2)?,
+        name: r.get(3)?,
+        company: r.get(4)?,
+        phone: r.get(5)?,
+        traits: r.get(6)?,
+    })
+}
+
+fn traits_json(user: &IdentifyUser) -> Option<String> {
+    if user.traits.is_empty() {
+        return None;
+    }
+    let map: serde_json::Map<String, serde_json::Value> = user
+        .traits
+        .iter()
+        .map(|(k, v)| {
+            let v = match v {
+                TraitValue::String(s) => serde_json::Value::String(s.clone()),
+                TraitValue::Number(n) => serde_json::Number::from_f64(*n)
+                    .map(serde_json::Value::Number)
+                    .unwrap_or(serde_json::Value::Null),
+                TraitValue::Bool(b) => serde_json::Value::Bool(*b),
+            };
+            (k.clone(), v)
+        })
+        .collect();
+    Some(serde_json::Value::Object(map).to_string())
+}
+
+/// Inserts or updates the contact of (workspace, user id). Fields that were sent take the
+/// latest values; fields that were not sent keep theirs. Never looks at the email.
+pub fn upsert(
+    conn: &Connection,
+    workspace_id: i64,
+    user: &IdentifyUser,
+    now: i64,
+) -> Result<ContactRow, StoreError> {
+    let s = |o: Option<&str>| o.map(str::to_owned);
+    let row = conn
+        .prepare_cached(&format!(
+            "INSERT INTO contacts (workspace_id, user_id, email, name, company, phone, traits, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, coalesce(?7, '{{}}'), ?8, ?8)
+             ON CONFLICT (workspace_id, user_id) DO UPDATE SET
+                 email = coalesce(excluded.email, email),
+                 name = coalesce(excluded.name, name),
+                 company = coalesce(excluded.company, company),
+                 phone = coalesce(excluded.phone, phone),
+                 traits = coalesce(?7, traits),
+                 updated_at = excluded.updated_at
+             RETURNING {COLUMNS}"
+        ))?
+        .query_row(
+            params![
+                workspace_id,
+                user.id.as_ref(),
+                s(user.email.as_ref().map(AsRef::as_ref)),
+                s(user.name.as_ref().map(AsRef::as_ref)),
+                s(user.company.as_ref().map(AsRef::as_ref)),
+                s(user.phone.as_ref().map(AsRef::as_ref)),
+                traits_json(user),
+                now
+            ],
+            from_row,
+        )?;
+    Ok(row)
+}

@@ -1,0 +1,319 @@
+//! Every row of DESIGN.md's decision table, over HTTP.
+
+use replybubble_core::{Mode, Plan};
+use serde_json::json;
+
+use crate::helpers::{node_sign, python_sign, sign, spawn_app};
+
+#[actix_rt::test]
+async fn row_1_free_plan_is_402_before_anything_else() {
+    let app = spawn_app().await;
+    let ws = app.workspace(Plan::Free, Mode::Off, &[]);
+    let (token, _) = app.session(&ws).await;
+    for user in [
+        json!({ "id": "u1" }),
+        json!({ "id": "u1", "signature": "a".repeat(64) }),
+    ] {
+        let r = app.identify(&token, user).await;
+        assert_eq!((r.status, r.code()), (402, "plan_upgrade_required"));
+    }
+    // Even in a stored Required mode from a former Pro plan.
+    let pro = app.workspace(Plan::Pro, Mode::Required, &[]);
+    app.set_plan(&pro, Plan::Free);
+    let (token, _) = app.session(&pro).await;
+    let r = app.identify(&token, json!({ "id": "u1" })).await;
+    assert_eq!(r.status, 402);
+}
+
+#[actix_rt::test]
+async fn row_2_mode_off_is_disabled_whatever_the_signature() {
+    let app = spawn_app().await;
+    let ws = app.workspace(Plan::Pro, Mode::Off, &[]);
+    let (token, _) = app.session(&ws).await;
+    for user in [
+        json!({ "id": "u1" }),
+        json!({ "id": "u1", "signature": sign(&ws, "u1") }),
+    ] {
+        let r = app.identify(&token, user).await;
+        assert_eq!(r.status, 200);
+        assert_eq!(r.body, json!({ "status": "disabled" }));
+    }
+    assert_eq!(app.sql_count("SELECT count(*) FROM contacts"), 0);
+}
+
+#[actix_rt::test]
+async fn rows_3_and_5_a_valid_signature_verifies_and_links_the_conversation() {
+    let app = spawn_app().await;
+    for (plan, mode) in [
+        (Plan::Pro, Mode::Optional),
+        (Plan::Enterprise, Mode::Required),
+    ] {
+        let ws = app.workspace(plan, mode, &[]);
+        let (token, conversation) = app.session(&ws).await;
+        let r = app
+            .identify(&token, json!({
+                "id": "user_42", "signature": sign(&ws, "user_42"), "email": "ada@example.com",
+                "name": "Ada", "company": "ACME", "phone": "+1 555", "traits": { "plan": "gold", "seats": 3, "vip": true }
+            }))
+            .await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        assert_eq!(r.body["status"], "verified");
+        assert_eq!(r.body["verified"], true);
+        assert_eq!(r.body["conversation_id"], conversation);
+        assert_eq!(
+            r.body["contact"],
+            json!({ "id": "user_42", "email": "ada@example.com", "name": "Ada", "company": "ACME", "phone": "+1 555" })
+        );
+        assert!(r.body.get("visitor_token").is_none(), "no new session");
+    }
+    assert_eq!(
+        app.sql_count("SELECT count(*) FROM conversations WHERE contact_id IS NOT NULL"),
+        2
+    );
+    assert_eq!(
+        app.sql_count("SELECT count(*) FROM contacts WHERE traits LIKE '%\"seats\":3%'"),
+        2
+    );
+}
+
+#[actix_rt::test]
+async fn row_4_optional_missing_or_invalid_is_unverified_with_prefill_and_no_contact() {
+    let app = spawn_app().await;
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
+    let (token, _) = app.session(&ws).await;
+    let r = app
+        .identify(
+            &token,
+            json!({ "id": "u1", "email": "a@b.co", "name": "Al", "company": "Co", "phone": "1" }),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.body,
+        json!({ "status": "unverified", "verified": false, "reason": "signature_missing",
+                "prefill": { "email": "a@b.co", "name": "Al", "company": "Co", "phone": "1" } })
+    );
+    let r = app
+        .identify(
+            &token,
+            json!({ "id": "u1", "email": "a@b.co", "signature": sign(&ws, "a@b.co") }),
+        )
+        .await;
+    assert_eq!(r.body["reason"], "signature_invalid");
+    assert_eq!(r.body["hint"], "signed_email");
+    let r = app
+        .identify(
+            &token,
+            json!({ "id": " u1 ", "signature": sign(&ws, "u1") }),
+        )
+        .await;
+    assert_eq!(r.body["hint"], "id_whitespace");
+    let r = app
+        .identify(&token, json!({ "id": "u1", "signature": "not-hex" }))
+        .await;
+    assert_eq!(r.body["hint"], "malformed_signature");
+    let r = app
+        .identify(
+            &token,
+            json!({ "id": "u1", "signature": replybubble_core::signature::sign("wrong", "u1") }),
+        )
+        .await;
+    assert_eq!(r.body["reason"], "signature_invalid");
+    assert!(r.body.get("hint").is_none());
+    assert_eq!(
+        app.sql_count("SELECT count(*) FROM contacts"),
+        0,
+        "unverified creates no contact"
+    );
+    assert_eq!(
+        app.sql_count("SELECT count(*) FROM conversations WHERE contact_id IS NOT NULL"),
+        0
+    );
+}
+
+#[actix_rt::test]
+async fn row_6_required_missing_or_invalid_is_403_with_the_hint() {
+    let app = spawn_app().await;
+    let ws = app.workspace(Plan::Pro, Mode::Required, &[]);
+    let (token, _) = app.session(&ws).await;
+    let r = app.identify(&token, json!({ "id": "u1" })).await;
+    assert_eq!((r.status, r.code()), (403, "signature_missing"));
+    let r = app
+        .identify(
+            &token,
+            json!({ "id": "u1", "email": "a@b.co", "signature": sign(&ws, "a@b.co") }),
+        )
+        .await;
+    assert_eq!((r.status, r.code()), (403, "signature_invalid"));
+    assert_eq!(r.body["error"]["hint"], "signed_email");
+    assert!(r.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("sign the user id"));
+    assert_eq!(app.sql_count("SELECT count(*) FROM contacts"), 0);
+}
+
+#[actix_rt::test]
+async fn a_field_error_is_a_400_that_names_the_field_and_changes_nothing() {
+    let app = spawn_app().await;
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
+    let (token, _) = app.session(&ws).await;
+    let cases = [
+        (json!({ "id": 42 }), "id", "pass String(id)"),
+        (
+            json!({ "id": "é".repeat(513) }),
+            "id",
+            "at most 512 characters (got 513)",
+        ),
+        (
+            json!({ "id": "u", "name": "x".repeat(201) }),
+            "name",
+            "name must be at most 200 characters (got 201)",
+        ),
+        (json!({ "id": "u", "email": "nope" }), "email", "@"),
+        (
+            json!({ "id": "u", "traits": { "a": { "nested": 1 } } }),
+            "traits.a",
+            "string, number or boolean",
+        ),
+        (json!(["u"]), "user", "object"),
+    ];
+    for (user, field, text) in cases {
+        let r = app.identify(&token, user).await;
+        assert_eq!((r.status, r.code()), (400, "invalid_field"));
+        assert_eq!(r.body["error"]["field"], field);
+        assert!(
+            r.body["error"]["message"].as_str().unwrap().contains(text),
+            "{}",
+            r.body
+        );
+    }
+    assert!(
+        app.identify(&token, json!({ "id": "é".repeat(512) }))
+            .await
+            .status
+            == 200,
+        "512 é is a valid id"
+    );
+    assert_eq!(app.sql_count("SELECT count(*) FROM contacts"), 0);
+}
+
+#[actix_rt::test]
+async fn signatures_from_python_hmac_and_node_crypto_are_accepted() {
+    let app = spawn_app().await;
+    let ws = app.workspace(Plan::Pro, Mode::Required, &[]);
+    let secret = ws.secret.clone().unwrap();
+    for (who, id) in [
+        ("python", "Ünïcødé-用户-🙂"),
+        ("node", "user 42 with spaces"),
+        ("python", "42"),
+    ] {
+        let sig = if who == "python" {
+            python_sign(&secret, id)
+        } else {
+            node_sign(&secret, id)
+        };
+        assert_eq!(sig.len(), 64, "{who} signed");
+        let (token, _) = app.session(&ws).await;
+        let r = app
+            .identify(&token, json!({ "id": id, "signature": sig }))
+            .await;
+        assert_eq!(r.body["status"], "verified", "{who} {id}: {}", r.body);
+        let r = app
+            .identify(&token, json!({ "id": id, "signature": sig.to_uppercase() }))
+            .await;
+        assert_eq!(r.body["status"], "verified", "upper-case hex");
+    }
+}
+
+#[actix_rt::test]
+async fn contacts_are_keyed_by_user_id_only_and_an_email_never_links() {
+    let app = spawn_app().await;
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
+    let (a, _) = app.session(&ws).await;
+    app.identify(&a, json!({ "id": "alice", "signature": sign(&ws, "alice"), "email": "shared@example.com", "name": "Alice" })).await;
+    // Someone claims Alice's email without a signature: nothing links, nothing changes.
+    let (m, conv_m) = app.session(&ws).await;
+    let r = app
+        .identify(
+            &m,
+            json!({ "id": "alice", "email": "shared@example.com", "name": "Mallory" }),
+        )
+        .await;
+    assert_eq!(r.body["status"], "unverified");
+    assert_eq!(
+        app.sql_count(&format!(
+            "SELECT count(*) FROM conversations WHERE id = {conv_m} AND contact_id IS NULL"
+        )),
+        1
+    );
+    assert_eq!(
+        app.sql_count("SELECT count(*) FROM contacts WHERE name = 'Alice'"),
+        1
+    );
+    // Another verified user with the same email is another contact.
+    let (b, _) = app.session(&ws).await;
+    app.identify(
+        &b,
+        json!({ "id": "bob", "signature": sign(&ws, "bob"), "email": "shared@example.com" }),
+    )
+    .await;
+    assert_eq!(
+        app.sql_count("SELECT count(*) FROM contacts WHERE email = 'shared@example.com'"),
+        2
+    );
+    // The latest values win for the fields that were sent; the others are kept.
+    app.identify(
+        &a,
+        json!({ "id": "alice", "signature": sign(&ws, "alice"), "company": "ACME" }),
+    )
+    .await;
+    assert_eq!(app.sql_count("SELECT count(*) FROM contacts WHERE user_id = 'alice' AND name = 'Alice' AND company = 'ACME'"), 1);
+}
+
+#[actix_rt::test]
+async fn every_identify_outcome_is_recorded_without_the_signature() {
+    let app = spawn_app().await;
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
+    let (token, _) = app.session(&ws).await;
+    let good = sign(&ws, "u1");
+    let bad = sign(&ws, "mail@x.io");
+    app.identify(&token, json!({ "id": "u1", "signature": good }))
+        .await;
+    app.identify(&token, json!({ "id": "u2" })).await;
+    app.identify(
+        &token,
+        json!({ "id": "u3", "email": "mail@x.io", "signature": bad }),
+    )
+    .await;
+    app.identify(&token, json!({ "id": "u4", "name": "x".repeat(300) }))
+        .await;
+    let conn = rusqlite::Connection::open(&app.db).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT user_id, result, code, hint FROM identify_events ORDER BY id")
+        .unwrap();
+    let rows: Vec<(Option<String>, String, Option<String>, Option<String>)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let s = |x: &str| Some(x.to_owned());
+    assert_eq!(
+        rows,
+        vec![
+            (s("u1"), "verified".into(), None, None),
+            (s("u2"), "unverified".into(), s("signature_missing"), None),
+            (
+                s("u3"),
+                "unverified".into(),
+                s("signature_invalid"),
+                s("signed_email")
+            ),
+            (s("u4"), "invalid".into(), s("invalid_field"), s("name")),
+        ]
+    );
+    let dump: String = conn
+        .query_row("SELECT group_concat(coalesce(user_id,'') || coalesce(code,'') || coalesce(hint,''), '|') FROM identify_events", [], |r| r.get(0))
+        .unwrap();
+    assert!(!dump.contains(&good) && !dump.contains(&bad));
+}
