@@ -82,12 +82,13 @@ pub async fn open_session(
     origin: Option<&str>,
 ) -> Result<SessionResponse, ApiError> {
     let app_id = required_string(raw, "app_id")?;
-    let (workspace_id, plan, mode, origins) = state
+    let ws = state
         .store
-        .read(move |c| store::workspace_id(c, &app_id))
+        .read(move |c| store::find_workspace(c, &app_id))
         .await?
         .ok_or(ApiError::UnknownApp)?;
-    check_origin(&origins, origin)?;
+    check_origin(&ws.origins, origin)?;
+    let (workspace_id, plan, mode) = (ws.id, ws.plan, ws.mode);
     if let Some(token) = bearer {
         let hash = crypto::token_hash(&token);
         if let Some(ctx) = state

@@ -47,7 +47,7 @@ fn is_root() -> bool {
     output(Command::new("id").arg("-u")).is_some_and(|s| s.trim() == "0")
 }
 
-fn apt_install(packages: &[&str]) -> Result<()> {
+pub fn apt_install(packages: &[&str]) -> Result<()> {
     if !(is_root() && Path::new("/etc/debian_version").exists()) {
         bail!(
             "missing {}: install them (on Debian: sudo apt-get install -y {}) and run again",

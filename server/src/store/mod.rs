@@ -243,25 +243,16 @@ pub(crate) fn parse_enum<T: std::str::FromStr>(
     })
 }
 
-/// Finds a workspace's internal id by app id.
-pub fn workspace_id(
+/// A workspace by app id, or None when there is none.
+pub fn find_workspace(
     conn: &Connection,
     app_id: &str,
-) -> Result<
-    Option<(
-        i64,
-        replybubble_core::Plan,
-        replybubble_core::Mode,
-        Vec<String>,
-    )>,
-    StoreError,
-> {
-    let ws = match workspaces::by_app_id(conn, app_id) {
-        Ok(ws) => ws,
-        Err(StoreError::NotFound(_)) => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    Ok(Some((ws.id, ws.plan, ws.mode, ws.origins)))
+) -> Result<Option<workspaces::Workspace>, StoreError> {
+    match workspaces::by_app_id(conn, app_id) {
+        Ok(ws) => Ok(Some(ws)),
+        Err(StoreError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// Milliseconds since the Unix epoch: the store's only notion of time, passed in by callers.

@@ -292,7 +292,8 @@ async fn every_identify_outcome_is_recorded_without_the_signature() {
     let mut stmt = conn
         .prepare("SELECT user_id, result, code, hint FROM identify_events ORDER BY id")
         .unwrap();
-    let rows: Vec<(Option<String>, String, Option<String>, Option<String>)> = stmt
+    type Row = (Option<String>, String, Option<String>, Option<String>);
+    let rows: Vec<Row> = stmt
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
         .unwrap()
         .map(Result::unwrap)

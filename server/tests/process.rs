@@ -1,0 +1,206 @@
+//! The real `replybubble serve` process: what it logs, and what survives a kill -9.
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{json, Value as Json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_replybubble");
+
+struct Served {
+    child: Child,
+    base: String,
+}
+
+/// Starts `replybubble serve` on a free port and reads the URL it prints.
+fn serve(db: &std::path::Path) -> Served {
+    let mut child = Command::new(BIN)
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--rate-limits",
+            "off",
+            "--db",
+        ])
+        .arg(db)
+        .env("REPLYBUBBLE_LOG", "debug")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line.trim().rsplit(' ').next().unwrap().to_owned();
+    assert!(base.starts_with("http://127.0.0.1:"), "{line}");
+    Served { child, base }
+}
+
+fn cli(db: &std::path::Path, args: &[&str]) -> Json {
+    let out = Command::new(BIN)
+        .arg("--db")
+        .arg(db)
+        .arg("--json")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+async fn post(client: &awc::Client, url: String, token: Option<&str>, body: Json) -> (u16, Json) {
+    let mut req = client.post(url);
+    if let Some(t) = token {
+        req = req.insert_header(("Authorization", format!("Bearer {t}")));
+    }
+    let mut res = req.send_json(&body).await.unwrap();
+    let json = res.json().await.unwrap_or(Json::Null);
+    (res.status().as_u16(), json)
+}
+
+#[actix_rt::test]
+async fn a_full_flow_logs_no_secret_signature_token_or_ticket() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("logs.db");
+    let app_id = cli(
+        &db,
+        &["workspace", "create", "--name", "Logs", "--plan", "pro"],
+    )["app_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let secret = cli(&db, &["verification", "generate-secret", &app_id])["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    cli(&db, &["verification", "mode", &app_id, "required"]);
+    let mut s = serve(&db);
+    let c = awc::Client::default();
+    let u = |p: &str| format!("{}/api/v1/widget/{p}", s.base);
+    let mut secrets = vec![secret.clone()];
+    let (_, session) = post(&c, u("session"), None, json!({ "app_id": app_id })).await;
+    let token = session["visitor_token"].as_str().unwrap().to_owned();
+    secrets.push(token.clone());
+    let sig = replybubble_core::signature::sign(&secret, "alice");
+    secrets.push(sig.clone());
+    let (status, _) = post(
+        &c,
+        u("identify"),
+        Some(&token),
+        json!({ "id": "alice", "signature": sig }),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let bad_sig = replybubble_core::signature::sign(&secret, "alice@example.com");
+    secrets.push(bad_sig.clone());
+    post(
+        &c,
+        u("identify"),
+        Some(&token),
+        json!({ "id": "alice", "email": "alice@example.com", "signature": bad_sig }),
+    )
+    .await;
+    post(&c, u("messages"), Some(&token), json!({ "body": "hello" })).await;
+    let (_, t) = post(&c, u("events/ticket"), Some(&token), json!({})).await;
+    let ticket = t["ticket"].as_str().unwrap().to_owned();
+    secrets.push(ticket.clone());
+    let res = c
+        .get(format!("{}?ticket={ticket}", u("events")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    drop(res);
+    let (_, reset) = post(&c, u("reset"), Some(&token), json!({})).await;
+    secrets.push(reset["visitor_token"].as_str().unwrap().to_owned());
+    post(
+        &c,
+        u("messages"),
+        Some("rbv_not_a_real_token_but_still_secret"),
+        json!({ "body": "x" }),
+    )
+    .await;
+    secrets.push("rbv_not_a_real_token_but_still_secret".into());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    s.child.kill().unwrap();
+    let mut log = String::new();
+    s.child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut log)
+        .unwrap();
+    s.child.wait().unwrap();
+    assert!(
+        log.contains("/api/v1/widget/identify"),
+        "requests are logged: {log}"
+    );
+    assert!(log.contains("/api/v1/widget/events"), "{log}");
+    for needle in &secrets {
+        assert!(
+            !log.contains(needle.as_str()),
+            "the log holds {needle}:\n{log}"
+        );
+        assert!(
+            !log.contains(&needle[..needle.len().min(24)]),
+            "the log holds a prefix of {needle}"
+        );
+    }
+}
+
+#[actix_rt::test]
+async fn acknowledged_writes_survive_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("durable.db");
+    let app_id = cli(&db, &["workspace", "create", "--name", "Durable"])["app_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut s = serve(&db);
+    let c = awc::Client::default();
+    let (_, session) = post(
+        &c,
+        format!("{}/api/v1/widget/session", s.base),
+        None,
+        json!({ "app_id": app_id }),
+    )
+    .await;
+    let token = session["visitor_token"].as_str().unwrap().to_owned();
+    let mut acked = Vec::new();
+    let mut pending = Vec::new();
+    for i in 0..200 {
+        let c = c.clone();
+        let url = format!("{}/api/v1/widget/messages", s.base);
+        let token = token.clone();
+        pending.push(actix_rt::spawn(async move {
+            post(&c, url, Some(&token), json!({ "body": format!("m{i}") })).await
+        }));
+    }
+    for p in pending {
+        let (status, body) = p.await.unwrap();
+        assert_eq!(status, 201);
+        acked.push(body["id"].as_i64().unwrap());
+    }
+    // SIGKILL: no shutdown, no flush, no checkpoint.
+    Command::new("kill")
+        .args(["-9", &s.child.id().to_string()])
+        .status()
+        .unwrap();
+    s.child.wait().unwrap();
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    for id in acked {
+        let n: i64 = conn
+            .query_row("SELECT count(*) FROM messages WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(n, 1, "acknowledged message {id} was lost");
+    }
+}
