@@ -274,35 +274,21 @@ fn agent_create_reads_the_password_from_stdin() {
     ];
     let e = fails(&rb_env(&d.path, &args, &[], Some("a good long password\n")));
     assert!(e.contains("already exists"), "{e}");
-    let e = fails(&rb_env(
-        &d.path,
-        &[
+    let agent = |email: &str, password: &str| {
+        let args = [
             "agent",
             "create",
             "--workspace",
-            &app,
+            app.as_str(),
             "--email",
-            "b@acme.test",
+            email,
             "--password-stdin",
-        ],
-        &[],
-        Some("short\n"),
-    ));
+        ];
+        fails(&rb_env(&d.path, &args, &[], Some(password)))
+    };
+    let e = agent("b@acme.test", "short\n");
     assert!(e.contains("password"), "{e}");
-    let e = fails(&rb_env(
-        &d.path,
-        &[
-            "agent",
-            "create",
-            "--workspace",
-            &app,
-            "--email",
-            "not-an-email",
-            "--password-stdin",
-        ],
-        &[],
-        Some("a good long password\n"),
-    ));
+    let e = agent("not-an-email", "a good long password\n");
     assert!(e.contains("email"), "{e}");
     let e = fails(&rb(
         &d.path,

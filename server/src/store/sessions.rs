@@ -67,15 +67,6 @@ pub struct NewSession {
     pub visitor_label: String,
 }
 
-fn load_origins(conn: &Connection, workspace_id: i64) -> Result<Vec<String>, StoreError> {
-    let mut stmt =
-        conn.prepare_cached("SELECT origin FROM workspace_origins WHERE workspace_id = ?1")?;
-    let origins = stmt
-        .query_map([workspace_id], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    Ok(origins)
-}
-
 /// The live (not revoked) session whose token hashes to `token_hash`.
 pub fn authenticate(
     conn: &Connection,
@@ -108,7 +99,7 @@ pub fn authenticate(
         .optional()?;
     match ctx {
         Some(mut ctx) => {
-            ctx.origins = load_origins(conn, ctx.workspace_id)?;
+            ctx.origins = super::workspaces::origins(conn, ctx.workspace_id)?;
             Ok(Some(ctx))
         }
         None => Ok(None),
