@@ -68,13 +68,19 @@ fn workspace_from_row(row: &Row) -> rusqlite::Result<Workspace> {
     })
 }
 
-fn load_origins(conn: &Connection, ws: &mut Workspace) -> Result<(), StoreError> {
+/// The allowed origins of a workspace, sorted.
+pub fn origins(conn: &Connection, workspace_id: i64) -> Result<Vec<String>, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT origin FROM workspace_origins WHERE workspace_id = ?1 ORDER BY origin",
     )?;
-    ws.origins = stmt
-        .query_map([ws.id], |r| r.get(0))?
+    let origins = stmt
+        .query_map([workspace_id], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
+    Ok(origins)
+}
+
+fn load_origins(conn: &Connection, ws: &mut Workspace) -> Result<(), StoreError> {
+    ws.origins = origins(conn, ws.id)?;
     Ok(())
 }
 
