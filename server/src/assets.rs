@@ -37,11 +37,15 @@ pub fn respond(path: &str) -> HttpResponse {
         .body(data.into_owned())
 }
 
-/// `GET /widget.js`, `/replybubble.d.ts`, `/pkg/*`, `/static/*`.
+/// `GET /widget.js`, `/replybubble.d.ts`, `/pkg/*`, `/static/*`. The loader is served minified
+/// when the build made `pkg/widget.min.js`.
 pub async fn file(req: HttpRequest) -> HttpResponse {
     let path = req.path().trim_start_matches('/');
     if path.contains("..") {
         return respond("");
+    }
+    if path == "widget.js" && get("pkg/widget.min.js").is_some() {
+        return respond("pkg/widget.min.js");
     }
     respond(path)
 }

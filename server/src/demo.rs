@@ -2,9 +2,11 @@
 
 use actix_web::{web, HttpResponse};
 
-use replybubble_core::{Mode, Plan};
+use replybubble_core::{signature, FieldError, Mode, Plan, Problem, Value};
 
 use crate::crypto;
+use crate::error::{status, ApiError};
+use crate::startup::AppState;
 use crate::store::{self, now_ms, workspaces, StoreError};
 
 /// What a newcomer needs to try the product.
@@ -58,12 +60,124 @@ pub fn seed_file(db: &std::path::Path) -> Result<DemoInfo, StoreError> {
     Ok(info)
 }
 
-async fn page() -> HttpResponse {
-    crate::assets::respond("demo/index.html")
+/// The demo's users, as the shop's own database would have them.
+const USERS: [(&str, &str, &str, &str); 2] = [
+    (
+        "alice",
+        "Alice Martin",
+        "alice@acme-coffee.test",
+        "Acme Coffee Roasters",
+    ),
+    (
+        "bob",
+        "Bob Okafor",
+        "bob@northwind.test",
+        "Northwind Traders",
+    ),
+];
+
+fn demo_info(state: &AppState) -> Result<&DemoInfo, ApiError> {
+    state.demo.as_ref().ok_or(ApiError::NotFound("demo"))
 }
 
-/// Registers the demo site's routes.
+async fn page(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let demo = demo_info(&state)?;
+    let (html, _) = crate::assets::get("demo/index.html").ok_or(ApiError::NotFound("demo page"))?;
+    // App ids are `app_` + hex (crypto::new_app_id), so they need no escaping.
+    let html = String::from_utf8_lossy(&html).replace("__APP_ID__", &demo.app_id);
+    Ok(HttpResponse::build(status::OK)
+        .content_type("text/html; charset=utf-8")
+        .body(html))
+}
+
+fn field<'a>(raw: &'a Value, name: &'static str) -> Result<&'a str, ApiError> {
+    match raw.get(name) {
+        Some(Value::String(s)) => Ok(s),
+        _ => Err(FieldError::new(name, Problem::Required).into()),
+    }
+}
+
+/// What the shop's server does at login: sign the user id with the secret (here read from the
+/// store, as the shop would read it from its environment) and hand the user to the page.
+async fn login(
+    state: web::Data<AppState>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let app_id = demo_info(&state)?.app_id.clone();
+    let who = field(&body, "user")?.to_owned();
+    let wrong = matches!(body.get("mistake"), Some(Value::String(m)) if m == "signed_email");
+    let Some(&(id, name, email, company)) = USERS.iter().find(|u| u.0 == who) else {
+        return Err(FieldError::new("user", Problem::Invalid("must be alice or bob")).into());
+    };
+    let secret = state
+        .store
+        .read(move |c| {
+            let ws = workspaces::by_app_id(c, &app_id)?;
+            Ok(workspaces::verification(c, ws.id)?.secret)
+        })
+        .await?
+        .unwrap_or_default();
+    // The "signed the email" mistake, to show the hint the server gives.
+    let signature = signature::sign(&secret, if wrong { email } else { id });
+    Ok(HttpResponse::build(status::OK).json(serde_json::json!({
+        "id": id, "signature": signature, "name": name, "email": email, "company": company,
+        "traits": { "plan": if who == "alice" { "Pro" } else { "Starter" }, "orders": if who == "alice" { 12 } else { 3 } }
+    })))
+}
+
+async fn settings(
+    state: web::Data<AppState>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let app_id = demo_info(&state)?.app_id.clone();
+    let plan: Plan = field(&body, "plan")?.parse().map_err(|_| {
+        FieldError::new("plan", Problem::Invalid("must be free, pro or enterprise"))
+    })?;
+    let mode: Mode = field(&body, "mode")?.parse().map_err(|_| {
+        FieldError::new(
+            "mode",
+            Problem::Invalid("must be off, optional or required"),
+        )
+    })?;
+    let ws = state
+        .store
+        .write(move |c| {
+            workspaces::set_plan(c, &app_id, Plan::Pro)?;
+            workspaces::set_mode(c, &app_id, mode)?;
+            workspaces::set_plan(c, &app_id, plan)
+        })
+        .await?;
+    Ok(HttpResponse::build(status::OK)
+        .json(serde_json::json!({ "plan": ws.plan, "mode": ws.mode })))
+}
+
+async fn agent_reply(
+    state: web::Data<AppState>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let app_id = demo_info(&state)?.app_id.clone();
+    let conversation_id = match body.get("conversation_id") {
+        Some(Value::Number(n)) if n.fract() == 0.0 => *n as i64,
+        _ => return Err(FieldError::new("conversation_id", Problem::Required).into()),
+    };
+    let text = field(&body, "body")?.to_owned();
+    let ws = state
+        .store
+        .read(move |c| workspaces::by_app_id(c, &app_id))
+        .await?;
+    let row = crate::service::post_agent_reply(&state, ws.id, conversation_id, None, &text).await?;
+    Ok(HttpResponse::build(status::OK).json(serde_json::json!({ "id": row.id })))
+}
+
+/// Registers the demo site's routes (they answer 404 unless the server runs with `--demo`).
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/demo", web::get().to(page))
-        .route("/demo/", web::get().to(page));
+        .route("/demo/", web::get().to(page))
+        .service(
+            web::scope("/demo/api")
+                .app_data(crate::error::json_config())
+                .route("/login", web::post().to(login))
+                .route("/settings", web::post().to(settings))
+                .route("/agent-reply", web::post().to(agent_reply)),
+        );
 }

@@ -341,6 +341,26 @@ pub async fn post_visitor_message(
     })
 }
 
+/// `POST visitor`: what an anonymous visitor typed into the contact form, kept on the
+/// conversation as unverified details. Never creates or changes a contact.
+pub async fn visitor_details(
+    state: &AppState,
+    ctx: &SessionCtx,
+    raw: &Value,
+) -> Result<(), ApiError> {
+    let details = replybubble_core::user::VisitorDetails::parse(raw)?;
+    let conversation_id = ctx.conversation_id;
+    state
+        .store
+        .write(move |c| {
+            let name = details.name.as_ref().map(AsRef::as_ref);
+            let email = details.email.as_ref().map(AsRef::as_ref);
+            conversations::set_visitor_details(c, conversation_id, name, email)
+        })
+        .await?;
+    Ok(())
+}
+
 /// `GET messages?after=ID`: the next page of the session's conversation, oldest first.
 pub async fn messages_after(
     state: &AppState,

@@ -2,3 +2,4 @@
 //! origin that uses the snippet. One binary, one module per area.
 
 mod loader;
+mod widget;

@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use actix_web::{web, App, HttpResponse, HttpServer};
 use fantoccini::{Client, ClientBuilder};
+use replybubble_core::{Mode, Plan};
 use replybubble_server::startup::{AppState, Application, Config};
+use replybubble_server::store::workspaces;
 use serde_json::{json, Value as Json};
 
 /// The real server on 127.0.0.1:0 with a fresh database.
@@ -26,13 +28,18 @@ pub struct Server {
 impl Server {
     /// Starts the server on the current actix runtime.
     pub async fn start() -> Server {
+        Server::start_with(false).await
+    }
+
+    /// Starts the server, with the demo workspace and site when `demo` is set.
+    pub async fn start_with(demo: bool) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("e2e.db");
         let app = Application::build(Config {
             addr: "127.0.0.1:0".into(),
             db: db.clone(),
             public_url: None,
-            demo: false,
+            demo,
             rate_limits: false,
             workers: 2,
         })
@@ -47,6 +54,73 @@ impl Server {
             _dir: dir,
         }
     }
+}
+
+impl Server {
+    fn conn(&self) -> rusqlite::Connection {
+        replybubble_server::store::open_and_migrate(&self.db).unwrap()
+    }
+
+    /// Creates a workspace (as the CLI does) and returns (app id, secret).
+    pub fn workspace(&self, plan: Plan, mode: Mode) -> (String, String) {
+        let conn = self.conn();
+        let app_id = replybubble_server::crypto::new_app_id();
+        workspaces::create(&conn, &app_id, "E2E", Plan::Pro, &[], 0).unwrap();
+        let secret = replybubble_server::crypto::new_secret();
+        workspaces::store_secret(&conn, &app_id, &secret, false).unwrap();
+        workspaces::set_mode(&conn, &app_id, mode).unwrap();
+        workspaces::set_plan(&conn, &app_id, plan).unwrap();
+        (app_id, secret)
+    }
+
+    /// Changes a workspace's mode.
+    pub fn set_mode(&self, app_id: &str, mode: Mode) {
+        workspaces::set_mode(&self.conn(), app_id, mode).unwrap();
+    }
+
+    /// A number from the database.
+    pub fn sql_i64(&self, sql: &str) -> i64 {
+        self.conn().query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+
+    /// An agent reply through the store, as the dashboard sends it.
+    pub async fn agent_reply(&self, conversation_id: i64, body: &str) -> i64 {
+        let ws = self.sql_i64(&format!(
+            "SELECT workspace_id FROM conversations WHERE id = {conversation_id}"
+        ));
+        replybubble_server::service::post_agent_reply(&self.state, ws, conversation_id, None, body)
+            .await
+            .unwrap()
+            .id
+    }
+
+    /// Ends every event stream of the sessions of a conversation (as a network drop would).
+    pub fn drop_streams(&self, conversation_id: i64) {
+        let session = self.sql_i64(&format!(
+            "SELECT id FROM sessions WHERE conversation_id = {conversation_id} AND revoked_at IS NULL"
+        ));
+        self.state.hub.close_session(session);
+    }
+}
+
+/// A host page on another origin that pastes the snippet for `app_id`, then runs `script`.
+/// `async_snippet` chooses between the documented async tag and a blocking one (with which
+/// the page's next script is guaranteed to run before the wasm is loaded).
+pub fn snippet_page(
+    server: &Server,
+    app_id: &str,
+    async_snippet: bool,
+    head: &str,
+    script: &str,
+) -> String {
+    host_page(format!(
+        r#"<!doctype html><html><head><meta charset="utf-8"><title>Host</title>{head}</head>
+<body><h1>Host page</h1><p class="launcher panel">host content</p>
+<script {asyncness} src="{base}/widget.js" data-app-id="{app_id}"></script>
+<script>{script}</script></body></html>"#,
+        base = server.base,
+        asyncness = if async_snippet { "async" } else { "" },
+    ))
 }
 
 /// Serves `html` at `/` on another port of 127.0.0.1: another origin than the server's.
@@ -137,6 +211,35 @@ impl Browser {
             .execute(script, vec![])
             .await
             .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    /// Awaits `expr` (a JS expression giving a Promise) and returns
+    /// `{ "ok": value }` or `{ "err": { status, code, field, hint, message, isError } }`.
+    pub async fn call(&self, expr: &str) -> Json {
+        self.eval(&format!(
+            "return ({expr}).then(function (v) {{ return {{ ok: v }}; }}, function (e) {{ return {{ err: {{ status: e.status, code: e.code, field: e.field || null, hint: e.hint || null, message: String(e.message), isError: e instanceof Error }} }}; }});"
+        ))
+        .await
+    }
+
+    /// Evaluates `expr` inside the widget's shadow root (`r` in the expression).
+    pub async fn shadow(&self, expr: &str) -> Json {
+        self.eval(&format!(
+            "var h = document.querySelector('replybubble-root'); if (!h) return null; var r = h.shadowRoot; return ({expr});"
+        ))
+        .await
+    }
+
+    /// The texts of the messages on screen, in order.
+    pub async fn messages(&self) -> Vec<String> {
+        let v = self.shadow("Array.from(r.querySelectorAll('.m p')).map(function (p) { return p.textContent; })").await;
+        serde_json::from_value(v).unwrap_or_default()
+    }
+
+    /// Saves a PNG of the viewport.
+    pub async fn screenshot(&self, path: &std::path::Path) {
+        let png = self.client.screenshot().await.unwrap();
+        std::fs::write(path, png).unwrap();
     }
 
     /// Waits up to 10 s for `condition` (a JS expression) to be truthy.

@@ -25,43 +25,28 @@ pub fn object() -> JsValue {
     Object::new().into()
 }
 
-/// `snake_case` to `camelCase`.
-pub fn camel(key: &str) -> String {
-    let mut out = String::with_capacity(key.len());
-    let mut upper = false;
-    for c in key.chars() {
-        if c == '_' {
-            upper = true;
-        } else if upper {
-            out.push(c.to_ascii_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// A copy of a JSON-shaped value with every object key in camelCase (the HTTP API is
-/// snake_case, the JS API camelCase). Trait keys inside `traits` are the site's own and kept.
-pub fn camel_keys(v: &JsValue) -> JsValue {
-    if Array::is_array(v) {
-        let arr: &Array = v.unchecked_ref();
-        return arr.iter().map(|x| camel_keys(&x)).collect::<Array>().into();
-    }
-    if !v.is_object() {
-        return v.clone();
-    }
+/// A shallow copy of a response object for the JS API: the HTTP API is snake_case, the JS
+/// API camelCase. Only top-level keys have underscores (nested `contact` and `prefill` keys are
+/// single words, and `traits` keys belong to the site), so only they are renamed; keys in
+/// `drop` are left out.
+pub fn camel_keys(v: &JsValue, drop: &str) -> JsValue {
     let out = object();
     for key in Object::keys(v.unchecked_ref::<Object>()).iter() {
         let k = key.as_string().unwrap_or_default();
-        let value = get(v, &k);
-        let value = if k == "traits" {
-            value
-        } else {
-            camel_keys(&value)
-        };
-        set(&out, &camel(&k), &value);
+        if k == drop {
+            continue;
+        }
+        let mut camel = String::with_capacity(k.len());
+        let mut upper = false;
+        for c in k.chars() {
+            if c == '_' {
+                upper = true;
+            } else {
+                camel.push(if upper { c.to_ascii_uppercase() } else { c });
+                upper = false;
+            }
+        }
+        set(&out, &camel, &get(v, &k));
     }
     out
 }

@@ -4,57 +4,119 @@
 //! forwards calls to the exports below in order. Every export returns a `Promise`; failures
 //! reject with an `Error` carrying `status`, `code`, `field` and `hint` ([`error`]). Payloads are
 //! validated by `replybubble-core` before any request, so an over-limit field never reaches the
-//! network.
+//! network. [`ui`] draws the bubble in a shadow root; [`live`] keeps the event stream.
 #![deny(missing_docs)]
 
 pub mod api;
 pub mod error;
 pub mod js;
+pub mod live;
 pub mod storage;
+pub mod ui;
 
 use std::cell::RefCell;
+use std::rc::Rc;
 
-use js_sys::Promise;
+use js_sys::{Array, Promise};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
+use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
 
-use replybubble_core::IdentifyUser;
+use replybubble_core::limits::MESSAGES_PAGE;
+use replybubble_core::user::VisitorDetails;
+use replybubble_core::{IdentifyUser, MessageBody, Value};
 
 use crate::api::Client;
 use crate::error::WidgetError;
+use crate::live::Live;
+use crate::ui::{Action, Ui};
 
-/// The widget's state: one per page.
-#[derive(Debug, Default)]
-struct State {
-    /// Set by `init`.
-    app_id: Option<String>,
-    /// The API base; defaults to where widget.js was loaded from.
-    base: String,
-    /// The current visitor session.
-    session: Option<Session>,
-}
+#[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
+/// What the composer says to an unverified visitor in Required mode.
+const REQUIRED_NOTICE: &str =
+    "This chat is for signed-in customers. Please sign in to send us a message.";
 
 #[derive(Debug, Clone)]
 struct Session {
     token: String,
     conversation_id: JsValue,
-    mode: JsValue,
+    mode: String,
     verified: bool,
+    verified_as: Option<String>,
 }
 
-thread_local! {
-    static STATE: RefCell<State> = RefCell::new(State::default());
+/// The widget's state: one per page.
+#[derive(Default)]
+struct State {
+    app_id: Option<String>,
+    base: String,
+    session: Option<Session>,
+    ui: Option<Rc<Ui>>,
+    live: Option<Live>,
+    /// Bumped whenever the session changes, so late events of an old stream are ignored.
+    generation: u32,
+    /// Ids on screen.
+    shown: Vec<i64>,
+    /// The last id received in order (stream or fetch): where a gap fill starts.
+    stream_last: i64,
+    open: bool,
+    unread: u32,
+    backoff_ms: u32,
+    emitter: Option<js_sys::Function>,
+}
+
+/// The page's one widget. wasm32 without atomics has one thread, so a plain static cell is
+/// enough (a `thread_local!` would cost an accessor per call site in the module).
+struct Global(RefCell<Option<State>>);
+
+// SAFETY: this crate runs on wasm32 without threads (the `atomics` target feature is off), so
+// the cell is only ever touched from one thread; natively it is used by single-threaded tests.
+unsafe impl Sync for Global {}
+
+static STATE: Global = Global(RefCell::new(None));
+
+#[inline(never)]
+fn state_cell() -> std::cell::RefMut<'static, State> {
+    std::cell::RefMut::map(STATE.0.borrow_mut(), |s| {
+        s.get_or_insert_with(State::default)
+    })
 }
 
 fn with_state<R>(f: impl FnOnce(&mut State) -> R) -> R {
-    STATE.with(|s| f(&mut s.borrow_mut()))
+    f(&mut state_cell())
 }
 
-fn promise<F>(fut: F) -> Promise
-where
-    F: std::future::Future<Output = Result<JsValue, WidgetError>> + 'static,
-{
-    future_to_promise(async move { fut.await.map_err(JsValue::from) })
+fn ui() -> Option<Rc<Ui>> {
+    with_state(|s| s.ui.clone())
+}
+
+type Task = std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, WidgetError>>>>;
+
+/// Runs a background task. Boxed for the same reason as [`promise`]: one copy of the executor
+/// glue for every task.
+fn spawn(task: std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>) {
+    spawn_local(task)
+}
+
+/// Turns a task into the JS Promise an export returns. Boxing keeps one copy of the
+/// future-to-promise machinery in the wasm instead of one per export.
+fn promise(task: Task) -> Promise {
+    future_to_promise(async move { task.await.map_err(JsValue::from) })
+}
+
+fn status(word: &str) -> JsValue {
+    let out = js::object();
+    js::set(&out, "status", &JsValue::from_str(word));
+    out
+}
+
+/// Calls the page's `ReplyBubble.on(...)` listeners (through the loader).
+fn emit(name: &str, data: &JsValue) {
+    if let Some(f) = with_state(|s| s.emitter.clone()) {
+        let _ = f.call2(&JsValue::NULL, &JsValue::from_str(name), data);
+    }
 }
 
 /// Called by the loader with the directory widget.js came from, the default API base.
@@ -65,6 +127,12 @@ pub fn set_default_api_base(base: &str) {
             s.base = base.trim_end_matches('/').to_owned();
         }
     });
+}
+
+/// Called by the loader with its event dispatcher (`ReplyBubble.on` keeps the listeners).
+#[wasm_bindgen(js_name = setEmitter)]
+pub fn set_emitter(f: js_sys::Function) {
+    with_state(|s| s.emitter = Some(f));
 }
 
 fn client() -> Result<(String, Client), WidgetError> {
@@ -99,27 +167,266 @@ fn adopt_session(app_id: &str, body: &JsValue) {
     };
     storage::save(app_id, &token);
     with_state(|s| {
-        let mode = js::get(body, "mode");
         let old_mode = s
             .session
             .as_ref()
             .map(|x| x.mode.clone())
-            .unwrap_or(JsValue::UNDEFINED);
+            .unwrap_or_default();
         s.session = Some(Session {
             token,
             conversation_id: js::get(body, "conversation_id"),
-            mode: if mode.is_undefined() { old_mode } else { mode },
+            mode: js::get_str(body, "mode").unwrap_or(old_mode),
             verified: js::get(body, "verified").as_bool().unwrap_or(false),
+            verified_as: None,
         });
     });
 }
 
+/// Puts the UI in line with the session: badge of who is verified, contact form, Required notice.
+fn refresh_ui() {
+    let Some(ui) = ui() else { return };
+    let Some(s) = with_state(|s| s.session.clone()) else {
+        return;
+    };
+    let app_id = with_state(|s| s.app_id.clone()).unwrap_or_default();
+    if s.verified {
+        ui.set_verified_as(Some(s.verified_as.as_deref().unwrap_or("signed in")));
+        ui.hide_form();
+        ui.set_notice(None);
+        ui.set_composer_enabled(true);
+    } else if s.mode == "required" {
+        ui.set_verified_as(None);
+        ui.hide_form();
+        ui.set_notice(Some(REQUIRED_NOTICE));
+        ui.set_composer_enabled(false);
+    } else {
+        ui.set_verified_as(None);
+        ui.set_notice(None);
+        ui.set_composer_enabled(true);
+        if !storage::form_done(&app_id) && !ui.form_visible() {
+            ui.show_form(None, None);
+        }
+    }
+}
+
+/// Starts over on a new session: empty screen, new stream.
+fn switch_session(app_id: &str, body: &JsValue) {
+    adopt_session(app_id, body);
+    let generation = with_state(|s| {
+        s.generation += 1;
+        s.live = None;
+        s.shown.clear();
+        s.stream_last = 0;
+        s.unread = 0;
+        s.generation
+    });
+    if let Some(ui) = ui() {
+        ui.clear_messages();
+        ui.set_unread(0);
+    }
+    refresh_ui();
+    spawn(Box::pin(start_live(generation)));
+}
+
+fn current(generation: u32) -> bool {
+    with_state(|s| s.generation == generation)
+}
+
+/// Shows one message (once), counts it as unread when the panel is closed, tells listeners.
+fn incoming(msg: &JsValue, in_order: bool) {
+    let Some(id) = js::get(msg, "id").as_f64() else {
+        return;
+    };
+    let id_int = id as i64;
+    let author = js::get_str(msg, "author").unwrap_or_default();
+    let fresh = with_state(|s| {
+        if in_order && id_int > s.stream_last {
+            s.stream_last = id_int;
+        }
+        if s.shown.contains(&id_int) {
+            return None;
+        }
+        s.shown.push(id_int);
+        if author == "agent" && !s.open {
+            s.unread += 1;
+        }
+        Some(s.unread)
+    });
+    let Some(unread) = fresh else { return };
+    if let Some(ui) = ui() {
+        let body = js::get_str(msg, "body").unwrap_or_default();
+        let at = js::get_str(msg, "created_at").unwrap_or_default();
+        ui.add_message(id_int, &author, &body, &at);
+        ui.set_unread(unread);
+    }
+    emit("message", &js::camel_keys(msg, ""));
+}
+
+/// Fetches every message after the last one received in order.
+async fn fill_gap(generation: u32) -> Result<(), WidgetError> {
+    loop {
+        if !current(generation) {
+            return Ok(());
+        }
+        let (_, client) = client()?;
+        let after = with_state(|s| s.stream_last);
+        let mut path = String::from("messages?after=");
+        path.push_str(&after.to_string());
+        let page = client.get(&path).await?;
+        if !current(generation) {
+            return Ok(());
+        }
+        let list: Array = js::get(&page, "messages").into();
+        for m in list.iter() {
+            incoming(&m, true);
+        }
+        if (list.length() as usize) < MESSAGES_PAGE {
+            return Ok(());
+        }
+    }
+}
+
+async fn sleep(ms: u32) {
+    let p = Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
+        }
+    });
+    let _ = JsFuture::from(p).await;
+}
+
+/// Loads what is missing, then opens the stream; on a drop, waits and does it again.
+async fn start_live(generation: u32) {
+    if !current(generation) {
+        return;
+    }
+    let opened = async {
+        fill_gap(generation).await?;
+        let (_, client) = client()?;
+        let ticket = client.post("events/ticket", &js::object()).await?;
+        let ticket = js::get_str(&ticket, "ticket").unwrap_or_default();
+        let mut url = client.base.clone();
+        url.push_str("/api/v1/widget/events?ticket=");
+        url.push_str(&ticket);
+        Live::open(
+            &url,
+            move |data| {
+                if current(generation) {
+                    if let Ok(m) = js_sys::JSON::parse(&data) {
+                        incoming(&m, true);
+                    }
+                }
+            },
+            move || {
+                with_state(|s| s.backoff_ms = 0);
+                // Anything sent between the fetch above and the subscription: fetch again.
+                spawn(Box::pin(async move {
+                    let _ = fill_gap(generation).await;
+                }));
+            },
+            move || spawn(Box::pin(reconnect(generation))),
+        )
+        .map_err(|_| WidgetError::network("cannot open the event stream"))
+    }
+    .await;
+    match opened {
+        Ok(live) if current(generation) => with_state(|s| s.live = Some(live)),
+        Ok(_) => {}
+        // A revoked session has nothing left to stream.
+        Err(e) if e.status == 401 => {}
+        Err(_) => spawn(Box::pin(reconnect(generation))),
+    }
+}
+
+async fn reconnect(generation: u32) {
+    if !current(generation) {
+        return;
+    }
+    let wait = with_state(|s| {
+        s.live = None;
+        s.backoff_ms = (s.backoff_ms * 2).clamp(500, 30_000);
+        s.backoff_ms
+    });
+    sleep(wait).await;
+    start_live(generation).await;
+}
+
+fn on_action(action: Action) {
+    match action {
+        Action::Toggle => set_open(!with_state(|s| s.open)),
+        Action::Close => set_open(false),
+        Action::Send => spawn(Box::pin(async {
+            let Some(ui) = ui() else { return };
+            let text = ui.input();
+            if text.trim().is_empty() {
+                return;
+            }
+            ui.clear_input();
+            if send_text(text.clone()).await.is_err() && ui.input().is_empty() {
+                ui.set_input_back(&text);
+            }
+        })),
+        Action::SaveDetails => spawn(Box::pin(save_details())),
+        Action::SkipDetails => {
+            let app_id = with_state(|s| s.app_id.clone()).unwrap_or_default();
+            storage::set_form_done(&app_id, true);
+            if let Some(ui) = ui() {
+                ui.hide_form();
+            }
+        }
+    }
+}
+
+async fn save_details() {
+    let Some(ui) = ui() else { return };
+    let (name, email) = ui.form_values();
+    let raw = Value::Object(vec![
+        ("name".into(), Value::String(name.clone())),
+        ("email".into(), Value::String(email.clone())),
+    ]);
+    if let Err(e) = VisitorDetails::parse(&raw) {
+        ui.set_form_error(&e.to_string());
+        return;
+    }
+    let Ok((app_id, client)) = client() else {
+        return;
+    };
+    let body = js::object();
+    js::set(&body, "name", &JsValue::from_str(&name));
+    js::set(&body, "email", &JsValue::from_str(&email));
+    match client.post("visitor", &body).await {
+        Ok(_) => {
+            storage::set_form_done(&app_id, true);
+            ui.hide_form();
+        }
+        Err(e) => ui.set_form_error(&e.message),
+    }
+}
+
+fn set_open(open: bool) {
+    let Some(ui) = ui() else { return };
+    let changed = with_state(|s| {
+        let changed = s.open != open;
+        s.open = open;
+        if open {
+            s.unread = 0;
+        }
+        changed
+    });
+    ui.set_open(open);
+    if changed {
+        emit(
+            if open { "open" } else { "close" },
+            &status(if open { "open" } else { "closed" }),
+        );
+    }
+}
+
 fn ready_result() -> JsValue {
-    let out = js::object();
-    js::set(&out, "status", &JsValue::from_str("ready"));
+    let out = status("ready");
     with_state(|s| {
         if let Some(x) = &s.session {
-            js::set(&out, "mode", &x.mode);
+            js::set(&out, "mode", &JsValue::from_str(&x.mode));
             js::set(&out, "conversationId", &x.conversation_id);
         }
     });
@@ -142,38 +449,33 @@ async fn open_session(app_id: &str, client: Client) -> Result<JsValue, WidgetErr
         }
         other => other?,
     };
-    adopt_session(app_id, &answer);
     Ok(answer)
+}
+
+fn invalid(field: &str, message: &str) -> WidgetError {
+    WidgetError {
+        field: Some(field.into()),
+        ..WidgetError::new(400, "invalid_field", message)
+    }
 }
 
 /// `ReplyBubble.init({ appId, apiBase? })` → `{ status: "ready", mode, conversationId }`.
 #[wasm_bindgen]
 pub fn init(options: JsValue) -> Promise {
-    promise(async move {
+    promise(Box::pin(async move {
         let app_id = match js::get(&options, "appId") {
-            v if v.is_string() && v.as_string().is_some_and(|s| !s.is_empty()) => v.as_string().unwrap_throw(),
-            v if v.is_undefined() || v.is_null() => {
-                return Err(WidgetError {
-                    field: Some("appId".into()),
-                    ..WidgetError::new(400, "invalid_field", "appId is required: init({ appId: \"app_...\" }) with the id from your dashboard")
-                })
-            }
-            _ => {
-                return Err(WidgetError {
-                    field: Some("appId".into()),
-                    ..WidgetError::new(400, "invalid_field", "appId must be a non-empty string")
-                })
-            }
+            v if v.as_string().is_some_and(|s| !s.is_empty()) => v.as_string().unwrap_throw(),
+            v if v.is_undefined() || v.is_null() => return Err(invalid(
+                "appId",
+                "appId is required: init({ appId: \"app_...\" }) with the id from your dashboard",
+            )),
+            _ => return Err(invalid("appId", "appId must be a non-empty string")),
         };
         let api_base = js::get(&options, "apiBase");
         if !(api_base.is_undefined() || api_base.is_null() || api_base.is_string()) {
-            return Err(WidgetError {
-                field: Some("apiBase".into()),
-                ..WidgetError::new(400, "invalid_field", "apiBase must be a URL string")
-            });
+            return Err(invalid("apiBase", "apiBase must be a URL string"));
         }
-        let existing = with_state(|s| s.app_id.clone());
-        if let Some(existing) = existing {
+        if let Some(existing) = with_state(|s| s.app_id.clone()) {
             if existing == app_id {
                 return Ok(ready_result());
             }
@@ -193,12 +495,20 @@ pub fn init(options: JsValue) -> Promise {
             base: with_state(|s| s.base.clone()),
             token: storage::load(&app_id),
         };
-        if let Err(e) = open_session(&app_id, client).await {
-            with_state(|s| s.app_id = None);
-            return Err(e);
+        let answer = match open_session(&app_id, client).await {
+            Ok(a) => a,
+            Err(e) => {
+                with_state(|s| s.app_id = None);
+                return Err(e);
+            }
+        };
+        if ui().is_none() {
+            let mounted = Rc::new(Ui::mount(on_action));
+            with_state(|s| s.ui = Some(mounted));
         }
+        switch_session(&app_id, &answer);
         Ok(ready_result())
-    })
+    }))
 }
 
 /// Validates a raw `identify()` argument with the core rules; warns about unknown fields.
@@ -216,45 +526,71 @@ pub fn validate_user(user: &JsValue) -> Result<IdentifyUser, WidgetError> {
 /// `ReplyBubble.identify(user)`: see DESIGN.md's decision table.
 #[wasm_bindgen]
 pub fn identify(user: JsValue) -> Promise {
-    promise(async move {
-        validate_user(&user)?;
+    promise(Box::pin(async move {
+        let valid = validate_user(&user)?;
         let (app_id, client) = require_init("identify")?;
-        let answer = client.post("identify", &user).await?;
+        let answer = match client.post("identify", &user).await {
+            Ok(a) => a,
+            Err(e) => {
+                if e.status == 403 {
+                    if let Some(ui) = ui() {
+                        ui.set_notice(Some(&e.message));
+                    }
+                }
+                return Err(e);
+            }
+        };
         if js::get_str(&answer, "visitor_token").is_some() {
-            adopt_session(&app_id, &answer);
+            switch_session(&app_id, &answer);
         }
         let verified = js::get(&answer, "verified").as_bool().unwrap_or(false);
+        let contact = js::get(&answer, "contact");
+        let shown_as = js::get_str(&contact, "name")
+            .or_else(|| js::get_str(&contact, "email"))
+            .or(Some(valid.id.as_ref().to_owned()));
         with_state(|s| {
             if let Some(x) = s.session.as_mut() {
-                x.verified = verified;
+                if verified {
+                    x.verified = true;
+                    x.verified_as = shown_as;
+                }
                 let conv = js::get(&answer, "conversation_id");
                 if !conv.is_undefined() {
                     x.conversation_id = conv;
                 }
             }
         });
-        let out = js::camel_keys(&answer);
+        refresh_ui();
+        let prefill = js::get(&answer, "prefill");
+        if prefill.is_object() && !storage::form_done(&app_id) {
+            if let Some(ui) = ui() {
+                ui.show_form(
+                    js::get_str(&prefill, "name").as_deref(),
+                    js::get_str(&prefill, "email").as_deref(),
+                );
+            }
+        }
         // The token is the widget's business, not the page's.
-        let _ = js_sys::Reflect::delete_property(
-            out.unchecked_ref::<js_sys::Object>(),
-            &JsValue::from_str("visitorToken"),
-        );
+        let out = js::camel_keys(&answer, "visitor_token");
+        emit("identify", &out);
         Ok(out)
-    })
+    }))
 }
 
 /// `ReplyBubble.reset()` → `{ status: "reset", conversationId }`: forgets the identity and the
-/// stored session (revoked on the server) and starts a fresh anonymous conversation.
+/// stored session (revoked on the server) and starts a fresh anonymous conversation; the
+/// previous user's messages leave the screen.
 #[wasm_bindgen]
 pub fn reset() -> Promise {
-    promise(async move {
+    promise(Box::pin(async move {
         let (app_id, client) = require_init("reset")?;
         storage::forget(&app_id);
+        storage::set_form_done(&app_id, false);
+        with_state(|s| s.live = None);
         let answer = match client.post("reset", &js::object()).await {
             Ok(a) => a,
             // Already revoked or unknown: a fresh session is what reset means anyway.
             Err(e) if e.status == 401 => {
-                with_state(|s| s.session = None);
                 open_session(
                     &app_id,
                     Client {
@@ -266,10 +602,75 @@ pub fn reset() -> Promise {
             }
             Err(e) => return Err(e),
         };
-        adopt_session(&app_id, &answer);
-        let out = js::object();
-        js::set(&out, "status", &JsValue::from_str("reset"));
+        if let Some(ui) = ui() {
+            ui.hide_form();
+        }
+        switch_session(&app_id, &answer);
+        let out = status("reset");
         js::set(&out, "conversationId", &js::get(&answer, "conversation_id"));
         Ok(out)
-    })
+    }))
+}
+
+fn open_or_close(method: &str, open: bool) -> Promise {
+    match require_init(method) {
+        Ok(_) => {
+            set_open(open);
+            Promise::resolve(&status(if open { "open" } else { "closed" }))
+        }
+        Err(e) => Promise::reject(&e.into()),
+    }
+}
+
+/// `ReplyBubble.open()` → `{ status: "open" }`.
+#[wasm_bindgen]
+pub fn open() -> Promise {
+    open_or_close("open", true)
+}
+
+/// `ReplyBubble.close()` → `{ status: "closed" }`.
+#[wasm_bindgen]
+pub fn close() -> Promise {
+    open_or_close("close", false)
+}
+
+async fn send_text(text: String) -> Result<JsValue, WidgetError> {
+    let body = MessageBody::parse(text)?;
+    let (_, client) = require_init("sendMessage")?;
+    let payload = js::object();
+    js::set(&payload, "body", &JsValue::from_str(body.as_ref()));
+    match client.post("messages", &payload).await {
+        Ok(answer) => {
+            let msg = js::object();
+            js::set(&msg, "id", &js::get(&answer, "id"));
+            js::set(&msg, "author", &JsValue::from_str("visitor"));
+            js::set(&msg, "body", &JsValue::from_str(body.as_ref()));
+            js::set(&msg, "created_at", &js::get(&answer, "created_at"));
+            incoming(&msg, false);
+            let out = status("sent");
+            js::set(&out, "messageId", &js::get(&answer, "id"));
+            Ok(out)
+        }
+        Err(e) => {
+            if let Some(ui) = ui() {
+                ui.set_notice(Some(&e.message));
+                if e.status == 403 {
+                    ui.set_composer_enabled(false);
+                }
+            }
+            Err(e)
+        }
+    }
+}
+
+/// `ReplyBubble.sendMessage(text)` → `{ status: "sent", messageId }`.
+#[wasm_bindgen(js_name = sendMessage)]
+pub fn send_message(text: JsValue) -> Promise {
+    promise(Box::pin(async move {
+        let text = match text.as_string() {
+            Some(t) => t,
+            None => return Err(invalid("body", "sendMessage(text) takes a string")),
+        };
+        send_text(text).await
+    }))
 }

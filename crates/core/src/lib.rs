@@ -37,5 +37,19 @@ pub use value::Value;
 
 /// Counts characters the way every limit does: Unicode scalar values, not bytes or UTF-16 units.
 pub fn char_len(s: &str) -> usize {
-    s.chars().count()
+    // In valid UTF-8 every scalar value has exactly one byte that is not a continuation byte
+    // (0b10xx_xxxx). This loop is what `chars().count()` computes, in a fraction of the wasm.
+    s.bytes().filter(|b| (b & 0xC0) != 0x80).count()
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn char_len_counts_unicode_scalar_values(s in ".*") {
+            prop_assert_eq!(super::char_len(&s), s.chars().count());
+        }
+    }
 }

@@ -479,3 +479,58 @@ mod tests {
         }
     }
 }
+
+/// What an anonymous visitor typed into the contact form: unverified, never a contact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VisitorDetails {
+    /// Name, if given.
+    pub name: Option<Name>,
+    /// Email, if given.
+    pub email: Option<Email>,
+}
+
+impl VisitorDetails {
+    /// Validates `{ name?, email? }`; at least one of them is required.
+    pub fn parse(raw: &Value) -> Result<Self, FieldError> {
+        let name = opt_string(raw, "name")?.map(Name::parse).transpose()?;
+        let email = opt_string(raw, "email")?.map(Email::parse).transpose()?;
+        if name.is_none() && email.is_none() {
+            return Err(FieldError::new(
+                "email",
+                Problem::Invalid("or name is needed so we can reply"),
+            ));
+        }
+        Ok(VisitorDetails { name, email })
+    }
+}
+
+#[cfg(test)]
+mod visitor_details_tests {
+    use super::*;
+
+    #[test]
+    fn needs_a_name_or_a_valid_email() {
+        let v = |pairs: &[(&str, &str)]| {
+            Value::Object(
+                pairs
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
+                    .collect(),
+            )
+        };
+        assert!(VisitorDetails::parse(&v(&[("name", "Al")])).is_ok());
+        assert_eq!(VisitorDetails::parse(&v(&[])).unwrap_err().field(), "email");
+        assert_eq!(
+            VisitorDetails::parse(&v(&[("email", "nope")]))
+                .unwrap_err()
+                .field(),
+            "email"
+        );
+        assert_eq!(
+            VisitorDetails::parse(&v(&[("name", &"x".repeat(201))]))
+                .unwrap_err()
+                .field(),
+            "name"
+        );
+    }
+}

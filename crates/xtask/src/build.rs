@@ -31,6 +31,8 @@ pub struct BuildSettings {
     wasm_opt: Vec<String>,
     /// The npm binaryen version that provides wasm-opt.
     pub binaryen: String,
+    /// The npm terser version that minifies the JS.
+    pub terser: String,
 }
 
 /// Size limits in gzip -9 bytes.
@@ -57,13 +59,24 @@ fn gzip_len(path: &Path) -> Result<(u64, u64)> {
     Ok((data.len() as u64, enc.finish()?.len() as u64))
 }
 
-/// Builds the widget and checks its size; returns (raw, gzip) of the three files.
+/// Builds the widget and checks its size; returns (raw, gzip) of the three shipped files
+/// (the minified loader, the JS glue and the wasm).
 pub fn widget() -> Result<Vec<(String, u64, u64)>> {
     let root = project_root();
     let s = Settings::load()?;
     let b = &s.build;
     {
         let _s = Step::new("widget: cargo build (wasm32)");
+        // Panic locations name source files: keep those paths short, and free of this
+        // machine's directories, in the shipped module.
+        let cargo_home = std::env::var("CARGO_HOME")
+            .unwrap_or_else(|_| format!("{}/.cargo", std::env::var("HOME").unwrap_or_default()));
+        let remap = [
+            format!("--remap-path-prefix={cargo_home}/registry/src/="),
+            format!("--remap-path-prefix={}/=", root.display()),
+        ]
+        .join("\x1f");
+        let target = "wasm32-unknown-unknown";
         exec(
             cargo()
                 .args([
@@ -73,8 +86,9 @@ pub fn widget() -> Result<Vec<(String, u64, u64)>> {
                     "--profile",
                     &b.profile,
                     "--target",
-                    "wasm32-unknown-unknown",
+                    target,
                 ])
+                .env("CARGO_ENCODED_RUSTFLAGS", remap)
                 .current_dir(&root),
         )?;
     }
@@ -85,7 +99,7 @@ pub fn widget() -> Result<Vec<(String, u64, u64)>> {
     ));
     let out_dir = root.join(&b.out_dir);
     {
-        let _s = Step::new("widget: wasm-bindgen + wasm-opt");
+        let _s = Step::new("widget: wasm-bindgen, wasm-opt, terser");
         let _ = std::fs::remove_dir_all(&out_dir);
         exec(
             Command::new("wasm-bindgen")
@@ -109,9 +123,22 @@ pub fn widget() -> Result<Vec<(String, u64, u64)>> {
                 .arg("-o")
                 .arg(&bg),
         )?;
+        let glue = out_dir.join(format!("{}.js", b.out_name));
+        exec(
+            Command::new(setup::terser())
+                .arg(&glue)
+                .args(["--module", "--compress", "--mangle", "-o"])
+                .arg(&glue),
+        )?;
+        exec(
+            Command::new(setup::terser())
+                .arg(root.join("www/widget.js"))
+                .args(["--compress", "--mangle", "--comments", "/^!/", "-o"])
+                .arg(out_dir.join("widget.min.js")),
+        )?;
     }
     let files = [
-        root.join("www/widget.js"),
+        out_dir.join("widget.min.js"),
         out_dir.join(format!("{}.js", b.out_name)),
         out_dir.join(format!("{}_bg.wasm", b.out_name)),
     ];

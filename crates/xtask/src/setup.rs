@@ -17,6 +17,11 @@ pub fn wasm_opt() -> PathBuf {
     tools_dir().join("node_modules/.bin/wasm-opt")
 }
 
+/// The terser binary installed by setup.
+pub fn terser() -> PathBuf {
+    tools_dir().join("node_modules/.bin/terser")
+}
+
 /// chromedriver: `$CHROMEDRIVER`, else the Debian path, else whatever is on PATH.
 pub fn chromedriver() -> String {
     std::env::var("CHROMEDRIVER").unwrap_or_else(|_| {
@@ -114,14 +119,15 @@ pub fn run_all() -> Result<()> {
         }
     }
 
-    if !wasm_opt().exists() {
-        let binaryen = crate::build::Settings::load()?.build.binaryen;
+    if !wasm_opt().exists() || !terser().exists() {
+        let b = crate::build::Settings::load()?.build;
         std::fs::create_dir_all(tools_dir())?;
         exec(
             Command::new("npm")
                 .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
                 .arg(tools_dir())
-                .arg(format!("binaryen@{binaryen}")),
+                .arg(format!("binaryen@{}", b.binaryen))
+                .arg(format!("terser@{}", b.terser)),
         )?;
     }
     Ok(())

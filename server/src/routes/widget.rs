@@ -125,6 +125,19 @@ async fn post_message(
     ))
 }
 
+async fn visitor(
+    req: HttpRequest,
+    Visitor(ctx): Visitor,
+    body: Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let state = state(&req);
+    state
+        .limits
+        .check(Scope::MessageToken, &ctx.session_id.to_string())?;
+    service::visitor_details(&state, &ctx, &body).await?;
+    Ok(json(status::OK, &serde_json::json!({ "status": "saved" })))
+}
+
 /// Reads `after` from the query: a non-negative integer, 0 when absent.
 fn after_param(req: &HttpRequest) -> Result<i64, ApiError> {
     let bad = || {
@@ -233,6 +246,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/reset", web::post().to(reset))
             .route("/messages", web::post().to(post_message))
             .route("/messages", web::get().to(list_messages))
+            .route("/visitor", web::post().to(visitor))
             .route("/events/ticket", web::post().to(ticket))
             .route("/events", web::get().to(events))
             .default_service(web::to(crate::error::not_found)),

@@ -16,3 +16,17 @@ pub fn in_workspace(
         .optional()?
         .is_some())
 }
+
+/// Stores what the visitor typed into the contact form on their conversation.
+pub fn set_visitor_details(
+    conn: &Connection,
+    conversation_id: i64,
+    name: Option<&str>,
+    email: Option<&str>,
+) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "UPDATE conversations SET visitor_name = coalesce(?2, visitor_name), visitor_email = coalesce(?3, visitor_email) WHERE id = ?1",
+    )?
+    .execute(params![conversation_id, name, email])?;
+    Ok(())
+}

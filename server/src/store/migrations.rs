@@ -8,7 +8,10 @@ use rusqlite::Connection;
 use super::StoreError;
 
 /// Migration `n` (1-based) brings the schema from version `n - 1` to `n`. Append only.
-const MIGRATIONS: &[&str] = &[include_str!("sql/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("sql/0001_init.sql"),
+    include_str!("sql/0002_visitor_details.sql"),
+];
 
 /// The schema version this binary writes.
 pub const LATEST: u32 = MIGRATIONS.len() as u32;

@@ -1,0 +1,360 @@
+//! The chat UI: a launcher bubble and a panel inside a shadow root, so the host page's CSS
+//! cannot reach in and ours cannot leak out. The markup is a static template of ours
+//! (`ui.html`); every text a visitor or an agent wrote is set with `textContent`, never parsed.
+
+use js_sys::Date;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element, HtmlElement, ShadowRoot};
+
+/// What the user did, reported to the controller in `lib.rs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// The launcher was clicked.
+    Toggle,
+    /// The close button was clicked or Escape pressed.
+    Close,
+    /// The composer was submitted.
+    Send,
+    /// The contact form was submitted.
+    SaveDetails,
+    /// The contact form was skipped.
+    SkipDetails,
+}
+
+/// Handles to the mounted elements.
+pub struct Ui {
+    panel: HtmlElement,
+    launcher: HtmlElement,
+    badge: HtmlElement,
+    log: Element,
+    empty: HtmlElement,
+    card: HtmlElement,
+    name: HtmlElement,
+    email: HtmlElement,
+    card_error: HtmlElement,
+    notice: HtmlElement,
+    input: HtmlElement,
+    send: HtmlElement,
+    who: HtmlElement,
+}
+
+fn doc() -> Document {
+    web_sys::window().unwrap_throw().document().unwrap_throw()
+}
+
+/// An element of our own template, whose type the template guarantees (an unchecked cast
+/// spares the module an `instanceof` import per type).
+fn by_id<T: JsCast>(root: &ShadowRoot, id: &str) -> T {
+    root.get_element_by_id(id)
+        .unwrap_throw()
+        .unchecked_into::<T>()
+}
+
+/// Sets a DOM property through `Reflect` (one shared import instead of one per setter).
+fn prop(el: &JsValue, name: &str, value: &JsValue) {
+    crate::js::set(el, name, value);
+}
+
+fn hide(el: &JsValue, hidden: bool) {
+    prop(el, "hidden", &JsValue::from_bool(hidden));
+}
+
+fn text(el: &JsValue, t: Option<&str>) {
+    prop(
+        el,
+        "textContent",
+        &t.map(JsValue::from_str).unwrap_or(JsValue::NULL),
+    );
+}
+
+fn is_hidden(el: &JsValue) -> bool {
+    crate::js::get(el, "hidden").is_truthy()
+}
+
+fn value(el: &JsValue) -> String {
+    crate::js::get_str(el, "value").unwrap_or_default()
+}
+
+fn listen(
+    target: &web_sys::EventTarget,
+    event: &str,
+    action: Action,
+    prevent: bool,
+    on: fn(Action),
+) {
+    let cb = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+        if prevent {
+            e.prevent_default();
+        }
+        on(action);
+    });
+    let _ = target.add_event_listener_with_callback(event, cb.as_ref().unchecked_ref());
+    // The widget lives as long as the page: its listeners too.
+    cb.forget();
+}
+
+impl Ui {
+    /// Mounts the widget at the end of `<body>` and wires its events to `on`.
+    pub fn mount(on: fn(Action)) -> Ui {
+        let document = doc();
+        // A custom element name: page rules for `div` and friends cannot match it, and inline
+        // `!important` beats the page's own `!important` rules on the one box outside the shadow.
+        let host = document.create_element("replybubble-root").unwrap_throw();
+        let _ = host.set_attribute(
+            "style",
+            "all:initial!important;display:block!important;position:fixed!important;right:20px!important;bottom:20px!important;z-index:2147483000!important",
+        );
+        let init = web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open);
+        let root = host.attach_shadow(&init).unwrap_throw();
+        root.set_inner_html(include_str!("ui.html"));
+        let body = document.body().unwrap_throw();
+        let _ = body.append_child(&host);
+        let ui = Ui {
+            panel: by_id(&root, "panel"),
+            launcher: by_id(&root, "launcher"),
+            badge: by_id(&root, "badge"),
+            log: by_id(&root, "log"),
+            empty: by_id(&root, "empty"),
+            card: by_id(&root, "card"),
+            name: by_id(&root, "cname"),
+            email: by_id(&root, "cemail"),
+            card_error: by_id(&root, "cerr"),
+            notice: by_id(&root, "notice"),
+            input: by_id(&root, "input"),
+            send: by_id(&root, "send"),
+            who: by_id(&root, "who"),
+        };
+        listen(&ui.launcher, "click", Action::Toggle, false, on);
+        listen(
+            &by_id::<HtmlElement>(&root, "x"),
+            "click",
+            Action::Close,
+            false,
+            on,
+        );
+        listen(
+            &by_id::<HtmlElement>(&root, "composer"),
+            "submit",
+            Action::Send,
+            true,
+            on,
+        );
+        listen(&ui.card, "submit", Action::SaveDetails, true, on);
+        listen(
+            &by_id::<HtmlElement>(&root, "cskip"),
+            "click",
+            Action::SkipDetails,
+            false,
+            on,
+        );
+        // Escape closes; Enter sends (Shift+Enter is a new line).
+        let keys = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+            let e = e.unchecked_ref::<web_sys::KeyboardEvent>();
+            if e.key() == "Escape" {
+                on(Action::Close);
+            } else if e.key() == "Enter" && !e.shift_key() && !e.is_composing() {
+                let in_composer = e
+                    .target()
+                    .is_some_and(|t| crate::js::get_str(&t, "id").as_deref() == Some("input"));
+                if in_composer {
+                    e.prevent_default();
+                    on(Action::Send);
+                }
+            }
+        });
+        let _ = root.add_event_listener_with_callback("keydown", keys.as_ref().unchecked_ref());
+        keys.forget();
+        ui
+    }
+
+    /// Opens or closes the panel, moving focus where a keyboard user expects it.
+    pub fn set_open(&self, open: bool) {
+        hide(&self.panel, !open);
+        let _ = self
+            .launcher
+            .set_attribute("aria-expanded", if open { "true" } else { "false" });
+        let _ = self
+            .launcher
+            .set_attribute("aria-label", if open { "Close chat" } else { "Open chat" });
+        if open {
+            self.set_unread(0);
+            prop(
+                &self.log,
+                "scrollTop",
+                &crate::js::get(&self.log, "scrollHeight"),
+            );
+            if crate::js::get(&self.input, "disabled").is_truthy() {
+                let _ = self.panel.focus();
+            } else {
+                let _ = self.input.focus();
+            }
+        } else {
+            let _ = self.launcher.focus();
+        }
+    }
+
+    /// Shows the unread count on the launcher (hidden at 0).
+    pub fn set_unread(&self, n: u32) {
+        hide(&self.badge, n == 0);
+        text(&self.badge, Some(&n.to_string()));
+        let mut label = String::from("Open chat");
+        if n > 0 {
+            label.push_str(", ");
+            label.push_str(&n.to_string());
+            label.push_str(" unread");
+        }
+        if is_hidden(&self.panel) {
+            let _ = self.launcher.set_attribute("aria-label", &label);
+        }
+    }
+
+    /// Adds a message in id order.
+    pub fn add_message(&self, id: i64, author: &str, body: &str, created_at: &str) {
+        let document = doc();
+        let li = document.create_element("li").unwrap_throw();
+        li.set_class_name(if author == "agent" {
+            "m agent"
+        } else {
+            "m visitor"
+        });
+        let _ = li.set_attribute("data-id", &id.to_string());
+        let p = document.create_element("p").unwrap_throw();
+        text(&p, Some(body));
+        let _ = li.append_child(&p);
+        let time = document.create_element("time").unwrap_throw();
+        let _ = time.set_attribute("datetime", created_at);
+        // Local time of day, HH:MM.
+        let date = Date::new(&JsValue::from_str(created_at));
+        let mut label = String::from(if author == "agent" {
+            "Agent · "
+        } else {
+            "You · "
+        });
+        for (i, part) in [date.get_hours(), date.get_minutes()]
+            .into_iter()
+            .enumerate()
+        {
+            if i == 1 {
+                label.push(':');
+            }
+            label.push(char::from(b'0' + (part / 10 % 10) as u8));
+            label.push(char::from(b'0' + (part % 10) as u8));
+        }
+        text(&time, Some(&label));
+        let _ = li.append_child(&time);
+        // Insert before the first message with a larger id (live and fetched messages can
+        // arrive out of order around a reconnect).
+        let children = self.log.children();
+        let mut before = None;
+        for i in 0..children.length() {
+            if let Some(c) = children.item(i) {
+                let cid = c
+                    .get_attribute("data-id")
+                    .and_then(|s| s.parse::<i64>().ok());
+                if cid.is_some_and(|c| c > id) {
+                    before = Some(c);
+                    break;
+                }
+            }
+        }
+        let _ = self
+            .log
+            .insert_before(&li, before.as_ref().map(|e| e.as_ref()));
+        hide(&self.empty, true);
+        prop(
+            &self.log,
+            "scrollTop",
+            &crate::js::get(&self.log, "scrollHeight"),
+        );
+    }
+
+    /// Removes every message (reset, user switch).
+    pub fn clear_messages(&self) {
+        let children = self.log.children();
+        for i in (0..children.length()).rev() {
+            if let Some(c) = children.item(i) {
+                if c.id() != "empty" {
+                    c.remove();
+                }
+            }
+        }
+        hide(&self.empty, false);
+    }
+
+    /// Shows the contact form, prefilled.
+    pub fn show_form(&self, name: Option<&str>, email: Option<&str>) {
+        if let Some(n) = name {
+            prop(&self.name, "value", &JsValue::from_str(n));
+        }
+        if let Some(e) = email {
+            prop(&self.email, "value", &JsValue::from_str(e));
+        }
+        text(&self.card_error, None);
+        hide(&self.card, false);
+    }
+
+    /// Hides the contact form and clears it.
+    pub fn hide_form(&self) {
+        hide(&self.card, true);
+        prop(&self.name, "value", &JsValue::from_str(""));
+        prop(&self.email, "value", &JsValue::from_str(""));
+        text(&self.card_error, None);
+    }
+
+    /// Whether the contact form is showing.
+    pub fn form_visible(&self) -> bool {
+        !is_hidden(&self.card)
+    }
+
+    /// The form's (name, email).
+    pub fn form_values(&self) -> (String, String) {
+        (value(&self.name), value(&self.email))
+    }
+
+    /// Shows a validation message under the form.
+    pub fn set_form_error(&self, msg: &str) {
+        text(&self.card_error, Some(msg));
+    }
+
+    /// Shows (or hides, with None) a notice above the composer.
+    pub fn set_notice(&self, msg: Option<&str>) {
+        hide(&self.notice, msg.is_none());
+        text(&self.notice, msg);
+    }
+
+    /// Enables or disables the composer.
+    pub fn set_composer_enabled(&self, enabled: bool) {
+        prop(&self.input, "disabled", &JsValue::from_bool(!enabled));
+        let _ = if enabled {
+            self.send.remove_attribute("disabled")
+        } else {
+            self.send.set_attribute("disabled", "")
+        };
+    }
+
+    /// Shows who the visitor is verified as (None: anonymous).
+    pub fn set_verified_as(&self, name: Option<&str>) {
+        hide(&self.who, name.is_none());
+        if let Some(n) = name {
+            let mut t = String::from("✓ Verified · ");
+            t.push_str(n);
+            text(&self.who, Some(&t));
+        }
+    }
+
+    /// The composer's text.
+    pub fn input(&self) -> String {
+        value(&self.input)
+    }
+
+    /// Clears the composer.
+    pub fn clear_input(&self) {
+        prop(&self.input, "value", &JsValue::from_str(""));
+    }
+
+    /// Puts unsent text back into the composer.
+    pub fn set_input_back(&self, text: &str) {
+        prop(&self.input, "value", &JsValue::from_str(text));
+    }
+}
