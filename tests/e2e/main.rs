@@ -2,4 +2,6 @@
 //! origin that uses the snippet. One binary, one module per area.
 
 mod loader;
+mod screenshots;
+mod typescript;
 mod widget;

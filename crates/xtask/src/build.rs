@@ -33,6 +33,8 @@ pub struct BuildSettings {
     pub binaryen: String,
     /// The npm terser version that minifies the JS.
     pub terser: String,
+    /// The npm typescript version that checks `www/replybubble.d.ts` in the tests.
+    pub typescript: String,
 }
 
 /// Size limits in gzip -9 bytes.

@@ -119,7 +119,10 @@ pub fn run_all() -> Result<()> {
         }
     }
 
-    if !wasm_opt().exists() || !terser().exists() {
+    if !wasm_opt().exists()
+        || !terser().exists()
+        || !tools_dir().join("node_modules/.bin/tsc").exists()
+    {
         let b = crate::build::Settings::load()?.build;
         std::fs::create_dir_all(tools_dir())?;
         exec(
@@ -127,7 +130,8 @@ pub fn run_all() -> Result<()> {
                 .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
                 .arg(tools_dir())
                 .arg(format!("binaryen@{}", b.binaryen))
-                .arg(format!("terser@{}", b.terser)),
+                .arg(format!("terser@{}", b.terser))
+                .arg(format!("typescript@{}", b.typescript)),
         )?;
     }
     Ok(())
