@@ -36,6 +36,12 @@ pub fn new_visitor_label() -> String {
     format!("Visitor #{}", &hex[..5])
 }
 
+/// Compares two secrets (tokens, CSRF values) in constant time.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
+
 /// An argon2id hash of `password` in PHC format.
 pub fn hash_password(password: &str) -> String {
     use argon2::password_hash::{PasswordHasher, SaltString};

@@ -163,6 +163,8 @@ pub mod status {
     pub const CREATED: StatusCode = StatusCode::CREATED;
     /// 303 (after a dashboard form post).
     pub const SEE_OTHER: StatusCode = StatusCode::SEE_OTHER;
+    /// 401 (a failed dashboard login, shown again with its message).
+    pub const UNAUTHORIZED: StatusCode = StatusCode::UNAUTHORIZED;
     /// 404.
     pub const NOT_FOUND: StatusCode = StatusCode::NOT_FOUND;
 }
@@ -256,5 +258,101 @@ mod tests {
             ApiError::Internal("secret detail".into()).to_string(),
             "internal error"
         );
+    }
+}
+
+/// How a dashboard page fails: an HTML answer, or a redirect to the login page.
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    /// Not logged in, or the session expired: 303 to `/dashboard/login`.
+    #[error("log in to continue")]
+    LoginRequired,
+    /// The form's CSRF token is missing or wrong (403).
+    #[error(
+        "this form expired or did not come from this dashboard: reload the page and try again"
+    )]
+    Csrf,
+    /// An agent opened an owner-only page (403).
+    #[error("only workspace owners can open this page")]
+    OwnersOnly,
+    /// Verification on the free plan (402).
+    #[error(transparent)]
+    PlanUpgradeRequired(#[from] PlanUpgradeRequired),
+    /// Not found, or not in this workspace (404).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// A form field is wrong (400); the text says which and how.
+    #[error("{0}")]
+    BadRequest(String),
+    /// Too many attempts (429).
+    #[error("too many attempts: wait {retry_after} s and try again")]
+    RateLimited {
+        /// Seconds to wait.
+        retry_after: u64,
+    },
+    /// Anything else (500; the cause is logged, not shown).
+    #[error("something went wrong on our side")]
+    Internal(String),
+}
+
+impl PageError {
+    /// The status of the page.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            PageError::LoginRequired => StatusCode::SEE_OTHER,
+            PageError::Csrf | PageError::OwnersOnly => StatusCode::FORBIDDEN,
+            PageError::PlanUpgradeRequired(_) => StatusCode::PAYMENT_REQUIRED,
+            PageError::NotFound(_) => StatusCode::NOT_FOUND,
+            PageError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            PageError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            PageError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<StoreError> for PageError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(what) => PageError::NotFound(what),
+            StoreError::PlanUpgradeRequired(p) => PageError::PlanUpgradeRequired(p),
+            StoreError::Conflict(m) => PageError::BadRequest(m),
+            other => PageError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<ApiError> for PageError {
+    fn from(e: ApiError) -> Self {
+        match e {
+            ApiError::Field(f) => PageError::BadRequest(f.to_string()),
+            ApiError::NotFound(what) => PageError::NotFound(what),
+            ApiError::PlanUpgradeRequired(p) => PageError::PlanUpgradeRequired(p),
+            ApiError::RateLimited { retry_after } => PageError::RateLimited { retry_after },
+            other => PageError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        self.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            PageError::LoginRequired => {
+                return HttpResponse::build(StatusCode::SEE_OTHER)
+                    .insert_header((header::LOCATION, "/dashboard/login"))
+                    .finish()
+            }
+            PageError::Internal(cause) => tracing::error!(%cause, "dashboard error"),
+            _ => {}
+        }
+        let mut res = HttpResponse::build(self.status());
+        if let PageError::RateLimited { retry_after } = self {
+            res.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+        }
+        let page = crate::routes::dashboard::error_page(self.status().as_u16(), &self.to_string());
+        res.content_type("text/html; charset=utf-8").body(page)
     }
 }

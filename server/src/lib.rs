@@ -18,6 +18,7 @@ pub mod hub;
 pub mod ratelimit;
 pub mod routes;
 pub mod service;
+pub mod sse;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

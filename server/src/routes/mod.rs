@@ -1,5 +1,6 @@
 //! HTTP handlers, one module per resource. [`configure`] is the route table.
 
+pub mod dashboard;
 pub mod health;
 pub mod widget;
 
@@ -9,6 +10,7 @@ use actix_web::web;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::healthz));
     widget::configure(cfg);
+    dashboard::configure(cfg);
     crate::assets::configure(cfg);
     crate::demo::configure(cfg);
 }

@@ -3,11 +3,10 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::time::Duration;
 
 use actix_cors::Cors;
 use actix_web::http::{header, Method};
-use actix_web::web::{self, Bytes, Json};
+use actix_web::web::{self, Json};
 use actix_web::{FromRequest, HttpRequest, HttpResponse};
 
 use replybubble_core::{FieldError, Problem, Value};
@@ -178,14 +177,6 @@ async fn ticket(req: HttpRequest, Visitor(ctx): Visitor) -> Result<HttpResponse,
     Ok(json(status::OK, &service::events_ticket(&state, &ctx)))
 }
 
-/// How often an idle stream gets a comment line, so proxies keep it open.
-const KEEPALIVE: Duration = Duration::from_secs(15);
-
-fn sse_event(m: &crate::store::messages::MessageRow) -> Bytes {
-    let data = serde_json::to_string(&service::wire_message(m)).unwrap_or_default();
-    Bytes::from(format!("id: {}\nevent: message\ndata: {data}\n\n", m.id))
-}
-
 async fn events(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let state = state(&req);
     let ticket = req
@@ -201,27 +192,8 @@ async fn events(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let rx = state
         .hub
         .subscribe(target.conversation_id, Some(target.session_id));
-    let tick = tokio::time::interval_at(tokio::time::Instant::now() + KEEPALIVE, KEEPALIVE);
-    let stream = futures_util::stream::unfold(
-        (rx, tick, true),
-        |(mut rx, mut tick, first)| async move {
-            if first {
-                return Some((
-                    Ok::<_, actix_web::Error>(Bytes::from_static(b"retry: 2000\n: connected\n\n")),
-                    (rx, tick, false),
-                ));
-            }
-            tokio::select! {
-                m = rx.recv() => m.map(|m| (Ok(sse_event(&m)), (rx, tick, false))),
-                _ = tick.tick() => Some((Ok(Bytes::from_static(b": keep-alive\n\n")), (rx, tick, false))),
-            }
-        },
-    );
-    Ok(HttpResponse::build(status::OK)
-        .insert_header((header::CONTENT_TYPE, "text/event-stream"))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header(("X-Accel-Buffering", "no"))
-        .streaming(stream))
+    // The widget fills its own gaps with GET messages?after= (tickets are single use).
+    Ok(crate::sse::respond(rx, Vec::new()))
 }
 
 /// CORS for the widget API: preflights are answered for any origin (they carry no token and

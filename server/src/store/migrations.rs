@@ -11,6 +11,7 @@ use super::StoreError;
 const MIGRATIONS: &[&str] = &[
     include_str!("sql/0001_init.sql"),
     include_str!("sql/0002_visitor_details.sql"),
+    include_str!("sql/0003_agent_sessions.sql"),
 ];
 
 /// The schema version this binary writes.

@@ -8,6 +8,7 @@
 
 pub mod contacts;
 pub mod conversations;
+pub mod dashboard;
 pub mod events;
 pub mod messages;
 mod migrations;

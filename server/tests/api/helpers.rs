@@ -64,6 +64,7 @@ pub async fn spawn_app_with(rate_limits: bool) -> TestApp {
     actix_rt::spawn(app.run_until_stopped());
     let client = awc::Client::builder()
         .timeout(std::time::Duration::from_secs(30))
+        .disable_redirects()
         .finish();
     TestApp {
         base,

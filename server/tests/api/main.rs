@@ -4,6 +4,7 @@
 mod helpers;
 
 mod claims;
+mod dashboard;
 mod edge;
 mod health;
 mod identify;

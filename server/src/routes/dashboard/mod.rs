@@ -1,0 +1,354 @@
+//! `/dashboard`: the agent dashboard, server-rendered with askama (escaped by default) and a
+//! little progressive JS (`www/static/dashboard.js`).
+//!
+//! Sessions are an HttpOnly, SameSite=Lax cookie holding a random token (stored only as a hash)
+//! that expires after 12 hours. Every form carries the session's CSRF token (the login form a
+//! double-submit cookie's), checked in constant time. Every query is scoped to the agent's
+//! workspace, so another workspace's ids are "not found".
+
+mod pages;
+mod verification;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::header;
+use actix_web::middleware::DefaultHeaders;
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::crypto;
+use crate::error::{status, PageError};
+use crate::ratelimit::Scope;
+use crate::startup::AppState;
+use crate::store::dashboard::{self, AgentCtx};
+use crate::store::now_ms;
+
+const SESSION_COOKIE: &str = "rb_session";
+const LOGIN_CSRF_COOKIE: &str = "rb_login_csrf";
+const SESSION_HOURS: i64 = 12;
+
+/// The logged-in agent; pages that take it redirect to the login page otherwise.
+pub struct Agent(pub AgentCtx);
+
+fn state(req: &HttpRequest) -> web::Data<AppState> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .expect("AppState is registered")
+}
+
+impl FromRequest for Agent {
+    type Error = PageError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, PageError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let token = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned());
+        let state = state(req);
+        Box::pin(async move {
+            let token = token.ok_or(PageError::LoginRequired)?;
+            let hash = crypto::token_hash(&token);
+            let agent = state
+                .store
+                .read(move |c| dashboard::agent_by_session(c, &hash, now_ms()))
+                .await?;
+            agent.map(Agent).ok_or(PageError::LoginRequired)
+        })
+    }
+}
+
+/// 403 unless `given` is the session's CSRF token.
+pub fn check_csrf(agent: &AgentCtx, given: &str) -> Result<(), PageError> {
+    if crypto::same_secret(&agent.csrf, given) {
+        Ok(())
+    } else {
+        Err(PageError::Csrf)
+    }
+}
+
+/// What the layout shows about who is logged in.
+pub struct Nav {
+    /// Workspace name.
+    pub workspace_name: String,
+    /// Agent email.
+    pub email: String,
+    /// owner or agent.
+    pub role: String,
+    /// Whether owner-only links show.
+    pub is_owner: bool,
+    /// The CSRF token for the forms on the page.
+    pub csrf: String,
+    /// The current section.
+    pub active: &'static str,
+}
+
+impl Nav {
+    /// The layout for `agent` on section `active`.
+    pub fn new(agent: &AgentCtx, active: &'static str) -> Nav {
+        Nav {
+            workspace_name: agent.workspace_name.clone(),
+            email: agent.email.clone(),
+            role: agent.role.clone(),
+            is_owner: agent.is_owner(),
+            csrf: agent.csrf.clone(),
+            active,
+        }
+    }
+}
+
+/// Renders a page with the dashboard's headers.
+pub fn render(t: &impl Template) -> Result<HttpResponse, PageError> {
+    let html = t.render().map_err(|e| PageError::Internal(e.to_string()))?;
+    Ok(HttpResponse::build(status::OK)
+        .content_type("text/html; charset=utf-8")
+        .body(html))
+}
+
+/// A 303 to `to` after a form post.
+pub fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::build(status::SEE_OTHER)
+        .insert_header((header::LOCATION, to))
+        .finish()
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/error.html")]
+struct ErrorPage<'a> {
+    status: u16,
+    title: &'a str,
+    message: &'a str,
+}
+
+/// The HTML of an error page (used by `error.rs`).
+pub fn error_page(status: u16, message: &str) -> String {
+    let title = match status {
+        402 => "Upgrade required",
+        403 => "Not allowed",
+        404 => "Not found",
+        429 => "Slow down",
+        400 => "Please check the form",
+        _ => "Something went wrong",
+    };
+    ErrorPage {
+        status,
+        title,
+        message,
+    }
+    .render()
+    .unwrap_or_else(|_| message.to_owned())
+}
+
+/// The snippet for a workspace.
+pub fn snippet(state: &AppState, app_id: &str) -> String {
+    format!(
+        "<script async src=\"{}/widget.js\" data-app-id=\"{app_id}\"></script>",
+        state.public_url
+    )
+}
+
+/// "2026-11-24 22:50 UTC" and the RFC 3339 form for `<time datetime>`.
+pub fn when(ms: i64) -> (String, String) {
+    let iso = crate::service::rfc3339(ms);
+    let short = format!("{} {} UTC", &iso[..10], &iso[11..16]);
+    (short, iso)
+}
+
+fn secure(state: &AppState) -> bool {
+    state.public_url.starts_with("https://")
+}
+
+fn cookie<'a>(state: &AppState, name: &'a str, value: String, max_age_secs: i64) -> Cookie<'a> {
+    Cookie::build(name, value)
+        .path("/dashboard")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure(state))
+        .max_age(actix_web::cookie::time::Duration::seconds(max_age_secs))
+        .finish()
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/login.html")]
+struct LoginPage {
+    csrf: String,
+    email: String,
+    error: Option<String>,
+}
+
+fn login_form(
+    state: &AppState,
+    email: String,
+    error: Option<String>,
+    code: actix_web::http::StatusCode,
+) -> HttpResponse {
+    let csrf = hex::encode(crypto::random_bytes::<16>());
+    let html = LoginPage {
+        csrf: csrf.clone(),
+        email,
+        error,
+    }
+    .render()
+    .unwrap_or_default();
+    HttpResponse::build(code)
+        .cookie(cookie(state, LOGIN_CSRF_COOKIE, csrf, 3600))
+        .content_type("text/html; charset=utf-8")
+        .body(html)
+}
+
+async fn login_page(req: HttpRequest) -> HttpResponse {
+    login_form(&state(&req), String::new(), None, status::OK)
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    email: String,
+    password: String,
+    csrf: String,
+}
+
+/// An argon2 hash of nothing in particular, checked when the email is unknown so that a wrong
+/// email takes as long as a wrong password.
+fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| crypto::hash_password("decoy password for timing"))
+}
+
+async fn login(req: HttpRequest, form: web::Form<LoginForm>) -> Result<HttpResponse, PageError> {
+    let state = state(&req);
+    let ip = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    state.limits.check(Scope::LoginIp, &ip)?;
+    let form = form.into_inner();
+    let expected = req
+        .cookie(LOGIN_CSRF_COOKIE)
+        .map(|c| c.value().to_owned())
+        .unwrap_or_default();
+    if expected.is_empty() || !crypto::same_secret(&expected, &form.csrf) {
+        return Err(PageError::Csrf);
+    }
+    let email = form.email.trim().to_owned();
+    let lookup = email.clone();
+    let logins = state
+        .store
+        .read(move |c| dashboard::logins(c, &lookup))
+        .await?;
+    let password = form.password;
+    let agent_id = web::block(move || {
+        if logins.is_empty() {
+            crypto::verify_password(&password, decoy_hash());
+            return None;
+        }
+        logins
+            .into_iter()
+            .find(|l| crypto::verify_password(&password, &l.password_hash))
+            .map(|l| l.agent_id)
+    })
+    .await
+    .map_err(|e| PageError::Internal(e.to_string()))?;
+    let Some(agent_id) = agent_id else {
+        tracing::info!("dashboard login failed");
+        let wrong = Some("Email or password is wrong.".to_owned());
+        return Ok(login_form(&state, email, wrong, status::UNAUTHORIZED));
+    };
+    let token = crypto::new_token("rbs");
+    let hash = crypto::token_hash(&token);
+    let csrf = hex::encode(crypto::random_bytes::<32>());
+    let now = now_ms();
+    let expires = now + SESSION_HOURS * 3600 * 1000;
+    state
+        .store
+        .write(move |c| dashboard::create_session(c, agent_id, &hash, &csrf, now, expires))
+        .await?;
+    let mut res = see_other("/dashboard");
+    let _ = res.add_cookie(&cookie(&state, SESSION_COOKIE, token, SESSION_HOURS * 3600));
+    let _ = res.add_removal_cookie(&cookie(&state, LOGIN_CSRF_COOKIE, String::new(), 0));
+    Ok(res)
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+async fn logout(
+    req: HttpRequest,
+    Agent(agent): Agent,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    check_csrf(&agent, &form.csrf)?;
+    let state = state(&req);
+    if let Some(token) = req.cookie(SESSION_COOKIE) {
+        let hash = crypto::token_hash(token.value());
+        state
+            .store
+            .write(move |c| dashboard::delete_session(c, &hash))
+            .await?;
+    }
+    let mut res = see_other("/dashboard/login");
+    let _ = res.add_removal_cookie(&cookie(&state, SESSION_COOKIE, String::new(), 0));
+    Ok(res)
+}
+
+/// Security headers on every dashboard answer: no framing, no sniffing, no inline script.
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
+             frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'",
+        ))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::REFERRER_POLICY, "same-origin"))
+        .add((header::CACHE_CONTROL, "no-store"))
+}
+
+fn form_config() -> web::FormConfig {
+    web::FormConfig::default()
+        .limit(64 * 1024)
+        .error_handler(|e, _| {
+            PageError::BadRequest(format!("the form could not be read: {e}")).into()
+        })
+}
+
+/// Registers `/dashboard/*`.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/dashboard")
+            .wrap(security_headers())
+            .app_data(form_config())
+            .route("", web::get().to(pages::home))
+            .route("/", web::get().to(pages::home))
+            .route("/login", web::get().to(login_page))
+            .route("/login", web::post().to(login))
+            .route("/logout", web::post().to(logout))
+            .route("/conversations", web::get().to(pages::conversations))
+            .route("/conversations/{id}", web::get().to(pages::conversation))
+            .route("/conversations/{id}/reply", web::post().to(pages::reply))
+            .route(
+                "/conversations/{id}/status",
+                web::post().to(pages::set_status),
+            )
+            .route("/conversations/{id}/events", web::get().to(pages::events))
+            .route("/contacts", web::get().to(pages::contacts))
+            .route("/contacts/{id}", web::get().to(pages::contact))
+            .route(
+                "/integrations/verification",
+                web::get().to(verification::page),
+            )
+            .route(
+                "/integrations/verification/secret",
+                web::post().to(verification::secret),
+            )
+            .route(
+                "/integrations/verification/mode",
+                web::post().to(verification::mode),
+            )
+            .default_service(web::to(|| async {
+                Err::<HttpResponse, _>(PageError::NotFound("page"))
+            })),
+    );
+}

@@ -1,0 +1,485 @@
+//! Home, conversations (list, view, reply, close/reopen, live events) and contacts.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{check_csrf, render, see_other, snippet, state, when, Agent, Nav};
+use crate::error::PageError;
+use crate::store::contacts::ContactRow;
+use crate::store::dashboard::{self, ConversationRow, HomeStats};
+use crate::store::now_ms;
+
+const DAY_MS: i64 = 24 * 3600 * 1000;
+
+/// "66.7%" with "(2 of 3 conversations …)", or "—" when there are none.
+pub fn identified_rate(stats: &HomeStats) -> (String, String) {
+    let (identified, total) = (stats.identified_30d, stats.conversations_30d);
+    if total == 0 {
+        return ("—".into(), "No conversations in the last 30 days.".into());
+    }
+    // Tenths of a percent, rounded half up, in integers.
+    let tenths = (identified * 2000 + total) / (2 * total);
+    let rate = format!("{}.{}%", tenths / 10, tenths % 10);
+    let detail = format!(
+        "{identified} of {total} conversations in the last 30 days came from verified users."
+    );
+    (rate, detail)
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/home.html")]
+struct Home {
+    nav: Nav,
+    stats: HomeStats,
+    rate: String,
+    rate_detail: String,
+    snippet: String,
+}
+
+pub async fn home(req: HttpRequest, Agent(agent): Agent) -> Result<HttpResponse, PageError> {
+    let state = state(&req);
+    let ws = agent.workspace_id;
+    let stats = state
+        .store
+        .read(move |c| dashboard::home(c, ws, now_ms() - 30 * DAY_MS))
+        .await?;
+    let (rate, rate_detail) = identified_rate(&stats);
+    render(&Home {
+        snippet: snippet(&state, &agent.app_id),
+        nav: Nav::new(&agent, "home"),
+        stats,
+        rate,
+        rate_detail,
+    })
+}
+
+/// A conversation as the list shows it.
+pub struct Row {
+    pub id: i64,
+    pub title: String,
+    pub subtitle: String,
+    pub verified: bool,
+    pub preview: String,
+    pub when: String,
+    pub iso: String,
+    pub closed: bool,
+}
+
+fn contact_title(c: &ContactRow) -> String {
+    c.name
+        .clone()
+        .or_else(|| c.email.clone())
+        .unwrap_or_else(|| c.user_id.clone())
+}
+
+fn row(r: &ConversationRow) -> Row {
+    let (when, iso) = when(r.last_activity_at);
+    let (title, subtitle) = match &r.contact {
+        Some(c) => {
+            let parts: Vec<&str> = [c.email.as_deref(), c.company.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect();
+            (contact_title(c), parts.join(" · "))
+        }
+        None => (r.visitor_label.clone(), "Anonymous visitor".into()),
+    };
+    Row {
+        id: r.id,
+        title,
+        subtitle,
+        verified: r.contact.is_some(),
+        preview: r
+            .last_message
+            .clone()
+            .unwrap_or_else(|| "No messages yet".into()),
+        when,
+        iso,
+        closed: r.status == "closed",
+    }
+}
+
+/// Parses a `before=<ms>.<id>` cursor.
+fn cursor(s: Option<&str>) -> Result<Option<(i64, i64)>, PageError> {
+    let Some(s) = s.filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    let bad =
+        || PageError::BadRequest("before must be a page cursor from a \"next page\" link".into());
+    let (a, b) = s.split_once('.').ok_or_else(bad)?;
+    Ok(Some((
+        a.parse().map_err(|_| bad())?,
+        b.parse().map_err(|_| bad())?,
+    )))
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    identified: Option<String>,
+    before: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/conversations.html")]
+struct Conversations {
+    nav: Nav,
+    rows: Vec<Row>,
+    identified: bool,
+    toggle_href: String,
+    next_href: Option<String>,
+}
+
+pub async fn conversations(
+    req: HttpRequest,
+    Agent(agent): Agent,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, PageError> {
+    let state = state(&req);
+    let identified = q.identified.as_deref() == Some("1");
+    let before = cursor(q.before.as_deref())?;
+    let ws = agent.workspace_id;
+    let (rows, more) = state
+        .store
+        .read(move |c| dashboard::conversations(c, ws, identified, before))
+        .await?;
+    let filter = if identified { "identified=1&" } else { "" };
+    let next_href = more.then(|| {
+        let last = rows.last().expect("a full page has a last row");
+        format!(
+            "/dashboard/conversations?{filter}before={}.{}",
+            last.last_activity_at, last.id
+        )
+    });
+    render(&Conversations {
+        nav: Nav::new(&agent, "conversations"),
+        rows: rows.iter().map(row).collect(),
+        identified,
+        toggle_href: if identified {
+            "/dashboard/conversations".into()
+        } else {
+            "/dashboard/conversations?identified=1".into()
+        },
+        next_href,
+    })
+}
+
+/// A message as the conversation view shows it.
+pub struct MessageView {
+    pub id: i64,
+    pub author: &'static str,
+    pub who: &'static str,
+    pub body: String,
+    pub when: String,
+    pub iso: String,
+}
+
+/// A contact card.
+pub struct ContactCard {
+    pub id: i64,
+    pub title: String,
+    pub user_id: String,
+    pub email: String,
+    pub company: String,
+    pub phone: String,
+    pub traits: Vec<(String, String)>,
+}
+
+fn card(c: &ContactRow) -> ContactCard {
+    let dash = |o: &Option<String>| o.clone().unwrap_or_else(|| "—".into());
+    let traits = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&c.traits)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(k, v)| {
+            (
+                k,
+                v.as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| v.to_string()),
+            )
+        })
+        .collect();
+    ContactCard {
+        id: c.id,
+        title: contact_title(c),
+        user_id: c.user_id.clone(),
+        email: dash(&c.email),
+        company: dash(&c.company),
+        phone: dash(&c.phone),
+        traits,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/conversation.html")]
+struct ConversationPage {
+    nav: Nav,
+    id: i64,
+    title: String,
+    label: String,
+    verified: bool,
+    closed: bool,
+    messages: Vec<MessageView>,
+    last_id: i64,
+    contact: Option<ContactCard>,
+    others: Vec<Row>,
+    visitor_details: Option<String>,
+}
+
+pub async fn conversation(
+    req: HttpRequest,
+    Agent(agent): Agent,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, PageError> {
+    let state = state(&req);
+    let (ws, id) = (agent.workspace_id, id.into_inner());
+    let (conv, messages, others) = state
+        .store
+        .read(move |c| {
+            let conv = dashboard::conversation(c, ws, id)?
+                .ok_or(crate::store::StoreError::NotFound("conversation"))?;
+            let messages = dashboard::messages(c, id)?;
+            let others = match &conv.contact {
+                Some(k) => dashboard::contact_conversations(c, ws, k.id)?,
+                None => Vec::new(),
+            };
+            Ok((conv, messages, others))
+        })
+        .await?;
+    let views: Vec<MessageView> = messages
+        .iter()
+        .map(|m| {
+            let (when, iso) = when(m.created_at);
+            let agent = m.author == replybubble_core::wire::Author::Agent;
+            MessageView {
+                id: m.id,
+                author: if agent { "agent" } else { "visitor" },
+                who: if agent { "Agent" } else { "Visitor" },
+                body: m.body.clone(),
+                when,
+                iso,
+            }
+        })
+        .collect();
+    let details: Vec<&str> = [conv.visitor_name.as_deref(), conv.visitor_email.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    render(&ConversationPage {
+        nav: Nav::new(&agent, "conversations"),
+        id,
+        title: row(&conv).title,
+        label: conv.visitor_label.clone(),
+        verified: conv.contact.is_some(),
+        closed: conv.status == "closed",
+        last_id: views.last().map(|m| m.id).unwrap_or(0),
+        messages: views,
+        contact: conv.contact.as_ref().map(card),
+        others: others.iter().filter(|o| o.id != id).map(row).collect(),
+        visitor_details: (!details.is_empty()).then(|| details.join(" · ")),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ReplyForm {
+    csrf: String,
+    body: String,
+}
+
+/// An agent's reply: stored and sent live to the visitor's widget.
+pub async fn reply(
+    req: HttpRequest,
+    Agent(agent): Agent,
+    id: web::Path<i64>,
+    form: web::Form<ReplyForm>,
+) -> Result<HttpResponse, PageError> {
+    check_csrf(&agent, &form.csrf)?;
+    let state = state(&req);
+    let id = id.into_inner();
+    crate::service::post_agent_reply(
+        &state,
+        agent.workspace_id,
+        id,
+        Some(agent.agent_id),
+        &form.body,
+    )
+    .await?;
+    Ok(see_other(&format!("/dashboard/conversations/{id}")))
+}
+
+#[derive(Deserialize)]
+pub struct StatusForm {
+    csrf: String,
+    status: String,
+}
+
+pub async fn set_status(
+    req: HttpRequest,
+    Agent(agent): Agent,
+    id: web::Path<i64>,
+    form: web::Form<StatusForm>,
+) -> Result<HttpResponse, PageError> {
+    check_csrf(&agent, &form.csrf)?;
+    let open = match form.status.as_str() {
+        "open" => true,
+        "closed" => false,
+        _ => {
+            return Err(PageError::BadRequest(
+                "status must be open or closed".into(),
+            ))
+        }
+    };
+    let (ws, id) = (agent.workspace_id, id.into_inner());
+    let found = state(&req)
+        .store
+        .write(move |c| dashboard::set_status(c, ws, id, open))
+        .await?;
+    if !found {
+        return Err(PageError::NotFound("conversation"));
+    }
+    Ok(see_other(&format!("/dashboard/conversations/{id}")))
+}
+
+/// The live stream of a conversation's new messages for the conversation view (same-origin,
+/// authenticated by the session cookie, so nothing secret goes in the URL). When the browser
+/// reconnects it sends `Last-Event-ID`, and what was missed is sent first.
+pub async fn events(
+    req: HttpRequest,
+    Agent(agent): Agent,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, PageError> {
+    let state = state(&req);
+    let (ws, id) = (agent.workspace_id, id.into_inner());
+    let exists = state
+        .store
+        .read(move |c| crate::store::conversations::in_workspace(c, ws, id))
+        .await?;
+    if !exists {
+        return Err(PageError::NotFound("conversation"));
+    }
+    let last_seen = req
+        .headers()
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<i64>().ok());
+    // Subscribe before reading the backlog, so nothing falls between the two.
+    let rx = state.hub.subscribe(id, None);
+    let backlog = match last_seen {
+        Some(after) => {
+            state
+                .store
+                .read(move |c| crate::store::messages::after(c, id, after, 1000))
+                .await?
+        }
+        None => Vec::new(),
+    };
+    Ok(crate::sse::respond(rx, backlog))
+}
+
+/// A contact as the list shows it.
+pub struct ContactItem {
+    pub id: i64,
+    pub title: String,
+    pub email: String,
+    pub company: String,
+    pub user_id: String,
+    pub when: String,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/contacts.html")]
+struct Contacts {
+    nav: Nav,
+    rows: Vec<ContactItem>,
+    next_href: Option<String>,
+}
+
+pub async fn contacts(
+    req: HttpRequest,
+    Agent(agent): Agent,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, PageError> {
+    let state = state(&req);
+    let before = cursor(q.before.as_deref())?;
+    let ws = agent.workspace_id;
+    let (rows, more) = state
+        .store
+        .read(move |c| dashboard::contacts(c, ws, before))
+        .await?;
+    let next_href = more.then(|| {
+        let (c, at) = rows.last().expect("a full page has a last row");
+        format!("/dashboard/contacts?before={at}.{}", c.id)
+    });
+    let dash = |o: &Option<String>| o.clone().unwrap_or_else(|| "—".into());
+    render(&Contacts {
+        nav: Nav::new(&agent, "contacts"),
+        rows: rows
+            .iter()
+            .map(|(c, at)| ContactItem {
+                id: c.id,
+                title: contact_title(c),
+                email: dash(&c.email),
+                company: dash(&c.company),
+                user_id: c.user_id.clone(),
+                when: when(*at).0,
+            })
+            .collect(),
+        next_href,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/contact.html")]
+struct ContactPage {
+    nav: Nav,
+    c: ContactCard,
+    conversations: Vec<Row>,
+}
+
+pub async fn contact(
+    req: HttpRequest,
+    Agent(agent): Agent,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, PageError> {
+    let state = state(&req);
+    let (ws, id) = (agent.workspace_id, id.into_inner());
+    let (c, convs) = state
+        .store
+        .read(move |c| {
+            let contact = dashboard::contact(c, ws, id)?
+                .ok_or(crate::store::StoreError::NotFound("contact"))?;
+            let convs = dashboard::contact_conversations(c, ws, id)?;
+            Ok((contact, convs))
+        })
+        .await?;
+    render(&ContactPage {
+        nav: Nav::new(&agent, "contacts"),
+        c: card(&c),
+        conversations: convs.iter().map(row).collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stats(identified: i64, total: i64) -> HomeStats {
+        HomeStats {
+            conversations_30d: total,
+            identified_30d: identified,
+            open: 0,
+            contacts: 0,
+        }
+    }
+
+    #[test]
+    fn the_identified_rate_rounds_to_a_tenth_and_shows_a_dash_when_empty() {
+        assert_eq!(identified_rate(&stats(0, 0)).0, "—");
+        assert_eq!(identified_rate(&stats(2, 3)).0, "66.7%");
+        assert_eq!(identified_rate(&stats(1, 3)).0, "33.3%");
+        assert_eq!(identified_rate(&stats(3, 3)).0, "100.0%");
+        assert_eq!(identified_rate(&stats(0, 7)).0, "0.0%");
+        assert_eq!(identified_rate(&stats(1, 8)).0, "12.5%");
+        assert!(identified_rate(&stats(2, 3)).1.contains("2 of 3"));
+    }
+}

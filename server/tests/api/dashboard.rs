@@ -1,0 +1,761 @@
+//! The agent dashboard over real HTTP: login and sessions, CSRF on every form, roles,
+//! workspace isolation, the pages and their numbers, the verification panel.
+
+use replybubble_core::{Mode, Plan};
+use serde_json::json;
+
+use crate::helpers::{sign, spawn_app, spawn_app_with, TestApp, Ws};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// A logged-in browser, reduced to its cookie and the page's CSRF token.
+struct Dash<'a> {
+    app: &'a TestApp,
+    cookie: String,
+    csrf: String,
+}
+
+struct Page {
+    status: u16,
+    body: String,
+    headers: awc::http::header::HeaderMap,
+}
+
+fn set_cookies(headers: &awc::http::header::HeaderMap) -> Vec<String> {
+    headers
+        .get_all("set-cookie")
+        .filter_map(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn cookie_value(set: &[String], name: &str) -> Option<String> {
+    set.iter().find_map(|c| {
+        c.strip_prefix(&format!("{name}="))
+            .map(|v| v.split(';').next().unwrap().to_owned())
+    })
+}
+
+fn csrf_in(html: &str) -> String {
+    let at = html
+        .find("name=\"csrf\" value=\"")
+        .expect("a form with a csrf field")
+        + 19;
+    html[at..].split('"').next().unwrap().to_owned()
+}
+
+async fn get(app: &TestApp, path: &str, cookie: &str) -> Page {
+    let mut res = app
+        .client
+        .get(app.url(path))
+        .insert_header(("Cookie", cookie.to_owned()))
+        .send()
+        .await
+        .unwrap();
+    let body = res.body().limit(4 << 20).await.unwrap();
+    Page {
+        status: res.status().as_u16(),
+        body: String::from_utf8_lossy(&body).into_owned(),
+        headers: res.headers().clone(),
+    }
+}
+
+async fn post(app: &TestApp, path: &str, cookie: &str, form: &[(&str, &str)]) -> Page {
+    let mut res = app
+        .client
+        .post(app.url(path))
+        .insert_header(("Cookie", cookie.to_owned()))
+        .send_form(
+            &form
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<Vec<_>>(),
+        )
+        .await
+        .unwrap();
+    let body = res.body().limit(4 << 20).await.unwrap();
+    Page {
+        status: res.status().as_u16(),
+        body: String::from_utf8_lossy(&body).into_owned(),
+        headers: res.headers().clone(),
+    }
+}
+
+fn agent(app: &TestApp, ws: &Ws, email: &str, role: &str) {
+    let conn = replybubble_server::store::open_and_migrate(&app.db).unwrap();
+    let hash = replybubble_server::crypto::hash_password(PASSWORD);
+    replybubble_server::store::workspaces::create_agent(&conn, &ws.app_id, email, role, &hash, 0)
+        .unwrap();
+}
+
+async fn login_attempt(app: &TestApp, email: &str, password: &str) -> Page {
+    let form = get(app, "/dashboard/login", "").await;
+    let pre =
+        cookie_value(&set_cookies(&form.headers), "rb_login_csrf").expect("a login csrf cookie");
+    let csrf = csrf_in(&form.body);
+    post(
+        app,
+        "/dashboard/login",
+        &format!("rb_login_csrf={pre}"),
+        &[("email", email), ("password", password), ("csrf", &csrf)],
+    )
+    .await
+}
+
+async fn login<'a>(app: &'a TestApp, email: &str) -> Dash<'a> {
+    let res = login_attempt(app, email, PASSWORD).await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(res.headers.get("location").unwrap(), "/dashboard");
+    let set = set_cookies(&res.headers);
+    let session = set
+        .iter()
+        .find(|c| c.starts_with("rb_session="))
+        .expect("a session cookie");
+    assert!(
+        session.contains("HttpOnly")
+            && session.contains("SameSite=Lax")
+            && session.contains("Path=/dashboard"),
+        "{session}"
+    );
+    let cookie = format!("rb_session={}", cookie_value(&set, "rb_session").unwrap());
+    let home = get(app, "/dashboard", &cookie).await;
+    assert_eq!(home.status, 200);
+    Dash {
+        app,
+        csrf: csrf_in(&home.body),
+        cookie,
+    }
+}
+
+impl Dash<'_> {
+    async fn get(&self, path: &str) -> Page {
+        get(self.app, path, &self.cookie).await
+    }
+    async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
+        let mut with = vec![("csrf", self.csrf.as_str())];
+        with.extend_from_slice(form);
+        post(self.app, path, &self.cookie, &with).await
+    }
+}
+
+/// A visitor conversation, identified as `user` when given.
+async fn conversation(app: &TestApp, ws: &Ws, user: Option<(&str, &str, &str)>, text: &str) -> i64 {
+    let (token, conv) = app.session(ws).await;
+    if let Some((id, name, company)) = user {
+        let r = app
+            .identify(&token, json!({ "id": id, "signature": sign(ws, id), "name": name, "email": format!("{id}@example.com"), "company": company, "traits": { "tier": "gold" } }))
+            .await;
+        assert_eq!(r.body["status"], "verified");
+    }
+    assert_eq!(app.send(&token, text).await.status, 201);
+    conv
+}
+
+#[actix_rt::test]
+async fn logged_out_pages_redirect_to_the_login_page() {
+    let app = spawn_app().await;
+    for path in [
+        "/dashboard",
+        "/dashboard/conversations",
+        "/dashboard/conversations/1",
+        "/dashboard/contacts",
+        "/dashboard/contacts/1",
+        "/dashboard/integrations/verification",
+    ] {
+        let p = get(&app, path, "").await;
+        assert_eq!(p.status, 303, "{path}");
+        assert_eq!(p.headers.get("location").unwrap(), "/dashboard/login");
+        let p = get(&app, path, "rb_session=rbs_forged").await;
+        assert_eq!(p.status, 303, "a forged session: {path}");
+    }
+}
+
+#[actix_rt::test]
+async fn login_checks_the_password_the_csrf_cookie_and_logout_ends_the_session() {
+    let app = spawn_app().await;
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
+    agent(&app, &ws, "owner@acme.test", "owner");
+    let wrong = login_attempt(&app, "owner@acme.test", "not the password").await;
+    assert_eq!(wrong.status, 401);
+    assert!(wrong.body.contains("Email or password is wrong"));
+    assert!(cookie_value(&set_cookies(&wrong.headers), "rb_session").is_none());
+    let unknown = login_attempt(&app, "nobody@acme.test", PASSWORD).await;
+    assert_eq!(unknown.status, 401, "the same answer for an unknown email");
+    // A form posted without the login page's cookie is refused.
+    let p = post(
+        &app,
+        "/dashboard/login",
+        "",
+        &[
+            ("email", "owner@acme.test"),
+            ("password", PASSWORD),
+            ("csrf", "x"),
+        ],
+    )
+    .await;
+    assert_eq!(p.status, 403);
+    let dash = login(&app, "owner@acme.test").await;
+    assert!(dash
+        .get("/dashboard")
+        .await
+        .body
+        .contains("owner@acme.test"));
+    let out = dash.post("/dashboard/logout", &[]).await;
+    assert_eq!(out.status, 303);
+    assert_eq!(
+        dash.get("/dashboard").await.status,
+        303,
+        "the session ended on the server"
+    );
+}
+
+#[actix_rt::test]
+async fn login_attempts_are_rate_limited() {
+    let app = spawn_app_with(true).await;
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
+    agent(&app, &ws, "owner@acme.test", "owner");
+    let mut statuses = Vec::new();
+    for _ in 0..(replybubble_core::limits::RATE_LOGIN_PER_IP.burst + 2) {
+        statuses.push(
+            login_attempt(&app, "owner@acme.test", "wrong password!")
+                .await
+                .status,
+        );
+    }
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
+}
+
+#[actix_rt::test]
+async fn every_form_refuses_a_missing_or_wrong_csrf_token() {
+    let app = spawn_app().await;
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
+    agent(&app, &ws, "owner@acme.test", "owner");
+    let conv = conversation(&app, &ws, None, "hello").await;
+    let dash = login(&app, "owner@acme.test").await;
+    let forms: Vec<(String, Vec<(&str, &str)>)> = vec![
+        (
+            format!("/dashboard/conversations/{conv}/reply"),
+            vec![("body", "hi")],
+        ),
+        (
+            format!("/dashboard/conversations/{conv}/status"),
+            vec![("status", "closed")],
+        ),
+        (
+            "/dashboard/integrations/verification/secret".into(),
+            vec![("action", "regenerate"), ("confirm", "yes")],
+        ),
+        (
+            "/dashboard/integrations/verification/mode".into(),
+            vec![("mode", "required")],
+        ),
+        ("/dashboard/logout".into(), vec![]),
+    ];
+    for (path, fields) in &forms {
+        for csrf in ["", "wrong-token"] {
+            let mut with = vec![("csrf", csrf)];
+            with.extend_from_slice(fields);
+            let p = post(&app, path, &dash.cookie, &with).await;
+            assert_eq!(p.status, 403, "{path} with csrf {csrf:?}");
+        }
+    }
+    assert_eq!(
+        app.sql_count("SELECT count(*) FROM messages WHERE author = 'agent'"),
+        0
+    );
+    assert_eq!(
+        app.sql_count(
+            "SELECT count(*) FROM workspaces WHERE mode = 'required' OR secret_version > 1"
+        ),
+        0
+    );
+    assert_eq!(dash.get("/dashboard").await.status, 200, "still logged in");
+}
+
+#[actix_rt::test]
+async fn another_workspaces_ids_are_not_found() {
+    let app = spawn_app().await;
+    let mine = app.workspace(Plan::Pro, Mode::Optional, &[]);
+    let theirs = app.workspace(Plan::Pro, Mode::Optional, &[]);
+    agent(&app, &mine, "me@mine.test", "owner");
+    let conv = conversation(
+        &app,
+        &theirs,
+        Some(("x1", "Secret Person", "Theirs Inc")),
+        "their message",
+    )
+    .await;
+    let contact = app.sql_count("SELECT id FROM contacts");
+    let dash = login(&app, "me@mine.test").await;
+    for path in [
+        format!("/dashboard/conversations/{conv}"),
+        format!("/dashboard/contacts/{contact}"),
+        format!("/dashboard/conversations/{conv}/events"),
+    ] {
+        let p = dash.get(&path).await;
+        assert_eq!(p.status, 404, "{path}");
+        assert!(!p.body.contains("Secret Person") && !p.body.contains("their message"));
+    }
+    assert_eq!(
+        dash.post(
+            &format!("/dashboard/conversations/{conv}/reply"),
+            &[("body", "hi")]
+        )
+        .await
+        .status,
+        404
+    );
+    assert_eq!(
+        dash.post(
+            &format!("/dashboard/conversations/{conv}/status"),
+            &[("status", "closed")]
+        )
+        .await
+        .status,
+        404
+    );
+    assert!(!dash
+        .get("/dashboard/conversations")
+        .await
+        .body
+        .contains("Secret Person"));
+    assert!(!dash
+        .get("/dashboard/contacts")
+        .await
+        .body
+        .contains("Secret Person"));
+    assert_eq!(
+        app.sql_count("SELECT count(*) FROM messages WHERE author = 'agent'"),
+        0
+    );
+}
+
+#[actix_rt::test]
+async fn the_identified_rate_and_the_counts_match_the_data() {
+    let app = spawn_app().await;
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
+    agent(&app, &ws, "owner@acme.test", "owner");
+    let dash = login(&app, "owner@acme.test").await;
+    let home = dash.get("/dashboard").await.body;
+    assert!(
+        home.contains("data-test=\"identified-rate\">—<"),
+        "no conversations: a dash"
+    );
+    conversation(&app, &ws, Some(("ada", "Ada", "ACME")), "one").await;
+    conversation(&app, &ws, Some(("bob", "Bob", "Bobco")), "two").await;
+    conversation(&app, &ws, None, "three").await;
+    // An unverified identify does not count as identified.
+    let (t, _) = app.session(&ws).await;
+    app.identify(&t, json!({ "id": "mallory", "email": "ada@example.com" }))
+        .await;
+    let home = dash.get("/dashboard").await.body;
+    assert!(
+        home.contains("data-test=\"identified-rate\">50.0%<"),
+        "2 of 4: {home}"
+    );
+    assert!(home.contains("2 of 4 conversations"));
+    assert!(home.contains("data-test=\"open\">4<"));
+    assert!(home.contains("data-test=\"contacts\">2<"));
+}
+
+#[actix_rt::test]
+async fn conversations_list_verified_people_filter_and_page_by_fifty() {
+    let app = spawn_app().await;
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
+    agent(&app, &ws, "agent@acme.test", "agent");
+    conversation(
+        &app,
+        &ws,
+        Some(("ada", "Ada Lovelace", "Analytical Engines")),
+        "I need help",
+    )
+    .await;
+    for i in 0..54 {
+        conversation(&app, &ws, None, &format!("anonymous {i}")).await;
+    }
+    let dash = login(&app, "agent@acme.test").await;
+    let all = dash.get("/dashboard/conversations").await.body;
+    assert_eq!(all.matches("class=\"row\"").count(), 50, "one page is 50");
+    assert!(all.contains("anonymous 53"), "newest activity first");
+    assert!(all.contains("Visitor #"));
+    let next = all
+        .split("href=\"/dashboard/conversations?before=")
+        .nth(1)
+        .expect("a next page")
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let older = dash
+        .get(&format!("/dashboard/conversations?before={next}"))
+        .await
+        .body;
+    assert_eq!(older.matches("class=\"row\"").count(), 5);
+    assert!(
+        older.contains("Ada Lovelace")
+            && older.contains("Analytical Engines")
+            && older.contains("ada@example.com")
+    );
+    assert!(older.contains("class=\"verified\""), "the Verified badge");
+    let only = dash.get("/dashboard/conversations?identified=1").await.body;
+    assert_eq!(only.matches("class=\"row\"").count(), 1);
+    assert!(only.contains("Ada Lovelace") && !only.contains("Visitor #"));
+    assert!(
+        only.contains("aria-checked=\"true\""),
+        "the toggle shows its state"
+    );
+    assert_eq!(
+        dash.get("/dashboard/conversations?before=garbage")
+            .await
+            .status,
+        400
+    );
+}
+
+#[actix_rt::test]
+async fn a_conversation_shows_messages_and_the_contact_card_and_takes_replies() {
+    let app = spawn_app().await;
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
+    agent(&app, &ws, "agent@acme.test", "agent");
+    let conv = conversation(
+        &app,
+        &ws,
+        Some(("ada", "Ada Lovelace", "Analytical Engines")),
+        "Where is my order?",
+    )
+    .await;
+    conversation(
+        &app,
+        &ws,
+        Some(("ada", "Ada Lovelace", "Analytical Engines")),
+        "Another question",
+    )
+    .await;
+    let dash = login(&app, "agent@acme.test").await;
+    let page = dash
+        .get(&format!("/dashboard/conversations/{conv}"))
+        .await
+        .body;
+    assert!(page.contains("Where is my order?"));
+    assert!(
+        page.contains("Ada Lovelace")
+            && page.contains("ada@example.com")
+            && page.contains("Analytical Engines")
+    );
+    assert!(page.contains("tier") && page.contains("gold"), "traits");
+    assert!(
+        page.contains("Another question"),
+        "other conversations of the contact"
+    );
+    let r = dash
+        .post(
+            &format!("/dashboard/conversations/{conv}/reply"),
+            &[("body", "It ships today")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(app.sql_count(&format!("SELECT count(*) FROM messages WHERE conversation_id = {conv} AND author = 'agent' AND agent_id IS NOT NULL")), 1);
+    assert!(dash
+        .get(&format!("/dashboard/conversations/{conv}"))
+        .await
+        .body
+        .contains("It ships today"));
+    assert_eq!(
+        dash.post(
+            &format!("/dashboard/conversations/{conv}/reply"),
+            &[("body", " ")]
+        )
+        .await
+        .status,
+        400
+    );
+    assert_eq!(
+        dash.post(
+            &format!("/dashboard/conversations/{conv}/status"),
+            &[("status", "closed")]
+        )
+        .await
+        .status,
+        303
+    );
+    assert!(dash
+        .get(&format!("/dashboard/conversations/{conv}"))
+        .await
+        .body
+        .contains("Reopen"));
+    assert_eq!(
+        app.sql_count(&format!(
+            "SELECT count(*) FROM conversations WHERE id = {conv} AND status = 'closed'"
+        )),
+        1
+    );
+    dash.post(
+        &format!("/dashboard/conversations/{conv}/status"),
+        &[("status", "open")],
+    )
+    .await;
+    assert_eq!(
+        app.sql_count(&format!(
+            "SELECT count(*) FROM conversations WHERE id = {conv} AND status = 'open'"
+        )),
+        1
+    );
+    let contact = app.sql_count("SELECT id FROM contacts");
+    let cpage = dash
+        .get(&format!("/dashboard/contacts/{contact}"))
+        .await
+        .body;
+    assert!(
+        cpage.contains("Ada Lovelace")
+            && cpage.contains("It ships today")
+            && cpage.contains("Another question")
+    );
+    assert!(dash
+        .get("/dashboard/contacts")
+        .await
+        .body
+        .contains("Ada Lovelace"));
+}
+
+#[actix_rt::test]
+async fn what_visitors_typed_is_shown_as_text_never_as_html() {
+    let app = spawn_app().await;
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
+    agent(&app, &ws, "agent@acme.test", "agent");
+    let evil = "<script>alert(1)</script><img src=x onerror=alert(2)>";
+    let conv = conversation(&app, &ws, Some(("x1", evil, evil)), evil).await;
+    let dash = login(&app, "agent@acme.test").await;
+    for path in [
+        format!("/dashboard/conversations/{conv}"),
+        "/dashboard/conversations".into(),
+        "/dashboard/contacts".into(),
+    ] {
+        let page = dash.get(&path).await.body;
+        assert!(
+            !page.contains("<script>alert") && !page.contains("<img src=x"),
+            "{path}"
+        );
+        assert!(
+            page.contains("&lt;script&gt;alert(1)&lt;/script&gt;")
+                || page.contains("&#60;script&#62;"),
+            "{path}"
+        );
+    }
+}
+
+#[actix_rt::test]
+async fn dashboard_pages_carry_security_headers() {
+    let app = spawn_app().await;
+    let p = get(&app, "/dashboard/login", "").await;
+    let h = |k: &str| {
+        p.headers
+            .get(k)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    assert!(
+        h("content-security-policy").contains("frame-ancestors 'none'")
+            && h("content-security-policy").contains("script-src 'self'")
+    );
+    assert_eq!(h("x-frame-options"), "DENY");
+    assert_eq!(h("x-content-type-options"), "nosniff");
+    assert_eq!(h("referrer-policy"), "same-origin");
+}
+
+#[actix_rt::test]
+async fn the_verification_panel_is_for_owners_and_gated_by_the_plan() {
+    let app = spawn_app().await;
+    let free = app.workspace(Plan::Free, Mode::Off, &[]);
+    agent(&app, &free, "owner@free.test", "owner");
+    agent(&app, &free, "agent@free.test", "agent");
+    let a = login(&app, "agent@free.test").await;
+    assert_eq!(
+        a.get("/dashboard/integrations/verification").await.status,
+        403
+    );
+    assert!(
+        !a.get("/dashboard")
+            .await
+            .body
+            .contains("/dashboard/integrations/verification\""),
+        "no link for agents"
+    );
+    let o = login(&app, "owner@free.test").await;
+    let page = o.get("/dashboard/integrations/verification").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("available on Pro and Enterprise plans"));
+    assert_eq!(
+        o.post(
+            "/dashboard/integrations/verification/secret",
+            &[("action", "generate")]
+        )
+        .await
+        .status,
+        402
+    );
+    assert_eq!(
+        o.post(
+            "/dashboard/integrations/verification/mode",
+            &[("mode", "optional")]
+        )
+        .await
+        .status,
+        402
+    );
+    assert_eq!(
+        app.sql_count("SELECT count(*) FROM workspaces WHERE secret IS NOT NULL"),
+        0
+    );
+}
+
+#[actix_rt::test]
+async fn the_secret_is_shown_once_and_regenerate_needs_confirmation() {
+    let app = spawn_app().await;
+    let conn = replybubble_server::store::open_and_migrate(&app.db).unwrap();
+    let app_id = replybubble_server::crypto::new_app_id();
+    replybubble_server::store::workspaces::create(&conn, &app_id, "Fresh", Plan::Pro, &[], 0)
+        .unwrap();
+    let ws = Ws {
+        app_id,
+        secret: None,
+    };
+    agent(&app, &ws, "owner@acme.test", "owner");
+    let o = login(&app, "owner@acme.test").await;
+    assert!(o
+        .get("/dashboard/integrations/verification")
+        .await
+        .body
+        .contains("Generate Secret"));
+    let shown = o
+        .post(
+            "/dashboard/integrations/verification/secret",
+            &[("action", "generate")],
+        )
+        .await;
+    assert_eq!(shown.status, 200);
+    let at = shown.body.find("data-test=\"secret\">").unwrap() + 19;
+    let secret = shown.body[at..].split('<').next().unwrap().to_owned();
+    assert!(secret.starts_with("rbsec_"), "{secret}");
+    assert!(shown
+        .body
+        .contains("shown once and cannot be retrieved later"));
+    assert!(
+        shown.body.contains("data-copy=\"secret-value\""),
+        "a copy button"
+    );
+    for path in [
+        "/dashboard/integrations/verification",
+        "/dashboard",
+        "/dashboard/conversations",
+        "/dashboard/contacts",
+    ] {
+        assert!(
+            !o.get(path).await.body.contains(&secret),
+            "{path} shows the secret again"
+        );
+    }
+    let stored: String = conn
+        .query_row("SELECT secret FROM workspaces", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(stored, secret);
+    // Regenerate without ticking the confirmation changes nothing.
+    assert_eq!(
+        o.post(
+            "/dashboard/integrations/verification/secret",
+            &[("action", "regenerate")]
+        )
+        .await
+        .status,
+        400
+    );
+    let again = o
+        .post(
+            "/dashboard/integrations/verification/secret",
+            &[("action", "regenerate"), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(again.status, 200);
+    assert!(!again.body.contains(&secret));
+    let version: i64 = conn
+        .query_row("SELECT secret_version FROM workspaces", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 2);
+    // The old secret fails at once.
+    let (token, _) = app.session(&ws).await;
+    o.post(
+        "/dashboard/integrations/verification/mode",
+        &[("mode", "required")],
+    )
+    .await;
+    let r = app
+        .identify(
+            &token,
+            json!({ "id": "u1", "signature": replybubble_core::signature::sign(&secret, "u1") }),
+        )
+        .await;
+    assert_eq!((r.status, r.code()), (403, "signature_invalid"));
+}
+
+#[actix_rt::test]
+async fn the_mode_form_and_the_activity_with_required_readiness() {
+    let app = spawn_app().await;
+    let ws = app.workspace(Plan::Pro, Mode::Off, &[]);
+    agent(&app, &ws, "owner@acme.test", "owner");
+    let o = login(&app, "owner@acme.test").await;
+    for mode in ["optional", "required", "off", "optional"] {
+        assert_eq!(
+            o.post(
+                "/dashboard/integrations/verification/mode",
+                &[("mode", mode)]
+            )
+            .await
+            .status,
+            303
+        );
+        assert_eq!(
+            app.sql_count(&format!(
+                "SELECT count(*) FROM workspaces WHERE mode = '{mode}'"
+            )),
+            1
+        );
+    }
+    assert_eq!(
+        o.post(
+            "/dashboard/integrations/verification/mode",
+            &[("mode", "strict")]
+        )
+        .await
+        .status,
+        400
+    );
+    let panel = o.get("/dashboard/integrations/verification").await.body;
+    assert!(panel.contains("data-test=\"readiness\">—<"));
+    assert!(panel.contains(&ws.app_id), "the snippet carries the app id");
+    let (token, _) = app.session(&ws).await;
+    let sig = sign(&ws, "ada");
+    for _ in 0..3 {
+        app.identify(&token, json!({ "id": "ada", "signature": sig }))
+            .await;
+    }
+    app.identify(&token, json!({ "id": "ghost" })).await;
+    app.identify(
+        &token,
+        json!({ "id": "mail_user", "email": "m@x.io", "signature": sign(&ws, "m@x.io") }),
+    )
+    .await;
+    let panel = o.get("/dashboard/integrations/verification").await.body;
+    assert!(
+        panel.contains("data-test=\"readiness\">40.0%<"),
+        "2 of 5 would be rejected"
+    );
+    assert!(panel.contains("Unverified: signature invalid (signed_email)"));
+    assert!(panel.contains("Unverified: signature missing"));
+    assert!(
+        panel.contains("mail_user") && panel.contains("ghost"),
+        "failures list the user id as sent"
+    );
+    assert!(
+        !panel.contains(&sig) && !panel.contains(&sign(&ws, "m@x.io")),
+        "never a signature"
+    );
+}

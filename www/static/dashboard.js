@@ -1,0 +1,48 @@
+// ReplyBubble dashboard: small progressive enhancements. Every page works without this file.
+(function () {
+  "use strict";
+  // Copy buttons: data-copy names the element whose text is copied.
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var source = document.getElementById(button.getAttribute("data-copy"));
+      if (!source || !navigator.clipboard) return;
+      navigator.clipboard.writeText(source.textContent).then(function () {
+        button.textContent = "Copied";
+        setTimeout(function () { button.textContent = "Copy"; }, 2000);
+      });
+    });
+  });
+  // Forms that ask before doing something that cannot be undone.
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (e) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) e.preventDefault();
+    });
+  });
+  // The conversation view: new messages arrive live (text only, never HTML).
+  var thread = document.getElementById("thread");
+  if (thread && window.EventSource) {
+    var last = Number(thread.getAttribute("data-last")) || 0;
+    var scroll = function () { thread.scrollTop = thread.scrollHeight; };
+    scroll();
+    var source = new EventSource(thread.getAttribute("data-events"));
+    source.addEventListener("message", function (e) {
+      var m = JSON.parse(e.data);
+      if (m.id <= last || thread.querySelector('[data-id="' + m.id + '"]')) return;
+      last = m.id;
+      var li = document.createElement("li");
+      li.className = "msg " + (m.author === "agent" ? "agent" : "visitor");
+      li.setAttribute("data-id", String(m.id));
+      var p = document.createElement("p");
+      p.textContent = m.body;
+      var t = document.createElement("time");
+      t.setAttribute("datetime", m.created_at);
+      t.textContent = (m.author === "agent" ? "Agent" : "Visitor") + " · " + m.created_at.slice(0, 10) + " " + m.created_at.slice(11, 16) + " UTC";
+      li.appendChild(p);
+      li.appendChild(t);
+      thread.appendChild(li);
+      var none = document.getElementById("no-messages");
+      if (none) none.remove();
+      scroll();
+    });
+  }
+})();
