@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use replybubble_e2e::{Browser, Server};
 use serde_json::json;
 
-fn out(name: &str) -> Vec<PathBuf> {
+pub fn out(name: &str) -> Vec<PathBuf> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut paths = vec![root.join("target/screenshots")];
     if std::env::var_os("UPDATE_SCREENSHOTS").is_some() {

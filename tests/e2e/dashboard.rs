@@ -1,0 +1,244 @@
+//! The dashboard in real Chromium: an owner sets up verification, a visitor on another origin is
+//! identified through the widget, the agent sees who it is and replies live.
+
+use replybubble_core::signature::sign;
+use replybubble_core::Plan;
+use replybubble_e2e::{snippet_page, Browser, Server};
+use serde_json::{json, Value as Json};
+
+use crate::screenshots::out;
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// Runs `js` on the page and waits for the page it navigates to to show `ready`.
+async fn submit(b: &Browser, js: &str, ready: &str) {
+    b.eval(&format!("{js}; return true;")).await;
+    b.wait_for(ready).await;
+}
+
+#[actix_rt::test]
+async fn an_owner_sets_up_verification_and_an_agent_sees_and_answers_a_verified_visitor() {
+    let server = Server::start().await;
+    let conn = replybubble_server::store::open_and_migrate(&server.db).unwrap();
+    let app_id = replybubble_server::crypto::new_app_id();
+    replybubble_server::store::workspaces::create(&conn, &app_id, "Acme Coffee", Plan::Pro, &[], 0)
+        .unwrap();
+    let hash = replybubble_server::crypto::hash_password(PASSWORD);
+    replybubble_server::store::workspaces::create_agent(
+        &conn,
+        &app_id,
+        "owner@acme.test",
+        "owner",
+        &hash,
+        0,
+    )
+    .unwrap();
+
+    // An anonymous visitor wrote earlier, before verification was set up.
+    let http = awc::Client::default();
+    let mut res = http
+        .post(format!("{}/api/v1/widget/session", server.base))
+        .send_json(&json!({ "app_id": app_id }))
+        .await
+        .unwrap();
+    let anon: Json = res.json().await.unwrap();
+    let token = anon["visitor_token"].as_str().unwrap();
+    http.post(format!("{}/api/v1/widget/messages", server.base))
+        .insert_header(("Authorization", format!("Bearer {token}")))
+        .send_json(&json!({ "body": "Do you ship to Canada?" }))
+        .await
+        .unwrap();
+
+    // The owner logs in, generates the secret and sets Required.
+    let owner = Browser::start().await;
+    owner
+        .client
+        .goto(&format!("{}/dashboard", server.base))
+        .await
+        .unwrap();
+    owner
+        .wait_for("location.pathname === '/dashboard/login'")
+        .await;
+    submit(
+        &owner,
+        &format!("document.querySelector('input[name=email]').value = 'owner@acme.test'; document.querySelector('input[name=password]').value = {}; document.querySelector('form').submit()", json!(PASSWORD)),
+        "location.pathname === '/dashboard' && document.querySelector('[data-test=identified-rate]')",
+    )
+    .await;
+    owner
+        .client
+        .goto(&format!(
+            "{}/dashboard/integrations/verification",
+            server.base
+        ))
+        .await
+        .unwrap();
+    submit(
+        &owner,
+        "Array.from(document.querySelectorAll('button')).find(function (b) { return b.textContent === 'Generate Secret'; }).click()",
+        "document.querySelector('[data-test=secret]')",
+    )
+    .await;
+    let secret = owner
+        .eval("return document.querySelector('[data-test=secret]').textContent;")
+        .await;
+    let secret = secret.as_str().unwrap().to_owned();
+    assert!(secret.starts_with("rbsec_"));
+    for path in out("dashboard-secret.png") {
+        owner.screenshot(&path).await;
+    }
+    submit(
+        &owner,
+        "document.querySelector('input[name=mode][value=required]').click(); document.querySelector('form.modes').submit()",
+        "document.querySelector('input[name=mode][value=required]') && document.querySelector('input[name=mode][value=required]').checked && !document.querySelector('[data-test=secret]')",
+    )
+    .await;
+    assert_eq!(
+        server.sql_i64(
+            "SELECT count(*) FROM workspaces WHERE mode = 'required' AND secret_version = 1"
+        ),
+        1
+    );
+
+    // A visitor on the shop (another origin) is identified with a signature the shop's server made.
+    let user = json!({ "id": "ada_42", "signature": sign(&secret, "ada_42"), "name": "Ada Lovelace", "email": "ada@engines.test", "company": "Analytical Engines", "traits": { "plan": "Pro" } });
+    let page = snippet_page(&server, &app_id, false, "", "");
+    let visitor = Browser::start().await;
+    visitor.client.goto(&page).await.unwrap();
+    let r = visitor.call(&format!("ReplyBubble.identify({user})")).await;
+    assert_eq!(r["ok"]["status"], "verified", "{r}");
+    visitor.call("ReplyBubble.open()").await;
+    assert_eq!(
+        visitor
+            .call("ReplyBubble.sendMessage('Hi, my grinder arrived broken')")
+            .await["ok"]["status"],
+        "sent"
+    );
+
+    // The agent sees who it is, with the Verified badge; the filter hides the anonymous one.
+    owner
+        .client
+        .goto(&format!("{}/dashboard/conversations", server.base))
+        .await
+        .unwrap();
+    let list = owner
+        .eval("return document.querySelector('[data-test=conversations]').innerText;")
+        .await;
+    let list = list.as_str().unwrap();
+    assert!(
+        list.contains("Ada Lovelace")
+            && list.contains("Analytical Engines")
+            && list.contains("Visitor #"),
+        "{list}"
+    );
+    assert_eq!(
+        owner
+            .eval("return document.querySelectorAll('.row .verified').length;")
+            .await,
+        json!(1)
+    );
+    for path in out("dashboard-conversations.png") {
+        owner.screenshot(&path).await;
+    }
+    submit(
+        &owner,
+        "document.querySelector('a.toggle').click()",
+        "location.search === '?identified=1'",
+    )
+    .await;
+    let filtered = owner
+        .eval("return document.querySelector('[data-test=conversations]').innerText;")
+        .await;
+    assert!(
+        filtered.as_str().unwrap().contains("Ada Lovelace")
+            && !filtered.as_str().unwrap().contains("Visitor #")
+    );
+
+    // The home metric matches: one of two conversations is identified.
+    owner
+        .client
+        .goto(&format!("{}/dashboard", server.base))
+        .await
+        .unwrap();
+    assert_eq!(
+        owner
+            .eval("return document.querySelector('[data-test=identified-rate]').textContent;")
+            .await,
+        json!("50.0%")
+    );
+    for path in out("dashboard-home.png") {
+        owner.screenshot(&path).await;
+    }
+
+    // The agent replies from the conversation view; the widget shows it live, and a visitor
+    // message shows live in the dashboard.
+    submit(
+        &owner,
+        "location.href = '/dashboard/conversations?identified=1'",
+        "document.querySelector('a.row')",
+    )
+    .await;
+    submit(
+        &owner,
+        "document.querySelector('a.row').click()",
+        "document.getElementById('thread')",
+    )
+    .await;
+    assert!(owner
+        .eval("return document.querySelector('.contact').innerText;")
+        .await
+        .as_str()
+        .unwrap()
+        .contains("Analytical Engines"));
+    submit(
+        &owner,
+        "document.getElementById('reply-body').value = 'Sorry about that, Ada! A replacement ships today.'; document.querySelector('form.reply').submit()",
+        "document.querySelectorAll('#thread .msg.agent').length === 1",
+    )
+    .await;
+    visitor.wait_for("document.querySelector('replybubble-root').shadowRoot.querySelectorAll('.m.agent').length === 1").await;
+    assert_eq!(
+        visitor.messages().await[1],
+        "Sorry about that, Ada! A replacement ships today."
+    );
+    owner
+        .wait_for("window.EventSource && document.getElementById('thread')")
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    visitor.call("ReplyBubble.sendMessage('Thank you!')").await;
+    owner
+        .wait_for("document.querySelectorAll('#thread .msg.visitor').length === 2")
+        .await;
+    for path in out("dashboard-conversation.png") {
+        owner.screenshot(&path).await;
+    }
+
+    // The verification panel shows the activity.
+    owner
+        .client
+        .goto(&format!(
+            "{}/dashboard/integrations/verification",
+            server.base
+        ))
+        .await
+        .unwrap();
+    let panel = owner
+        .eval("return document.querySelector('main').innerText;")
+        .await;
+    assert!(panel.as_str().unwrap().contains("Verified"));
+    assert!(
+        !panel.as_str().unwrap().contains(&secret),
+        "the secret is never shown again"
+    );
+    for path in out("dashboard-verification.png") {
+        owner.screenshot(&path).await;
+    }
+    owner
+        .eval("document.getElementById('ready-t').scrollIntoView(); return true;")
+        .await;
+    for path in out("dashboard-verification-activity.png") {
+        owner.screenshot(&path).await;
+    }
+    owner.close().await;
+    visitor.close().await;
+}
