@@ -204,3 +204,80 @@ async fn acknowledged_writes_survive_kill_9() {
         assert_eq!(n, 1, "acknowledged message {id} was lost");
     }
 }
+
+/// Starts `serve --demo`, returns the printed lines (until the app id line) and the process.
+fn serve_demo(db: &std::path::Path) -> (Vec<String>, Child) {
+    let mut child = Command::new(BIN)
+        .args(["serve", "--demo", "--addr", "127.0.0.1:0", "--db"])
+        .arg(db)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut lines = Vec::new();
+    while lines.len() < 5 {
+        let mut line = String::new();
+        if out.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        lines.push(line.trim().to_owned());
+    }
+    (lines, child)
+}
+
+#[actix_rt::test]
+async fn serve_demo_seeds_once_prints_the_urls_and_login_and_reuses_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let (first, mut child) = serve_demo(&db);
+    let text = first.join("\n");
+    let base = first[0].rsplit(' ').next().unwrap().to_owned();
+    assert!(
+        text.contains(&format!("dashboard: {base}/dashboard")),
+        "{text}"
+    );
+    assert!(text.contains(&format!("demo site: {base}/demo")), "{text}");
+    let login = first
+        .iter()
+        .find(|l| l.starts_with("login:"))
+        .expect("a login line")
+        .clone();
+    let c = awc::Client::default();
+    assert_eq!(
+        c.get(format!("{base}/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
+    let mut demo = c.get(format!("{base}/demo")).send().await.unwrap();
+    let page = String::from_utf8(demo.body().await.unwrap().to_vec()).unwrap();
+    let app_id = first
+        .iter()
+        .find_map(|l| l.strip_prefix("app id:"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    assert!(
+        page.contains(&format!("data-app-id=\"{app_id}\"")),
+        "the demo page carries the snippet"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let (second, mut child) = serve_demo(&db);
+    assert!(
+        second.contains(&login),
+        "the same login on a second start: {second:?}"
+    );
+    assert!(second.iter().any(|l| l.ends_with(&app_id)));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let n: i64 = conn
+        .query_row("SELECT count(*) FROM workspaces", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 1, "seeded once");
+}
