@@ -759,3 +759,51 @@ async fn the_mode_form_and_the_activity_with_required_readiness() {
         "never a signature"
     );
 }
+
+#[actix_rt::test]
+async fn the_conversation_stream_sends_what_came_after_the_page_then_live_messages() {
+    use futures_util::StreamExt;
+    let app = spawn_app().await;
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
+    agent(&app, &ws, "agent@acme.test", "agent");
+    let (token, conv) = app.session(&ws).await;
+    let first = app.send(&token, "rendered with the page").await.body["id"]
+        .as_i64()
+        .unwrap();
+    let second = app
+        .send(&token, "written before the stream opened")
+        .await
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    let dash = login(&app, "agent@acme.test").await;
+    let mut res = app
+        .client
+        .get(app.url(&format!(
+            "/dashboard/conversations/{conv}/events?after={first}"
+        )))
+        .insert_header(("Cookie", dash.cookie.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let third = app.send(&token, "live").await.body["id"].as_i64().unwrap();
+    let mut text = String::new();
+    while !text.contains(&format!("id: {third}\n")) {
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), res.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        text.push_str(std::str::from_utf8(&chunk).unwrap());
+    }
+    assert!(
+        !text.contains(&format!("id: {first}\n")),
+        "nothing the page already has"
+    );
+    let (at2, at3) = (
+        text.find(&format!("id: {second}\n")).unwrap(),
+        text.find(&format!("id: {third}\n")).unwrap(),
+    );
+    assert!(at2 < at3, "in order");
+}

@@ -357,11 +357,19 @@ pub async fn events(
     if !exists {
         return Err(PageError::NotFound("conversation"));
     }
-    let last_seen = req
+    // The page asks for what came after its last rendered message (`?after=`); a reconnecting
+    // browser sends `Last-Event-ID`. Either way nothing written in between is lost.
+    let from_query = req
+        .query_string()
+        .split('&')
+        .find_map(|p| p.strip_prefix("after="))
+        .and_then(|v| v.parse::<i64>().ok());
+    let from_header = req
         .headers()
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<i64>().ok());
+    let last_seen = from_header.into_iter().chain(from_query).max();
     // Subscribe before reading the backlog, so nothing falls between the two.
     let rx = state.hub.subscribe(id, None);
     let backlog = match last_seen {
