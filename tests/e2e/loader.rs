@@ -6,8 +6,10 @@ async fn the_loader_defines_replybubble_at_once_and_replays_queued_calls_in_orde
     let server = Server::start().await;
     let page = host_page(format!(
         r#"<!doctype html><html><body><h1>Host shop</h1>
+<script>window.__before = Object.keys(window);</script>
 <script src="{base}/widget.js"></script>
 <script>
+  window.__added = Object.keys(window).filter(function (k) {{ return window.__before.indexOf(k) < 0; }});
   window.__defined = typeof window.ReplyBubble;
   window.__unsub = typeof ReplyBubble.on("message", function () {{}});
   window.__log = [];

@@ -90,3 +90,46 @@ async fn init_without_app_id_names_the_field() {
     let e = rejected(replybubble_widget::init(user(&[]))).await;
     assert_eq!(prop(&e, "field"), JsValue::from_str("appId"));
 }
+
+/// Replaces console.warn/error with recorders and returns what they got.
+fn capture_console() {
+    js_sys::eval(
+        "window.__console = { warn: [], error: [] };
+         console.warn = function (m) { window.__console.warn.push(String(m)); };
+         console.error = function (m) { window.__console.error.push(String(m)); };",
+    )
+    .unwrap();
+}
+
+fn console(kind: &str) -> Vec<String> {
+    let v = js_sys::eval(&format!("window.__console.{kind}")).unwrap();
+    js_sys::Array::from(&v)
+        .iter()
+        .filter_map(|x| x.as_string())
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn unknown_fields_warn_and_identify_before_init_logs_the_fix() {
+    capture_console();
+    let e = rejected(replybubble_widget::identify(user(&[
+        ("id", JsValue::from_str("u1")),
+        ("avatar", JsValue::from_str("x.png")),
+    ])))
+    .await;
+    assert_eq!(prop(&e, "code"), JsValue::from_str("not_initialized"));
+    let warns = console("warn");
+    assert!(
+        warns
+            .iter()
+            .any(|w| w.contains("unknown field \"avatar\"") && w.contains("traits")),
+        "{warns:?}"
+    );
+    let errors = console("error");
+    assert!(
+        errors
+            .iter()
+            .any(|m| m.contains("ReplyBubble.init({ appId })")),
+        "{errors:?}"
+    );
+}

@@ -200,6 +200,17 @@ async fn login_checks_the_password_the_csrf_cookie_and_logout_ends_the_session()
         .await
         .body
         .contains("owner@acme.test"));
+    // Sessions expire on the server.
+    let conn = rusqlite::Connection::open(&app.db).unwrap();
+    conn.execute("UPDATE agent_sessions SET expires_at = 0", [])
+        .unwrap();
+    assert_eq!(
+        dash.get("/dashboard").await.status,
+        303,
+        "an expired session logs out"
+    );
+    conn.execute("UPDATE agent_sessions SET expires_at = 9999999999999", [])
+        .unwrap();
     let out = dash.post("/dashboard/logout", &[]).await;
     assert_eq!(out.status, 303);
     assert_eq!(

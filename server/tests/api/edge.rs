@@ -218,3 +218,29 @@ async fn rate_limits_answer_429_with_retry_after_and_can_be_switched_off() {
         assert_eq!(off.identify(&token, json!({ "id": "u" })).await.status, 200);
     }
 }
+
+#[actix_rt::test]
+async fn session_creation_is_rate_limited_per_ip() {
+    let app = spawn_app_with(true).await;
+    let ws = app.workspace(Plan::Free, Mode::Off, &[]);
+    let burst = replybubble_core::limits::RATE_SESSION_PER_IP.burst;
+    for _ in 0..burst {
+        let r = app
+            .post(
+                "/api/v1/widget/session",
+                None,
+                json!({ "app_id": ws.app_id }),
+            )
+            .await;
+        assert_eq!(r.status, 200);
+    }
+    let r = app
+        .post(
+            "/api/v1/widget/session",
+            None,
+            json!({ "app_id": ws.app_id }),
+        )
+        .await;
+    assert_eq!((r.status, r.code()), (429, "rate_limited"));
+    assert!(r.headers.get("retry-after").is_some());
+}
