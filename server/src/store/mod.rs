@@ -244,6 +244,12 @@ pub(crate) fn parse_enum<T: std::str::FromStr>(
     })
 }
 
+/// Asks the database for an answer (the health check).
+pub fn ping(conn: &Connection) -> Result<(), StoreError> {
+    conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?;
+    Ok(())
+}
+
 /// A workspace by app id, or None when there is none.
 pub fn find_workspace(
     conn: &Connection,
