@@ -11,6 +11,7 @@
 mod bench;
 mod build;
 mod setup;
+mod tidy;
 mod util;
 
 use anyhow::{bail, Result};
