@@ -320,6 +320,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::scope("/dashboard")
             .wrap(security_headers())
             .app_data(form_config())
+            .app_data(
+                web::PathConfig::default().error_handler(|_, _| PageError::NotFound("page").into()),
+            )
+            .app_data(
+                web::QueryConfig::default()
+                    .error_handler(|e, _| PageError::BadRequest(e.to_string()).into()),
+            )
             .route("", web::get().to(pages::home))
             .route("/", web::get().to(pages::home))
             .route("/login", web::get().to(login_page))
