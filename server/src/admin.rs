@@ -19,8 +19,6 @@ pub struct Output {
     json: Json,
     text: String,
     note: Option<String>,
-    /// False makes the process exit 1 after printing (an invalid signature).
-    pub success: bool,
 }
 
 impl Output {
@@ -29,7 +27,6 @@ impl Output {
             json,
             text: text.into(),
             note: None,
-            success: true,
         }
     }
 
@@ -39,7 +36,6 @@ impl Output {
             json: Json::Null,
             text: String::new(),
             note: None,
-            success: true,
         }
     }
 
@@ -240,7 +236,8 @@ pub fn sign(secret_env: &str, user_id: &str) -> anyhow::Result<Output> {
     Ok(Output::new(json!({ "signature": sig }), sig))
 }
 
-/// `verify`: exits 0 when valid, 1 when invalid (after printing why).
+/// `verify`: says valid or invalid (and the likely mistake); both are answers, so both exit 0.
+/// Only a command that cannot judge (no secret in the environment, bad arguments) fails.
 pub fn verify(
     secret_env: &str,
     sig: &str,
@@ -255,7 +252,7 @@ pub fn verify(
             let advice = hint.map(|h| h.advice()).unwrap_or(
                 "no known mistake matches: check that your server signs with this secret and signs only the user id",
             );
-            let mut out = match hint {
+            let out = match hint {
                 Some(h) => Output::new(
                     json!({ "valid": false, "hint": h.as_str() }),
                     format!("invalid ({})", h.as_str()),
@@ -263,7 +260,6 @@ pub fn verify(
                 None => Output::new(json!({ "valid": false }), "invalid"),
             }
             .note(format!("replybubble: invalid signature: {advice}"));
-            out.success = false;
             out
         }
     })
