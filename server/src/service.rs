@@ -181,22 +181,26 @@ pub async fn identify(
     event.hint = outcome.hint().map(|h| h.as_str().to_owned());
     match outcome {
         Outcome::Verified { secret_version } => {
-            let token = crypto::new_token("rbv");
-            let hash = crypto::token_hash(&token);
-            let label = crypto::new_visitor_label();
             let session_id = ctx.session_id;
-            let claimed = state
+            // A new token is made only when the session belongs to someone else.
+            let (claimed, token) = state
                 .store
                 .write(move |c| {
+                    let mut token = None;
+                    let fresh = || {
+                        let t = crypto::new_token("rbv");
+                        let hash = crypto::token_hash(&t);
+                        token = Some(t);
+                        (hash, crypto::new_visitor_label())
+                    };
                     let claimed =
-                        sessions::claim(c, session_id, &user, secret_version, &hash, &label, now)?;
+                        sessions::claim(c, session_id, &user, secret_version, fresh, now)?;
                     events::record(c, &event)?;
-                    Ok(claimed)
+                    Ok((claimed, token))
                 })
                 .await
                 .map_err(session_lost)?;
-            let switched = claimed.new_session.is_some();
-            if switched {
+            if claimed.new_session.is_some() {
                 state.hub.close_session(session_id);
             }
             let c = claimed.contact;
@@ -211,7 +215,7 @@ pub async fn identify(
                     phone: c.phone,
                 }),
                 conversation_id: Some(claimed.conversation_id),
-                visitor_token: switched.then_some(token),
+                visitor_token: token,
                 reason: None,
                 hint: None,
                 prefill: None,

@@ -79,3 +79,20 @@ pub const RATE_LOGIN_PER_IP: RateQuota = RateQuota {
     per_minute: 10,
     burst: 5,
 };
+
+/// How much of the last message the dashboard's conversation list shows, in characters.
+pub const PREVIEW_CHARS: usize = 140;
+/// Rows per page of the dashboard's conversation and contact lists.
+pub const DASHBOARD_PAGE: usize = 50;
+/// The largest dashboard form body, in bytes (a reply is at most 5000 characters).
+pub const DASHBOARD_FORM_MAX_BYTES: usize = 64 * 1024;
+/// How long a dashboard login lasts, in hours.
+pub const AGENT_SESSION_HOURS: i64 = 12;
+/// The identified-rate metric looks at the conversations of this many days.
+pub const IDENTIFIED_RATE_DAYS: i64 = 30;
+/// Required readiness looks at the identify calls of this many days.
+pub const READINESS_DAYS: i64 = 7;
+/// How many recent verification failures the panel lists.
+pub const FAILURES_SHOWN: usize = 50;
+/// How many missed messages a reconnecting dashboard stream is sent at most.
+pub const STREAM_BACKLOG: usize = 1000;

@@ -71,6 +71,11 @@ impl FromRequest for Visitor {
     }
 }
 
+/// Counts a request against `scope`'s limit for the calling session.
+fn per_session(state: &AppState, scope: Scope, ctx: &SessionCtx) -> Result<(), ApiError> {
+    state.limits.check(scope, &ctx.session_id.to_string())
+}
+
 fn json<T: serde::Serialize>(code: actix_web::http::StatusCode, body: &T) -> HttpResponse {
     HttpResponse::build(code)
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -90,9 +95,7 @@ async fn identify(
     body: Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let state = state(&req);
-    state
-        .limits
-        .check(Scope::IdentifyToken, &ctx.session_id.to_string())?;
+    per_session(&state, Scope::IdentifyToken, &ctx)?;
     state.limits.check(Scope::IdentifyIp, &client_ip(&req))?;
     Ok(json(
         status::OK,
@@ -102,9 +105,7 @@ async fn identify(
 
 async fn reset(req: HttpRequest, Visitor(ctx): Visitor) -> Result<HttpResponse, ApiError> {
     let state = state(&req);
-    state
-        .limits
-        .check(Scope::ReadToken, &ctx.session_id.to_string())?;
+    per_session(&state, Scope::ReadToken, &ctx)?;
     Ok(json(status::OK, &service::reset(&state, &ctx).await?))
 }
 
@@ -114,9 +115,7 @@ async fn post_message(
     body: Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let state = state(&req);
-    state
-        .limits
-        .check(Scope::MessageToken, &ctx.session_id.to_string())?;
+    per_session(&state, Scope::MessageToken, &ctx)?;
     state.limits.check(Scope::MessageIp, &client_ip(&req))?;
     Ok(json(
         status::CREATED,
@@ -130,9 +129,7 @@ async fn visitor(
     body: Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let state = state(&req);
-    state
-        .limits
-        .check(Scope::MessageToken, &ctx.session_id.to_string())?;
+    per_session(&state, Scope::MessageToken, &ctx)?;
     service::visitor_details(&state, &ctx, &body).await?;
     Ok(json(status::OK, &serde_json::json!({ "status": "saved" })))
 }
@@ -159,9 +156,7 @@ fn after_param(req: &HttpRequest) -> Result<i64, ApiError> {
 
 async fn list_messages(req: HttpRequest, Visitor(ctx): Visitor) -> Result<HttpResponse, ApiError> {
     let state = state(&req);
-    state
-        .limits
-        .check(Scope::ReadToken, &ctx.session_id.to_string())?;
+    per_session(&state, Scope::ReadToken, &ctx)?;
     let after = after_param(&req)?;
     Ok(json(
         status::OK,
@@ -171,9 +166,7 @@ async fn list_messages(req: HttpRequest, Visitor(ctx): Visitor) -> Result<HttpRe
 
 async fn ticket(req: HttpRequest, Visitor(ctx): Visitor) -> Result<HttpResponse, ApiError> {
     let state = state(&req);
-    state
-        .limits
-        .check(Scope::ReadToken, &ctx.session_id.to_string())?;
+    per_session(&state, Scope::ReadToken, &ctx)?;
     Ok(json(status::OK, &service::events_ticket(&state, &ctx)))
 }
 

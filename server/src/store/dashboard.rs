@@ -11,7 +11,7 @@ use super::messages::MessageRow;
 use super::{parse_enum, StoreError};
 
 /// Rows per page of the conversation and contact lists.
-pub const PAGE: usize = 50;
+pub const PAGE: usize = replybubble_core::limits::DASHBOARD_PAGE;
 
 /// An agent who may log in.
 #[derive(Debug, Clone)]

@@ -2,6 +2,7 @@
 
 use rusqlite::{params, Connection};
 
+use replybubble_core::limits::PREVIEW_CHARS;
 use replybubble_core::wire::Author;
 
 use super::{parse_enum, StoreError};
@@ -20,9 +21,6 @@ pub struct MessageRow {
     /// Milliseconds since the epoch.
     pub created_at: i64,
 }
-
-/// How much of the last message the conversation list shows.
-const PREVIEW_CHARS: usize = 140;
 
 /// Stores a message and moves the conversation's activity (reopening it if it was closed).
 pub fn insert(

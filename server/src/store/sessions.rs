@@ -155,15 +155,15 @@ pub struct Claimed {
 /// Applies a verified identify in the writer's transaction: upserts the contact by (workspace,
 /// user id) and links the session's conversation to it. A conversation already claimed by
 /// another contact is never relinked: a new session and conversation are started for this user
-/// (with `new_token_hash`), and the old session is revoked. Because the writer runs one job at a
+/// (with the token hash and label that `fresh` makes, called only then), and the old session is
+/// revoked. Because the writer runs one job at a
 /// time, concurrent identifies on one conversation see each other: exactly one owner wins.
 pub fn claim(
     conn: &Connection,
     session_id: i64,
     user: &replybubble_core::IdentifyUser,
     secret_version: u32,
-    new_token_hash: &[u8],
-    new_label: &str,
+    fresh: impl FnOnce() -> (Vec<u8>, String),
     now: i64,
 ) -> Result<Claimed, StoreError> {
     let (workspace_id, conversation_id, owner): (i64, i64, Option<i64>) = conn
@@ -199,11 +199,12 @@ pub fn claim(
         }
         Some(_) => {
             revoke(conn, session_id, now)?;
+            let (hash, label) = fresh();
             let new = create(
                 conn,
                 workspace_id,
-                new_token_hash,
-                new_label,
+                &hash,
+                &label,
                 Some((contact.id, secret_version)),
                 now,
             )?;

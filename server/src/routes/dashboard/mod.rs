@@ -28,7 +28,7 @@ use crate::store::now_ms;
 
 const SESSION_COOKIE: &str = "rb_session";
 const LOGIN_CSRF_COOKIE: &str = "rb_login_csrf";
-const SESSION_HOURS: i64 = 12;
+const SESSION_HOURS: i64 = replybubble_core::limits::AGENT_SESSION_HOURS;
 
 /// The logged-in agent; pages that take it redirect to the login page otherwise.
 pub struct Agent(pub AgentCtx);
@@ -145,6 +145,21 @@ pub fn snippet(state: &AppState, app_id: &str) -> String {
         "<script async src=\"{}/widget.js\" data-app-id=\"{app_id}\"></script>",
         state.public_url
     )
+}
+
+/// A day in milliseconds.
+pub const DAY_MS: i64 = 24 * 3600 * 1000;
+
+/// `part / whole` as a percentage with one decimal, rounded half up in integers ("66.7%").
+/// `whole` must not be 0.
+pub fn percent(part: i64, whole: i64) -> String {
+    let tenths = (part * 2000 + whole) / (2 * whole);
+    format!("{}.{}%", tenths / 10, tenths % 10)
+}
+
+/// The text, or "—" when there is none.
+pub fn or_dash(o: &Option<String>) -> String {
+    o.clone().unwrap_or_else(|| "—".into())
 }
 
 /// "2026-11-24 22:50 UTC" and the RFC 3339 form for `<time datetime>`.
@@ -308,7 +323,7 @@ fn security_headers() -> DefaultHeaders {
 
 fn form_config() -> web::FormConfig {
     web::FormConfig::default()
-        .limit(64 * 1024)
+        .limit(replybubble_core::limits::DASHBOARD_FORM_MAX_BYTES)
         .error_handler(|e, _| {
             PageError::BadRequest(format!("the form could not be read: {e}")).into()
         })

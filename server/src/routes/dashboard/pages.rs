@@ -4,13 +4,13 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{check_csrf, render, see_other, snippet, state, when, Agent, Nav};
+use super::{
+    check_csrf, or_dash, percent, render, see_other, snippet, state, when, Agent, Nav, DAY_MS,
+};
 use crate::error::PageError;
 use crate::store::contacts::ContactRow;
 use crate::store::dashboard::{self, ConversationRow, HomeStats};
 use crate::store::now_ms;
-
-const DAY_MS: i64 = 24 * 3600 * 1000;
 
 /// "66.7%" with "(2 of 3 conversations …)", or "—" when there are none.
 pub fn identified_rate(stats: &HomeStats) -> (String, String) {
@@ -18,9 +18,7 @@ pub fn identified_rate(stats: &HomeStats) -> (String, String) {
     if total == 0 {
         return ("—".into(), "No conversations in the last 30 days.".into());
     }
-    // Tenths of a percent, rounded half up, in integers.
-    let tenths = (identified * 2000 + total) / (2 * total);
-    let rate = format!("{}.{}%", tenths / 10, tenths % 10);
+    let rate = percent(identified, total);
     let detail = format!(
         "{identified} of {total} conversations in the last 30 days came from verified users."
     );
@@ -42,7 +40,13 @@ pub async fn home(req: HttpRequest, Agent(agent): Agent) -> Result<HttpResponse,
     let ws = agent.workspace_id;
     let stats = state
         .store
-        .read(move |c| dashboard::home(c, ws, now_ms() - 30 * DAY_MS))
+        .read(move |c| {
+            dashboard::home(
+                c,
+                ws,
+                now_ms() - replybubble_core::limits::IDENTIFIED_RATE_DAYS * DAY_MS,
+            )
+        })
         .await?;
     let (rate, rate_detail) = identified_rate(&stats);
     render(&Home {
@@ -186,7 +190,6 @@ pub struct ContactCard {
 }
 
 fn card(c: &ContactRow) -> ContactCard {
-    let dash = |o: &Option<String>| o.clone().unwrap_or_else(|| "—".into());
     let traits = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&c.traits)
         .unwrap_or_default()
         .into_iter()
@@ -203,9 +206,9 @@ fn card(c: &ContactRow) -> ContactCard {
         id: c.id,
         title: contact_title(c),
         user_id: c.user_id.clone(),
-        email: dash(&c.email),
-        company: dash(&c.company),
-        phone: dash(&c.phone),
+        email: or_dash(&c.email),
+        company: or_dash(&c.company),
+        phone: or_dash(&c.phone),
         traits,
     }
 }
@@ -376,7 +379,14 @@ pub async fn events(
         Some(after) => {
             state
                 .store
-                .read(move |c| crate::store::messages::after(c, id, after, 1000))
+                .read(move |c| {
+                    crate::store::messages::after(
+                        c,
+                        id,
+                        after,
+                        replybubble_core::limits::STREAM_BACKLOG,
+                    )
+                })
                 .await?
         }
         None => Vec::new(),
@@ -418,7 +428,6 @@ pub async fn contacts(
         let (c, at) = rows.last().expect("a full page has a last row");
         format!("/dashboard/contacts?before={at}.{}", c.id)
     });
-    let dash = |o: &Option<String>| o.clone().unwrap_or_else(|| "—".into());
     render(&Contacts {
         nav: Nav::new(&agent, "contacts"),
         rows: rows
@@ -426,8 +435,8 @@ pub async fn contacts(
             .map(|(c, at)| ContactItem {
                 id: c.id,
                 title: contact_title(c),
-                email: dash(&c.email),
-                company: dash(&c.company),
+                email: or_dash(&c.email),
+                company: or_dash(&c.company),
                 user_id: c.user_id.clone(),
                 when: when(*at).0,
             })

@@ -5,15 +5,15 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use replybubble_core::{Mode, Plan};
+use replybubble_core::{limits, Mode, Plan};
 
-use super::{check_csrf, render, see_other, snippet, state, when, Agent, Nav};
+use super::{
+    check_csrf, or_dash, percent, render, see_other, snippet, state, when, Agent, Nav, DAY_MS,
+};
 use crate::crypto;
 use crate::error::PageError;
 use crate::store::dashboard::{self, AgentCtx, OutcomeCount};
 use crate::store::{now_ms, workspaces};
-
-const DAY_MS: i64 = 24 * 3600 * 1000;
 
 fn owner(agent: &AgentCtx) -> Result<(), PageError> {
     if agent.is_owner() {
@@ -72,8 +72,7 @@ pub fn readiness(week: &[OutcomeCount]) -> (String, String) {
                 .into(),
         );
     }
-    let tenths = (failing * 2000 + checked) / (2 * checked);
-    let share = format!("{}.{}%", tenths / 10, tenths % 10);
+    let share = percent(failing, checked);
     let advice = if failing == 0 {
         "Every checked call was validly signed: switching to Required would reject none of them."
     } else {
@@ -116,13 +115,12 @@ async fn panel(
             Ok((
                 workspaces::by_app_id(c, &app_id)?,
                 dashboard::outcome_counts(c, ws, now - DAY_MS)?,
-                dashboard::outcome_counts(c, ws, now - 7 * DAY_MS)?,
-                dashboard::failures(c, ws, 50)?,
+                dashboard::outcome_counts(c, ws, now - limits::READINESS_DAYS * DAY_MS)?,
+                dashboard::failures(c, ws, limits::FAILURES_SHOWN)?,
             ))
         })
         .await?;
     let (readiness, readiness_detail) = readiness(&week);
-    let dash = |o: &Option<String>| o.clone().unwrap_or_else(|| "—".into());
     let label = |v: &Vec<OutcomeCount>| v.iter().map(|o| (outcome_label(o), o.count)).collect();
     render(&Panel {
         nav: Nav::new(agent, "verification"),
@@ -138,7 +136,14 @@ async fn panel(
         week: label(&week),
         failures: failures
             .iter()
-            .map(|f| (when(f.at).0, dash(&f.user_id), dash(&f.code), dash(&f.hint)))
+            .map(|f| {
+                (
+                    when(f.at).0,
+                    or_dash(&f.user_id),
+                    or_dash(&f.code),
+                    or_dash(&f.hint),
+                )
+            })
             .collect(),
         readiness,
         readiness_detail,
