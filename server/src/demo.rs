@@ -16,13 +16,21 @@ pub struct DemoInfo {
     pub app_id: String,
     /// The owner's login email.
     pub email: String,
-    /// The owner's password (demo only: stored so each start can print it).
+    /// The owner's password for this start: made fresh at each `--demo` start, printed once,
+    /// stored only as an argon2 hash.
     pub password: String,
 }
 
-/// Returns the demo workspace, creating it (Pro, Optional, with a secret) on first start.
+/// A password hash no password matches: the demo owner's while the server runs without `--demo`.
+const LOCKED: &str = "!locked: serve --demo sets a fresh password";
+
+/// Returns the demo workspace, creating it (Pro, Optional, with a secret) on first start, and
+/// gives its owner a fresh password (dashboard sessions made with the previous one end).
 pub fn seed(conn: &rusqlite::Connection) -> Result<DemoInfo, StoreError> {
-    if let Some((app_id, email, password)) = workspaces::demo(conn)? {
+    let password = hex::encode(crypto::random_bytes::<8>());
+    let hash = crypto::hash_password(&password);
+    if let Some((app_id, email, agent_id)) = workspaces::demo(conn)? {
+        workspaces::set_agent_password(conn, agent_id, &hash)?;
         return Ok(DemoInfo {
             app_id,
             email,
@@ -34,16 +42,8 @@ pub fn seed(conn: &rusqlite::Connection) -> Result<DemoInfo, StoreError> {
     workspaces::store_secret(conn, &app_id, &crypto::new_secret(), false)?;
     workspaces::set_mode(conn, &app_id, Mode::Optional)?;
     let email = "owner@demo.replybubble.test".to_owned();
-    let password = hex::encode(crypto::random_bytes::<8>());
-    workspaces::create_agent(
-        conn,
-        &app_id,
-        &email,
-        "owner",
-        &crypto::hash_password(&password),
-        now_ms(),
-    )?;
-    workspaces::save_demo(conn, ws.id, &email, &password)?;
+    workspaces::create_agent(conn, &app_id, &email, "owner", &hash, now_ms())?;
+    workspaces::save_demo(conn, ws.id, &email)?;
     Ok(DemoInfo {
         app_id,
         email,
@@ -51,11 +51,25 @@ pub fn seed(conn: &rusqlite::Connection) -> Result<DemoInfo, StoreError> {
     })
 }
 
-/// Seeds (in one transaction) and returns the demo info.
-pub fn seed_file(db: &std::path::Path) -> Result<DemoInfo, StoreError> {
+/// Without `--demo`, the demo owner cannot log in: its password is locked and its dashboard
+/// sessions end. Nothing happens on a database that never ran the demo.
+pub fn lock(conn: &rusqlite::Connection) -> Result<(), StoreError> {
+    if let Some((_, _, agent_id)) = workspaces::demo(conn)? {
+        workspaces::set_agent_password(conn, agent_id, LOCKED)?;
+    }
+    Ok(())
+}
+
+/// Seeds (with `--demo`) or locks (without) the demo owner, in one transaction.
+pub fn prepare_file(db: &std::path::Path, demo: bool) -> Result<Option<DemoInfo>, StoreError> {
     let mut conn = store::open_and_migrate(db)?;
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let info = seed(&tx)?;
+    let info = if demo {
+        Some(seed(&tx)?)
+    } else {
+        lock(&tx)?;
+        None
+    };
     tx.commit()?;
     Ok(info)
 }
@@ -87,7 +101,21 @@ async fn page(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let html = String::from_utf8_lossy(&html).replace("__APP_ID__", &demo.app_id);
     Ok(HttpResponse::build(status::OK)
         .content_type("text/html; charset=utf-8")
+        .insert_header(("Content-Security-Policy", DEMO_CSP))
+        .insert_header(("X-Frame-Options", "DENY"))
         .body(html))
+}
+
+/// The demo page's policy: scripts only from this server (the widget's wasm needs
+/// `'wasm-unsafe-eval'`), no plugins, no framing. Styles may be inline: the shop's own page has a
+/// `<style>` block and the widget styles its shadow root with one.
+const DEMO_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+     style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+     object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+async fn script(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    demo_info(&state)?;
+    Ok(crate::assets::respond("demo/demo.js"))
 }
 
 fn field<'a>(raw: &'a Value, name: &'static str) -> Result<&'a str, ApiError> {
@@ -173,6 +201,7 @@ async fn agent_reply(
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/demo", web::get().to(page))
         .route("/demo/", web::get().to(page))
+        .route("/demo/demo.js", web::get().to(script))
         .service(
             web::scope("/demo/api")
                 .app_data(crate::error::json_config())

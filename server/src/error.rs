@@ -68,6 +68,17 @@ pub enum ApiError {
     /// Anything else (500, with a generic message; the cause is logged).
     #[error("internal error")]
     Internal(String),
+    /// `error`, answered on a fresh anonymous session that the call started (the claim rule):
+    /// the body also carries the new `visitor_token` and `conversation_id`.
+    #[error("{error}")]
+    InNewSession {
+        /// What went wrong.
+        error: Box<ApiError>,
+        /// The new session's token.
+        visitor_token: String,
+        /// The new session's conversation.
+        conversation_id: i64,
+    },
 }
 
 impl ApiError {
@@ -88,6 +99,7 @@ impl ApiError {
             ApiError::Conflict(_) => "conflict",
             ApiError::RateLimited { .. } => "rate_limited",
             ApiError::Internal(_) => "internal",
+            ApiError::InNewSession { error, .. } => error.code(),
         }
     }
 }
@@ -118,28 +130,43 @@ impl ResponseError for ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::InNewSession { error, .. } => error.status_code(),
         }
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let ApiError::Internal(cause) = self {
+        let (inner, switched) = match self {
+            ApiError::InNewSession {
+                error,
+                visitor_token,
+                conversation_id,
+            } => (
+                error.as_ref(),
+                Some((visitor_token.clone(), *conversation_id)),
+            ),
+            other => (other, None),
+        };
+        if let ApiError::Internal(cause) = inner {
             tracing::error!(%cause, "internal error");
         }
-        let (field, hint) = match self {
+        let (field, hint) = match inner {
             ApiError::Field(f) => (Some(f.field().to_owned()), None),
             ApiError::SignatureRejected { hint, .. } => (None, *hint),
             _ => (None, None),
         };
+        let (visitor_token, conversation_id) = switched.unzip();
         let body = ErrorBody {
             error: ErrorDetail {
-                code: self.code().to_owned(),
-                message: self.to_string(),
+                code: inner.code().to_owned(),
+                message: inner.to_string(),
                 field,
                 hint,
             },
+            visitor_token,
+            conversation_id,
         };
         let mut res = HttpResponse::build(self.status_code());
-        if let ApiError::RateLimited { retry_after } = self {
+        if let ApiError::RateLimited { retry_after } = inner {
             res.insert_header((header::RETRY_AFTER, retry_after.to_string()));
         }
         res.insert_header((header::CACHE_CONTROL, "no-store"))

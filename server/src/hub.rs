@@ -16,9 +16,17 @@ use crate::store::messages::MessageRow;
 /// How many undelivered events one stream may hold before it is dropped.
 const STREAM_BUFFER: usize = 256;
 
+/// Who holds a stream: it ends when that session ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamOwner {
+    /// A widget's stream, by visitor session id.
+    Visitor(i64),
+    /// A dashboard conversation view, by dashboard session id.
+    Agent(i64),
+}
+
 struct Subscriber {
-    /// The visitor session that opened it (None for an agent's dashboard stream).
-    session_id: Option<i64>,
+    owner: StreamOwner,
     tx: mpsc::Sender<MessageRow>,
 }
 
@@ -49,13 +57,13 @@ impl Hub {
     pub fn subscribe(
         &self,
         conversation_id: i64,
-        session_id: Option<i64>,
+        owner: StreamOwner,
     ) -> mpsc::Receiver<MessageRow> {
         let (tx, rx) = mpsc::channel(STREAM_BUFFER);
         let mut subs = self.subscribers.lock().unwrap_or_else(|p| p.into_inner());
         let list = subs.entry(conversation_id).or_default();
         list.retain(|s| !s.tx.is_closed());
-        list.push(Subscriber { session_id, tx });
+        list.push(Subscriber { owner, tx });
         rx
     }
 
@@ -70,11 +78,12 @@ impl Hub {
         }
     }
 
-    /// Ends every stream a session opened (it was reset or replaced).
-    pub fn close_session(&self, session_id: i64) {
+    /// Ends every stream a session opened (a visitor session was reset or replaced, a dashboard
+    /// session logged out).
+    pub fn close(&self, owner: StreamOwner) {
         let mut subs = self.subscribers.lock().unwrap_or_else(|p| p.into_inner());
         for list in subs.values_mut() {
-            list.retain(|s| s.session_id != Some(session_id));
+            list.retain(|s| s.owner != owner);
         }
         subs.retain(|_, l| !l.is_empty());
     }
@@ -117,23 +126,34 @@ mod tests {
             author: Author::Agent,
             body: "hi".into(),
             created_at: 0,
+            verified: false,
         }
     }
 
     #[test]
     fn publishes_to_the_conversation_only_and_closes_by_session() {
         let hub = Hub::default();
-        let mut a = hub.subscribe(1, Some(10));
-        let mut b = hub.subscribe(2, Some(20));
-        let mut agent = hub.subscribe(1, None);
+        let mut a = hub.subscribe(1, StreamOwner::Visitor(10));
+        let mut b = hub.subscribe(2, StreamOwner::Visitor(20));
+        let mut agent = hub.subscribe(1, StreamOwner::Agent(10));
         hub.publish(&msg(5, 1));
         assert_eq!(a.try_recv().unwrap().id, 5);
         assert_eq!(agent.try_recv().unwrap().id, 5);
         assert!(b.try_recv().is_err());
-        hub.close_session(10);
+        hub.close(StreamOwner::Visitor(10));
         hub.publish(&msg(6, 1));
         assert!(a.try_recv().is_err(), "closed streams get nothing more");
-        assert_eq!(agent.try_recv().unwrap().id, 6);
+        assert_eq!(
+            agent.try_recv().unwrap().id,
+            6,
+            "same number, other kind of session"
+        );
+        hub.close(StreamOwner::Agent(10));
+        hub.publish(&msg(7, 1));
+        assert!(
+            agent.try_recv().is_err(),
+            "a logged-out agent's stream ends"
+        );
     }
 
     #[test]

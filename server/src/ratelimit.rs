@@ -12,7 +12,7 @@ use crate::error::ApiError;
 /// What is being limited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
-    /// `POST session`, keyed by IP.
+    /// `POST session` and `POST reset` (both make a session), keyed by IP.
     SessionIp,
     /// `POST identify`, keyed by session.
     IdentifyToken,
@@ -24,6 +24,10 @@ pub enum Scope {
     MessageIp,
     /// Reads, tickets and reset, keyed by session.
     ReadToken,
+    /// Reads and tickets, keyed by IP.
+    ReadIp,
+    /// The contact form, keyed by IP.
+    DetailsIp,
     /// Dashboard login, keyed by IP.
     LoginIp,
 }
@@ -50,6 +54,8 @@ impl Limits {
             (Scope::MessageToken, limits::RATE_MESSAGE_PER_TOKEN),
             (Scope::MessageIp, limits::RATE_MESSAGE_PER_IP),
             (Scope::ReadToken, limits::RATE_READ_PER_TOKEN),
+            (Scope::ReadIp, limits::RATE_READ_PER_IP),
+            (Scope::DetailsIp, limits::RATE_DETAILS_PER_IP),
             (Scope::LoginIp, limits::RATE_LOGIN_PER_IP),
         ]
         .into_iter()

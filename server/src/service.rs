@@ -6,20 +6,22 @@ use std::time::Duration;
 
 use replybubble_core::decision::{may_send, Hint, Reason, SendRefusal};
 use replybubble_core::identify::{decide, CurrentSecret, Outcome};
-use replybubble_core::limits::{EVENTS_TICKET_TTL_SECS, ID_MAX, MESSAGES_PAGE};
+use replybubble_core::limits::{
+    EVENTS_TICKET_TTL_SECS, ID_MAX, MESSAGES_PAGE, VISITOR_SESSION_TOUCH_MINUTES,
+};
 use replybubble_core::wire::{
-    self, Author, EventsTicket, IdentifyResponse, IdentifyStatus, MessagePage, MessagePosted,
-    Prefill, SessionResponse,
+    self, EventsTicket, IdentifyResponse, IdentifyStatus, MessagePage, MessagePosted, Prefill,
+    SessionResponse,
 };
 use replybubble_core::{FieldError, IdentifyUser, MessageBody, Problem, Value};
 
 use crate::crypto;
 use crate::error::ApiError;
-use crate::hub::StreamTarget;
+use crate::hub::{StreamOwner, StreamTarget};
 use crate::startup::AppState;
 use crate::store::events::{self, IdentifyEvent};
 use crate::store::messages::{self, MessageRow};
-use crate::store::sessions::{self, SessionCtx};
+use crate::store::sessions::{self, NewSession, SessionCtx};
 use crate::store::{self, conversations, now_ms, StoreError};
 
 /// RFC 3339 UTC with milliseconds.
@@ -73,6 +75,41 @@ fn required_string(raw: &Value, field: &'static str) -> Result<String, ApiError>
     }
 }
 
+/// The session of a bearer token: live, used within 30 days. Its last use is written down at
+/// most hourly, so a session in use never expires and reads stay reads.
+pub async fn authenticate(state: &AppState, token: &str) -> Result<SessionCtx, ApiError> {
+    let hash = crypto::token_hash(token);
+    let found = state
+        .store
+        .read(move |c| sessions::authenticate(c, &hash, now_ms()))
+        .await?;
+    authenticated(state, found)
+        .await?
+        .ok_or(ApiError::Unauthorized(crate::error::TOKEN_REVOKED))
+}
+
+async fn authenticated(
+    state: &AppState,
+    found: Option<SessionCtx>,
+) -> Result<Option<SessionCtx>, ApiError> {
+    let Some(ctx) = found else { return Ok(None) };
+    let now = now_ms();
+    if now - ctx.last_seen_at >= VISITOR_SESSION_TOUCH_MINUTES * 60_000 {
+        let session_id = ctx.session_id;
+        state
+            .store
+            .write(move |c| sessions::touch(c, session_id, now))
+            .await?;
+    }
+    Ok(Some(ctx))
+}
+
+/// Deletes ended sessions and the conversations that never started (run on a timer).
+pub async fn sweep(state: &AppState) -> Result<sessions::Swept, ApiError> {
+    let now = now_ms();
+    Ok(state.store.write(move |c| sessions::sweep(c, now)).await?)
+}
+
 /// `POST session`: resumes the caller's live session of this workspace (when a valid bearer
 /// token comes along) or starts a new anonymous one.
 pub async fn open_session(
@@ -91,10 +128,14 @@ pub async fn open_session(
     let (workspace_id, plan, mode) = (ws.id, ws.plan, ws.mode);
     if let Some(token) = bearer {
         let hash = crypto::token_hash(&token);
-        if let Some(ctx) = state
-            .store
-            .read(move |c| sessions::resume(c, &hash, workspace_id))
-            .await?
+        if let Some(ctx) = authenticated(
+            state,
+            state
+                .store
+                .read(move |c| sessions::resume(c, &hash, workspace_id, now_ms()))
+                .await?,
+        )
+        .await?
         {
             return Ok(SessionResponse {
                 visitor_token: token,
@@ -112,7 +153,7 @@ pub async fn open_session(
     let now = now_ms();
     let new = state
         .store
-        .write(move |c| sessions::create(c, workspace_id, &hash, &label, None, now))
+        .write(move |c| sessions::create(c, workspace_id, &hash, &label, now))
         .await?;
     Ok(SessionResponse {
         visitor_token: token,
@@ -144,200 +185,242 @@ async fn record(state: &AppState, event: IdentifyEvent) -> Result<(), ApiError> 
     Ok(())
 }
 
-/// `POST identify`: the decision table, the claim rules and the activity record.
+/// A fresh anonymous session made inside a write job: its token (only the hash is stored).
+struct Fresh {
+    token: String,
+    session: NewSession,
+}
+
+fn fresh_session(
+    conn: &rusqlite::Connection,
+    session_id: i64,
+    now: i64,
+) -> Result<Fresh, StoreError> {
+    let token = crypto::new_token("rbv");
+    let session = sessions::replace(
+        conn,
+        session_id,
+        &crypto::token_hash(&token),
+        &crypto::new_visitor_label(),
+        now,
+    )?;
+    Ok(Fresh { token, session })
+}
+
+/// What one identify did in the writer's transaction.
+struct Applied {
+    /// Set when the claim rule ended the session and started this one.
+    switched: Option<Fresh>,
+    /// Set when the identify was verified.
+    claimed: Option<sessions::Claimed>,
+}
+
+/// `POST identify`: the decision table, the claim rule and the activity record.
+///
+/// The claim rule: a session bound to user A is never used by anyone else. An identify on it
+/// whose `id` is not A's ends it and continues on a fresh anonymous session, whatever the
+/// outcome (verified, unverified, disabled, 402, 403, 400), and the answer (success or error)
+/// carries the new `visitor_token` and `conversation_id`. The check runs inside the writer's
+/// transaction, so of concurrent identifies on one session exactly one gets a new session and
+/// the others find it ended (401).
 pub async fn identify(
     state: &AppState,
     ctx: &SessionCtx,
     raw: &Value,
 ) -> Result<IdentifyResponse, ApiError> {
     let now = now_ms();
-    let sent_id = match raw.get("id") {
-        Some(Value::String(s)) => Some(s.chars().take(ID_MAX).collect::<String>()),
+    let sent_id: Option<String> = match raw.get("id") {
+        Some(Value::String(s)) => Some(s.clone()),
         _ => None,
     };
-    let mut event = IdentifyEvent {
+    let parsed = IdentifyUser::parse(raw).map(|p| p.user);
+    let outcome = parsed.as_ref().ok().map(|user| {
+        let secret = ctx.secret.as_deref().map(|value| CurrentSecret {
+            value,
+            version: ctx.secret_version,
+        });
+        decide(ctx.plan, ctx.mode, secret, user)
+    });
+    let event = IdentifyEvent {
         workspace_id: ctx.workspace_id,
         at: now,
-        user_id: sent_id,
-        result: "invalid",
-        code: Some(FieldError::CODE),
+        user_id: sent_id.as_ref().map(|s| s.chars().take(ID_MAX).collect()),
+        result: outcome.map_or("invalid", |o| o.result()),
+        code: match (&outcome, &parsed) {
+            (Some(o), _) => o.code(),
+            (None, _) => Some(FieldError::CODE),
+        },
+        hint: match (&outcome, &parsed) {
+            (Some(o), _) => o.hint().map(|h| h.as_str().to_owned()),
+            (None, Err(e)) => Some(e.field().to_owned()),
+            (None, Ok(_)) => None,
+        },
+    };
+    let session_id = ctx.session_id;
+    let verified_user = match (outcome, &parsed) {
+        (Some(Outcome::Verified { secret_version }), Ok(user)) => {
+            Some((user.clone(), secret_version))
+        }
+        _ => None,
+    };
+    let applied = state
+        .store
+        .write(move |c| {
+            let bound =
+                sessions::bound_user(c, session_id)?.ok_or(StoreError::NotFound("session"))?;
+            let switched = match bound {
+                Some(owner) if sent_id.as_deref() != Some(owner.as_str()) => {
+                    Some(fresh_session(c, session_id, now)?)
+                }
+                _ => None,
+            };
+            let target = switched
+                .as_ref()
+                .map_or(session_id, |f| f.session.session_id);
+            let claimed = match verified_user {
+                Some((user, version)) => Some(sessions::claim(c, target, &user, version, now)?),
+                None => None,
+            };
+            events::record(c, &event)?;
+            Ok(Applied { switched, claimed })
+        })
+        .await
+        .map_err(session_lost)?;
+    if applied.switched.is_some() {
+        state.hub.close(StreamOwner::Visitor(session_id));
+    }
+    let switched = applied
+        .switched
+        .map(|f| (f.token, f.session.conversation_id));
+    // Every answer, success or error, carries the new session when there is one.
+    let in_new_session = |error: ApiError| match &switched {
+        Some((token, conversation_id)) => ApiError::InNewSession {
+            error: Box::new(error),
+            visitor_token: token.clone(),
+            conversation_id: *conversation_id,
+        },
+        None => error,
+    };
+    let user = match parsed {
+        Ok(user) => user,
+        Err(e) => return Err(in_new_session(e.into())),
+    };
+    let mut answer = IdentifyResponse {
+        status: IdentifyStatus::Disabled,
+        verified: None,
+        contact: None,
+        conversation_id: switched.as_ref().map(|s| s.1),
+        visitor_token: switched.as_ref().map(|s| s.0.clone()),
+        reason: None,
         hint: None,
+        prefill: None,
     };
-    let user = match IdentifyUser::parse(raw) {
-        Ok(parsed) => parsed.user,
-        Err(e) => {
-            event.hint = Some(e.field().to_owned());
-            record(state, event).await?;
-            return Err(e.into());
-        }
-    };
-    let secret = ctx.secret.as_deref().map(|value| CurrentSecret {
-        value,
-        version: ctx.secret_version,
-    });
-    let outcome = decide(ctx.plan, ctx.mode, secret, &user);
-    event.result = outcome.result();
-    event.code = outcome.code();
-    event.hint = outcome.hint().map(|h| h.as_str().to_owned());
-    match outcome {
-        Outcome::Verified { secret_version } => {
-            let session_id = ctx.session_id;
-            // A new token is made only when the session belongs to someone else.
-            let (claimed, token) = state
-                .store
-                .write(move |c| {
-                    let mut token = None;
-                    let fresh = || {
-                        let t = crypto::new_token("rbv");
-                        let hash = crypto::token_hash(&t);
-                        token = Some(t);
-                        (hash, crypto::new_visitor_label())
-                    };
-                    let claimed =
-                        sessions::claim(c, session_id, &user, secret_version, fresh, now)?;
-                    events::record(c, &event)?;
-                    Ok((claimed, token))
-                })
-                .await
-                .map_err(session_lost)?;
-            if claimed.new_session.is_some() {
-                state.hub.close_session(session_id);
-            }
+    match outcome.expect("a parsed user has an outcome") {
+        Outcome::Verified { .. } => {
+            let claimed = applied.claimed.expect("a verified identify claims");
             let c = claimed.contact;
-            Ok(IdentifyResponse {
-                status: IdentifyStatus::Verified,
-                verified: Some(true),
-                contact: Some(wire::Contact {
-                    id: c.user_id,
-                    email: c.email,
-                    name: c.name,
-                    company: c.company,
-                    phone: c.phone,
-                }),
-                conversation_id: Some(claimed.conversation_id),
-                visitor_token: token,
-                reason: None,
-                hint: None,
-                prefill: None,
-            })
+            answer.status = IdentifyStatus::Verified;
+            answer.verified = Some(true);
+            answer.conversation_id = Some(claimed.conversation_id);
+            answer.contact = Some(wire::Contact {
+                id: c.user_id,
+                email: c.email,
+                name: c.name,
+                company: c.company,
+                phone: c.phone,
+            });
+            Ok(answer)
         }
-        Outcome::PlanUpgradeRequired => {
-            record(state, event).await?;
-            Err(replybubble_core::decision::PlanUpgradeRequired.into())
-        }
-        Outcome::Disabled => {
-            record(state, event).await?;
-            Ok(IdentifyResponse {
-                status: IdentifyStatus::Disabled,
-                verified: None,
-                contact: None,
-                conversation_id: None,
-                visitor_token: None,
-                reason: None,
-                hint: None,
-                prefill: None,
-            })
-        }
+        Outcome::PlanUpgradeRequired => Err(in_new_session(
+            replybubble_core::decision::PlanUpgradeRequired.into(),
+        )),
+        Outcome::Disabled => Ok(answer),
         Outcome::Unverified { reason, hint } => {
-            record(state, event).await?;
             let text = |o: Option<&str>| o.map(str::to_owned);
-            Ok(IdentifyResponse {
-                status: IdentifyStatus::Unverified,
-                verified: Some(false),
-                contact: None,
-                conversation_id: None,
-                visitor_token: None,
-                reason: Some(reason),
-                hint,
-                prefill: Some(Prefill {
-                    email: text(user.email.as_ref().map(AsRef::as_ref)),
-                    name: text(user.name.as_ref().map(AsRef::as_ref)),
-                    company: text(user.company.as_ref().map(AsRef::as_ref)),
-                    phone: text(user.phone.as_ref().map(AsRef::as_ref)),
-                }),
-            })
+            answer.status = IdentifyStatus::Unverified;
+            answer.verified = Some(false);
+            answer.reason = Some(reason);
+            answer.hint = hint;
+            answer.prefill = Some(Prefill {
+                email: text(user.email.as_ref().map(AsRef::as_ref)),
+                name: text(user.name.as_ref().map(AsRef::as_ref)),
+                company: text(user.company.as_ref().map(AsRef::as_ref)),
+                phone: text(user.phone.as_ref().map(AsRef::as_ref)),
+            });
+            Ok(answer)
         }
-        Outcome::Rejected { reason, hint } => {
-            record(state, event).await?;
-            Err(ApiError::SignatureRejected {
-                reason,
-                hint,
-                message: rejection_message(reason, hint),
-            })
-        }
+        Outcome::Rejected { reason, hint } => Err(in_new_session(ApiError::SignatureRejected {
+            reason,
+            hint,
+            message: rejection_message(reason, hint),
+        })),
     }
 }
 
 /// `POST reset`: revokes this session now and starts a fresh anonymous one.
 pub async fn reset(state: &AppState, ctx: &SessionCtx) -> Result<SessionResponse, ApiError> {
-    let token = crypto::new_token("rbv");
-    let hash = crypto::token_hash(&token);
-    let label = crypto::new_visitor_label();
-    let now = now_ms();
-    let (session_id, workspace_id) = (ctx.session_id, ctx.workspace_id);
-    let new = state
+    let (session_id, now) = (ctx.session_id, now_ms());
+    let fresh = state
         .store
-        .write(move |c| {
-            if !sessions::revoke(c, session_id, now)? {
-                return Err(StoreError::NotFound("session"));
-            }
-            sessions::create(c, workspace_id, &hash, &label, None, now)
-        })
+        .write(move |c| fresh_session(c, session_id, now))
         .await
         .map_err(session_lost)?;
-    state.hub.close_session(session_id);
+    state.hub.close(StreamOwner::Visitor(session_id));
     Ok(SessionResponse {
-        visitor_token: token,
-        conversation_id: new.conversation_id,
-        visitor_label: new.visitor_label,
+        visitor_token: fresh.token,
+        conversation_id: fresh.session.conversation_id,
+        visitor_label: fresh.session.visitor_label,
         mode: ctx.mode,
         plan: ctx.plan,
         verified: false,
     })
 }
 
-/// `POST messages`: Required mode lets only sessions verified under the current secret write.
+/// 403 unless this session may write in its workspace's mode: Required mode lets only sessions
+/// verified under the current secret send messages or contact-form details. A session verified
+/// under an older secret is recorded as a `signature_expired` rejection on the panel.
+async fn check_may_send(state: &AppState, ctx: &SessionCtx) -> Result<(), ApiError> {
+    let verified_under = ctx
+        .verified_secret_version
+        .filter(|_| ctx.contact_id.is_some());
+    let current = (ctx.secret_version > 0).then_some(ctx.secret_version);
+    match may_send(ctx.plan, ctx.mode, verified_under, current) {
+        Ok(()) => Ok(()),
+        Err(refusal) => {
+            if refusal == SendRefusal::SignatureExpired {
+                record(
+                    state,
+                    IdentifyEvent {
+                        workspace_id: ctx.workspace_id,
+                        at: now_ms(),
+                        user_id: ctx.bound_user_id.clone(),
+                        result: "rejected",
+                        code: Some(refusal.code()),
+                        hint: None,
+                    },
+                )
+                .await?;
+            }
+            Err(refusal.into())
+        }
+    }
+}
+
+/// `POST messages`: stored in the session's conversation if the session is still live, marked
+/// verified only when the session is verified under the current secret at that moment.
 pub async fn post_visitor_message(
     state: &AppState,
     ctx: &SessionCtx,
     raw: &Value,
 ) -> Result<MessagePosted, ApiError> {
     let body = MessageBody::parse_value(raw.get("body"))?;
-    let verified_under = ctx
-        .verified_secret_version
-        .filter(|_| ctx.contact_id.is_some());
-    let current = (ctx.secret_version > 0).then_some(ctx.secret_version);
-    if let Err(refusal) = may_send(ctx.plan, ctx.mode, verified_under, current) {
-        if refusal == SendRefusal::SignatureExpired {
-            record(
-                state,
-                IdentifyEvent {
-                    workspace_id: ctx.workspace_id,
-                    at: now_ms(),
-                    user_id: None,
-                    result: "rejected",
-                    code: Some(refusal.code()),
-                    hint: None,
-                },
-            )
-            .await?;
-        }
-        return Err(refusal.into());
-    }
-    let (conversation_id, now) = (ctx.conversation_id, now_ms());
+    check_may_send(state, ctx).await?;
+    let (session_id, now) = (ctx.session_id, now_ms());
     let row = state
         .store
-        .write(move |c| {
-            messages::insert(
-                c,
-                conversation_id,
-                Author::Visitor,
-                None,
-                body.as_ref(),
-                now,
-            )
-        })
-        .await?;
+        .write(move |c| messages::insert_visitor(c, session_id, body.as_ref(), now))
+        .await
+        .map_err(session_lost)?;
     state.hub.publish(&row);
     Ok(MessagePosted {
         id: row.id,
@@ -346,22 +429,25 @@ pub async fn post_visitor_message(
 }
 
 /// `POST visitor`: what an anonymous visitor typed into the contact form, kept on the
-/// conversation as unverified details. Never creates or changes a contact.
+/// conversation as unverified details. Never creates or changes a contact; refused in Required
+/// mode like a message.
 pub async fn visitor_details(
     state: &AppState,
     ctx: &SessionCtx,
     raw: &Value,
 ) -> Result<(), ApiError> {
     let details = replybubble_core::user::VisitorDetails::parse(raw)?;
-    let conversation_id = ctx.conversation_id;
+    check_may_send(state, ctx).await?;
+    let (session_id, now) = (ctx.session_id, now_ms());
     state
         .store
         .write(move |c| {
             let name = details.name.as_ref().map(AsRef::as_ref);
             let email = details.email.as_ref().map(AsRef::as_ref);
-            conversations::set_visitor_details(c, conversation_id, name, email)
+            conversations::set_visitor_details(c, session_id, name, email, now)
         })
-        .await?;
+        .await
+        .map_err(session_lost)?;
     Ok(())
 }
 
@@ -406,7 +492,7 @@ pub async fn redeem_ticket(state: &AppState, ticket: &str) -> Result<StreamTarge
     let session_id = target.session_id;
     if !state
         .store
-        .read(move |c| sessions::is_live(c, session_id))
+        .read(move |c| sessions::is_live(c, session_id, now_ms()))
         .await?
     {
         return Err(ApiError::Unauthorized(crate::error::TOKEN_REVOKED));
@@ -431,14 +517,7 @@ pub async fn post_agent_reply(
             if !conversations::in_workspace(c, workspace_id, conversation_id)? {
                 return Err(StoreError::NotFound("conversation"));
             }
-            messages::insert(
-                c,
-                conversation_id,
-                Author::Agent,
-                agent_id,
-                body.as_ref(),
-                now,
-            )
+            messages::insert_agent(c, conversation_id, agent_id, body.as_ref(), now)
         })
         .await?;
     state.hub.publish(&row);

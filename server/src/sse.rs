@@ -13,23 +13,52 @@ use crate::store::messages::MessageRow;
 /// How often an idle stream gets a comment line, so proxies keep it open.
 const KEEPALIVE: Duration = Duration::from_secs(15);
 
-fn event(m: &MessageRow) -> Bytes {
-    let data = serde_json::to_string(&crate::service::wire_message(m)).unwrap_or_default();
+/// Who reads the stream: agents also learn whether a visitor message was sent verified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// The widget: exactly the wire `Message`.
+    Visitor,
+    /// The dashboard: the wire `Message` plus `verified`.
+    Agent,
+}
+
+fn event(m: &MessageRow, audience: Audience) -> Bytes {
+    let wire = crate::service::wire_message(m);
+    let data = match audience {
+        Audience::Visitor => serde_json::to_string(&wire),
+        Audience::Agent => serde_json::to_value(&wire).and_then(|mut v| {
+            v["verified"] = serde_json::Value::Bool(m.verified);
+            serde_json::to_string(&v)
+        }),
+    }
+    .unwrap_or_default();
     Bytes::from(format!("id: {}\nevent: message\ndata: {data}\n\n", m.id))
 }
 
 /// A `text/event-stream` response that first sends `backlog` (messages the client missed), then
 /// each message of `rx`, every one as an event whose id is the message id, with keep-alive
-/// comments in between.
-pub fn respond(rx: mpsc::Receiver<MessageRow>, backlog: Vec<MessageRow>) -> HttpResponse {
+/// comments in between. The stream ends when `rx` closes (the hub closed it: the session ended)
+/// or at `until` (the session expires).
+pub fn respond(
+    rx: mpsc::Receiver<MessageRow>,
+    backlog: Vec<MessageRow>,
+    audience: Audience,
+    until: Option<std::time::SystemTime>,
+) -> HttpResponse {
     let tick = tokio::time::interval_at(tokio::time::Instant::now() + KEEPALIVE, KEEPALIVE);
+    let left = until.map(|t| {
+        t.duration_since(std::time::SystemTime::now())
+            .unwrap_or_default()
+    });
+    let deadline =
+        tokio::time::Instant::now() + left.unwrap_or(Duration::from_secs(100 * 365 * 86400));
     let mut hello = String::from("retry: 2000\n: connected\n\n");
     for m in &backlog {
-        hello.push_str(std::str::from_utf8(&event(m)).unwrap_or_default());
+        hello.push_str(std::str::from_utf8(&event(m, audience)).unwrap_or_default());
     }
     let stream = futures_util::stream::unfold(
         (rx, tick, Some(hello)),
-        |(mut rx, mut tick, first)| async move {
+        move |(mut rx, mut tick, first)| async move {
             if let Some(hello) = first {
                 return Some((
                     Ok::<_, actix_web::Error>(Bytes::from(hello)),
@@ -37,7 +66,8 @@ pub fn respond(rx: mpsc::Receiver<MessageRow>, backlog: Vec<MessageRow>) -> Http
                 ));
             }
             tokio::select! {
-                m = rx.recv() => m.map(|m| (Ok(event(&m)), (rx, tick, None))),
+                m = rx.recv() => m.map(|m| (Ok(event(&m, audience)), (rx, tick, None))),
+                _ = tokio::time::sleep_until(deadline) => None,
                 _ = tick.tick() => Some((Ok(Bytes::from_static(b": keep-alive\n\n")), (rx, tick, None))),
             }
         },

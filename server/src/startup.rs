@@ -52,11 +52,7 @@ pub struct Application {
 impl Application {
     /// Opens the database (migrating it), seeds the demo when asked, and binds the address.
     pub fn build(config: Config) -> anyhow::Result<Application> {
-        let demo = if config.demo {
-            Some(crate::demo::seed_file(&config.db)?)
-        } else {
-            None
-        };
+        let demo = crate::demo::prepare_file(&config.db, config.demo)?;
         let store = Store::open(&config.db)?;
         let listener = TcpListener::bind(&config.addr)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.addr))?;
@@ -103,9 +99,31 @@ impl Application {
         self.state.clone()
     }
 
-    /// Runs until the server is stopped (Ctrl-C).
+    /// Runs until the server is stopped (Ctrl-C), with the housekeeping timer beside it.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let housekeeping = actix_web::rt::spawn(housekeeping(self.state.clone()));
+        let result = self.server.await;
+        housekeeping.abort();
+        result
+    }
+}
+
+/// Every hour: deletes ended sessions and the conversations that never started, and lets the
+/// rate limiters forget keys whose buckets are full again.
+async fn housekeeping(state: web::Data<AppState>) {
+    let every = std::time::Duration::from_secs(replybubble_core::limits::SWEEP_MINUTES * 60);
+    let mut tick = actix_web::rt::time::interval(every);
+    loop {
+        tick.tick().await;
+        match crate::service::sweep(&state).await {
+            Ok(swept) => tracing::info!(
+                sessions = swept.sessions,
+                conversations = swept.conversations,
+                "swept ended sessions"
+            ),
+            Err(error) => tracing::error!(%error, "the sweep failed"),
+        }
+        state.limits.shrink();
     }
 }
 

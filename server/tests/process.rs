@@ -226,8 +226,43 @@ fn serve_demo(db: &std::path::Path) -> (Vec<String>, Child) {
     (lines, child)
 }
 
+/// Logs in to the dashboard at `base` (with the login form's CSRF cookie): the status.
+async fn dashboard_login(c: &awc::Client, base: &str, email: &str, password: &str) -> u16 {
+    let mut form = c
+        .get(format!("{base}/dashboard/login"))
+        .send()
+        .await
+        .unwrap();
+    let pre = form
+        .headers()
+        .get_all("set-cookie")
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix("rb_login_csrf="))
+        .map(|v| v.split(';').next().unwrap().to_owned())
+        .expect("a login csrf cookie");
+    let html = String::from_utf8(form.body().await.unwrap().to_vec()).unwrap();
+    let at = html.find("name=\"csrf\" value=\"").unwrap() + 19;
+    let csrf = html[at..].split('"').next().unwrap().to_owned();
+    c.post(format!("{base}/dashboard/login"))
+        .insert_header(("Cookie", format!("rb_login_csrf={pre}")))
+        .send_form(&[("email", email), ("password", password), ("csrf", &csrf)])
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+fn printed_login(lines: &[String]) -> (String, String) {
+    let line = lines
+        .iter()
+        .find_map(|l| l.strip_prefix("login:"))
+        .expect("a login line");
+    let (email, password) = line.trim().split_once(" / ").unwrap();
+    (email.to_owned(), password.to_owned())
+}
+
 #[actix_rt::test]
-async fn serve_demo_seeds_once_prints_the_urls_and_login_and_reuses_them() {
+async fn serve_demo_seeds_once_prints_a_fresh_login_each_start_and_locks_it_without_demo() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
     let (first, mut child) = serve_demo(&db);
@@ -238,12 +273,8 @@ async fn serve_demo_seeds_once_prints_the_urls_and_login_and_reuses_them() {
         "{text}"
     );
     assert!(text.contains(&format!("demo site: {base}/demo")), "{text}");
-    let login = first
-        .iter()
-        .find(|l| l.starts_with("login:"))
-        .expect("a login line")
-        .clone();
-    let c = awc::Client::default();
+    let (email, first_password) = printed_login(&first);
+    let c = awc::Client::builder().disable_redirects().finish();
     assert_eq!(
         c.get(format!("{base}/healthz"))
             .send()
@@ -254,7 +285,20 @@ async fn serve_demo_seeds_once_prints_the_urls_and_login_and_reuses_them() {
         200
     );
     let mut demo = c.get(format!("{base}/demo")).send().await.unwrap();
+    let csp = demo
+        .headers()
+        .get("content-security-policy")
+        .expect("the demo page has a CSP")
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("script-src 'self' 'wasm-unsafe-eval'")
+            && !csp.contains("script-src 'self' 'unsafe-inline'"),
+        "{csp}"
+    );
     let page = String::from_utf8(demo.body().await.unwrap().to_vec()).unwrap();
+    assert!(!page.contains("<script>"), "no inline script under the CSP");
     let app_id = first
         .iter()
         .find_map(|l| l.strip_prefix("app id:"))
@@ -265,14 +309,27 @@ async fn serve_demo_seeds_once_prints_the_urls_and_login_and_reuses_them() {
         page.contains(&format!("data-app-id=\"{app_id}\"")),
         "the demo page carries the snippet"
     );
+    assert_eq!(
+        dashboard_login(&c, &base, &email, &first_password).await,
+        303
+    );
     child.kill().unwrap();
     child.wait().unwrap();
+
+    // A second start: same workspace, a fresh password; the old one no longer works.
     let (second, mut child) = serve_demo(&db);
-    assert!(
-        second.contains(&login),
-        "the same login on a second start: {second:?}"
-    );
+    let base = second[0].rsplit(' ').next().unwrap().to_owned();
+    let (_, second_password) = printed_login(&second);
+    assert_ne!(second_password, first_password);
     assert!(second.iter().any(|l| l.ends_with(&app_id)));
+    assert_eq!(
+        dashboard_login(&c, &base, &email, &first_password).await,
+        401
+    );
+    assert_eq!(
+        dashboard_login(&c, &base, &email, &second_password).await,
+        303
+    );
     child.kill().unwrap();
     child.wait().unwrap();
     let conn = rusqlite::Connection::open(&db).unwrap();
@@ -280,4 +337,42 @@ async fn serve_demo_seeds_once_prints_the_urls_and_login_and_reuses_them() {
         .query_row("SELECT count(*) FROM workspaces", [], |r| r.get(0))
         .unwrap();
     assert_eq!(n, 1, "seeded once");
+    let dump: String = conn
+        .query_row(
+            "SELECT group_concat(password_hash, '|') FROM agents",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        dump.starts_with("$argon2id$") && !dump.contains(&second_password),
+        "only a hash is stored"
+    );
+    let demo_columns: String = conn
+        .query_row(
+            "SELECT group_concat(name) FROM pragma_table_info('demo')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(!demo_columns.contains("password"), "{demo_columns}");
+    drop(conn);
+
+    // Without --demo the demo owner cannot log in, and the demo is gone.
+    let mut plain = serve(&db);
+    assert_eq!(
+        dashboard_login(&c, &plain.base, &email, &second_password).await,
+        401
+    );
+    assert_eq!(
+        c.get(format!("{}/demo", plain.base))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        404
+    );
+    plain.child.kill().unwrap();
+    plain.child.wait().unwrap();
 }

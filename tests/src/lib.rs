@@ -99,7 +99,9 @@ impl Server {
         let session = self.sql_i64(&format!(
             "SELECT id FROM sessions WHERE conversation_id = {conversation_id} AND revoked_at IS NULL"
         ));
-        self.state.hub.close_session(session);
+        self.state
+            .hub
+            .close(replybubble_server::hub::StreamOwner::Visitor(session));
     }
 }
 

@@ -39,6 +39,12 @@
       t.textContent = (m.author === "agent" ? "Agent" : "Visitor") + " · " + m.created_at.slice(0, 10) + " " + m.created_at.slice(11, 16) + " UTC";
       li.appendChild(p);
       li.appendChild(t);
+      if (m.author === "visitor" && m.verified === false && thread.hasAttribute("data-verified")) {
+        var tag = document.createElement("span");
+        tag.className = "unverified-tag";
+        tag.textContent = "Sent unverified";
+        li.appendChild(tag);
+      }
       thread.appendChild(li);
       var none = document.getElementById("no-messages");
       if (none) none.remove();

@@ -69,6 +69,16 @@ pub const RATE_MESSAGE_PER_IP: RateQuota = RateQuota {
     per_minute: 600,
     burst: 200,
 };
+/// Reading (messages, tickets), per client IP: a page view takes a few.
+pub const RATE_READ_PER_IP: RateQuota = RateQuota {
+    per_minute: 600,
+    burst: 200,
+};
+/// The contact form, per client IP.
+pub const RATE_DETAILS_PER_IP: RateQuota = RateQuota {
+    per_minute: 30,
+    burst: 10,
+};
 /// Reading (messages, tickets, reset), per visitor token.
 pub const RATE_READ_PER_TOKEN: RateQuota = RateQuota {
     per_minute: 300,
@@ -86,6 +96,12 @@ pub const PREVIEW_CHARS: usize = 140;
 pub const DASHBOARD_PAGE: usize = 50;
 /// The largest dashboard form body, in bytes (a reply is at most 5000 characters).
 pub const DASHBOARD_FORM_MAX_BYTES: usize = 64 * 1024;
+/// A visitor session unused for this many days expires (401; the widget starts a new one).
+pub const VISITOR_SESSION_IDLE_DAYS: i64 = 30;
+/// How often a session's last use is written down at most, in minutes.
+pub const VISITOR_SESSION_TOUCH_MINUTES: i64 = 60;
+/// How often ended sessions and their empty conversations are swept away, in minutes.
+pub const SWEEP_MINUTES: u64 = 60;
 /// How long a dashboard login lasts, in hours.
 pub const AGENT_SESSION_HOURS: i64 = 12;
 /// The identified-rate metric looks at the conversations of this many days.

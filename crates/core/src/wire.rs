@@ -84,7 +84,8 @@ pub struct IdentifyResponse {
     /// The conversation now linked to the contact.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub conversation_id: Option<i64>,
-    /// Set only when a new session was started (the session belonged to another user).
+    /// Set only when a new session was started (the session was bound to another user): the
+    /// widget switches to it whatever the outcome.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub visitor_token: Option<String>,
     /// Why it is unverified.
@@ -179,6 +180,13 @@ pub struct EventsTicket {
 pub struct ErrorBody {
     /// The error.
     pub error: ErrorDetail,
+    /// Set when the call also ended the caller's session and started a fresh anonymous one
+    /// (the claim rule: an identify for another user on a bound session, whatever its outcome).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub visitor_token: Option<String>,
+    /// The new session's conversation, with `visitor_token`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub conversation_id: Option<i64>,
 }
 
 /// What went wrong.

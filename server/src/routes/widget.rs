@@ -11,12 +11,11 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse};
 
 use replybubble_core::{FieldError, Problem, Value};
 
-use crate::crypto;
-use crate::error::{status, ApiError, TOKEN_MISSING, TOKEN_REVOKED};
+use crate::error::{status, ApiError, TOKEN_MISSING};
 use crate::ratelimit::Scope;
 use crate::service;
 use crate::startup::AppState;
-use crate::store::sessions::{self, SessionCtx};
+use crate::store::sessions::SessionCtx;
 
 /// The caller's live visitor session, from `Authorization: Bearer <token>`; 401 otherwise.
 /// The request's `Origin` must be allowed by the session's workspace.
@@ -59,12 +58,7 @@ impl FromRequest for Visitor {
         let state = state(req);
         Box::pin(async move {
             let token = token.ok_or(ApiError::Unauthorized(TOKEN_MISSING))?;
-            let hash = crypto::token_hash(&token);
-            let ctx = state
-                .store
-                .read(move |c| sessions::authenticate(c, &hash))
-                .await?
-                .ok_or(ApiError::Unauthorized(TOKEN_REVOKED))?;
+            let ctx = service::authenticate(&state, &token).await?;
             service::check_origin(&ctx.origins, origin.as_deref())?;
             Ok(Visitor(ctx))
         })
@@ -106,6 +100,8 @@ async fn identify(
 async fn reset(req: HttpRequest, Visitor(ctx): Visitor) -> Result<HttpResponse, ApiError> {
     let state = state(&req);
     per_session(&state, Scope::ReadToken, &ctx)?;
+    // A reset makes a session: it counts against the same per-IP limit as `POST session`.
+    state.limits.check(Scope::SessionIp, &client_ip(&req))?;
     Ok(json(status::OK, &service::reset(&state, &ctx).await?))
 }
 
@@ -130,6 +126,7 @@ async fn visitor(
 ) -> Result<HttpResponse, ApiError> {
     let state = state(&req);
     per_session(&state, Scope::MessageToken, &ctx)?;
+    state.limits.check(Scope::DetailsIp, &client_ip(&req))?;
     service::visitor_details(&state, &ctx, &body).await?;
     Ok(json(status::OK, &serde_json::json!({ "status": "saved" })))
 }
@@ -157,6 +154,7 @@ fn after_param(req: &HttpRequest) -> Result<i64, ApiError> {
 async fn list_messages(req: HttpRequest, Visitor(ctx): Visitor) -> Result<HttpResponse, ApiError> {
     let state = state(&req);
     per_session(&state, Scope::ReadToken, &ctx)?;
+    state.limits.check(Scope::ReadIp, &client_ip(&req))?;
     let after = after_param(&req)?;
     Ok(json(
         status::OK,
@@ -167,6 +165,7 @@ async fn list_messages(req: HttpRequest, Visitor(ctx): Visitor) -> Result<HttpRe
 async fn ticket(req: HttpRequest, Visitor(ctx): Visitor) -> Result<HttpResponse, ApiError> {
     let state = state(&req);
     per_session(&state, Scope::ReadToken, &ctx)?;
+    state.limits.check(Scope::ReadIp, &client_ip(&req))?;
     Ok(json(status::OK, &service::events_ticket(&state, &ctx)))
 }
 
@@ -182,11 +181,17 @@ async fn events(req: HttpRequest) -> Result<HttpResponse, ApiError> {
         ))?
         .to_owned();
     let target = service::redeem_ticket(&state, &ticket).await?;
-    let rx = state
-        .hub
-        .subscribe(target.conversation_id, Some(target.session_id));
+    let rx = state.hub.subscribe(
+        target.conversation_id,
+        crate::hub::StreamOwner::Visitor(target.session_id),
+    );
     // The widget fills its own gaps with GET messages?after= (tickets are single use).
-    Ok(crate::sse::respond(rx, Vec::new()))
+    Ok(crate::sse::respond(
+        rx,
+        Vec::new(),
+        crate::sse::Audience::Visitor,
+        None,
+    ))
 }
 
 /// CORS for the widget API: preflights are answered for any origin (they carry no token and

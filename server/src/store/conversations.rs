@@ -17,16 +17,24 @@ pub fn in_workspace(
         .is_some())
 }
 
-/// Stores what the visitor typed into the contact form on their conversation.
+/// Stores what the visitor typed into the contact form on their live session's conversation
+/// (`NotFound("session")` when it ended), which starts the conversation.
 pub fn set_visitor_details(
     conn: &Connection,
-    conversation_id: i64,
+    session_id: i64,
     name: Option<&str>,
     email: Option<&str>,
+    now: i64,
 ) -> Result<(), StoreError> {
-    conn.prepare_cached(
-        "UPDATE conversations SET visitor_name = coalesce(?2, visitor_name), visitor_email = coalesce(?3, visitor_email) WHERE id = ?1",
-    )?
-    .execute(params![conversation_id, name, email])?;
+    let n = conn
+        .prepare_cached(
+            "UPDATE conversations SET visitor_name = coalesce(?2, visitor_name), visitor_email = coalesce(?3, visitor_email),
+                    started_at = coalesce(started_at, ?4), last_activity_at = ?4
+             WHERE id = (SELECT conversation_id FROM sessions WHERE id = ?1 AND revoked_at IS NULL)",
+        )?
+        .execute(params![session_id, name, email, now])?;
+    if n == 0 {
+        return Err(StoreError::NotFound("session"));
+    }
     Ok(())
 }

@@ -66,6 +66,10 @@ pub fn delete_session(conn: &Connection, token_hash: &[u8]) -> Result<(), StoreE
 /// The logged-in agent and their workspace.
 #[derive(Debug, Clone)]
 pub struct AgentCtx {
+    /// The dashboard session (agent_sessions.id).
+    pub session_id: i64,
+    /// When it expires (ms).
+    pub expires_at: i64,
     /// Agent id.
     pub agent_id: i64,
     /// Login email.
@@ -103,7 +107,8 @@ pub fn agent_by_session(
 ) -> Result<Option<AgentCtx>, StoreError> {
     Ok(conn
         .prepare_cached(
-            "SELECT a.id, a.email, a.role, s.csrf, w.id, w.app_id, w.name, w.plan, w.mode, w.secret_version
+            "SELECT a.id, a.email, a.role, s.csrf, w.id, w.app_id, w.name, w.plan, w.mode, w.secret_version,
+                    s.id, s.expires_at
              FROM agent_sessions s JOIN agents a ON a.id = s.agent_id JOIN workspaces w ON w.id = a.workspace_id
              WHERE s.token_hash = ?1 AND s.expires_at > ?2",
         )?
@@ -119,9 +124,43 @@ pub fn agent_by_session(
                 plan: parse_enum(r, 7)?,
                 mode: parse_enum(r, 8)?,
                 secret_version: r.get(9)?,
+                session_id: r.get(10)?,
+                expires_at: r.get(11)?,
             })
         })
         .optional()?)
+}
+
+/// Keeps a newly generated secret for the one page view that shows it (post/redirect/get).
+pub fn set_flash_secret(
+    conn: &Connection,
+    session_id: i64,
+    secret: &str,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE agent_sessions SET flash_secret = ?2 WHERE id = ?1",
+        params![session_id, secret],
+    )?;
+    Ok(())
+}
+
+/// Takes (and erases) the secret waiting for this dashboard session, if any.
+pub fn take_flash_secret(conn: &Connection, session_id: i64) -> Result<Option<String>, StoreError> {
+    let secret: Option<String> = conn
+        .query_row(
+            "SELECT flash_secret FROM agent_sessions WHERE id = ?1",
+            [session_id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .flatten();
+    if secret.is_some() {
+        conn.execute(
+            "UPDATE agent_sessions SET flash_secret = NULL WHERE id = ?1",
+            [session_id],
+        )?;
+    }
+    Ok(secret)
 }
 
 /// The numbers on the home page.
@@ -140,12 +179,14 @@ pub struct HomeStats {
 /// Home page numbers; `since` is 30 days ago in milliseconds.
 pub fn home(conn: &Connection, workspace_id: i64, since: i64) -> Result<HomeStats, StoreError> {
     let (total, identified): (i64, i64) = conn.query_row(
-        "SELECT count(*), count(contact_id) FROM conversations WHERE workspace_id = ?1 AND created_at >= ?2",
+        "SELECT count(*), count(contact_id) FROM conversations
+         WHERE workspace_id = ?1 AND started_at IS NOT NULL AND started_at >= ?2",
         params![workspace_id, since],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     let open: i64 = conn.query_row(
-        "SELECT count(*) FROM conversations WHERE workspace_id = ?1 AND status = 'open'",
+        "SELECT count(*) FROM conversations
+         WHERE workspace_id = ?1 AND status = 'open' AND started_at IS NOT NULL",
         [workspace_id],
         |r| r.get(0),
     )?;
@@ -224,7 +265,8 @@ pub fn conversations(
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {CONVERSATION_COLUMNS}
          FROM conversations c LEFT JOIN contacts k ON k.id = c.contact_id
-         WHERE c.workspace_id = ?1 AND (?2 = 0 OR c.contact_id IS NOT NULL)
+         WHERE c.workspace_id = ?1 AND c.started_at IS NOT NULL
+           AND (?2 = 0 OR c.contact_id IS NOT NULL)
            AND (c.last_activity_at, c.id) < (?3, ?4)
          ORDER BY c.last_activity_at DESC, c.id DESC LIMIT ?5"
     ))?;
@@ -254,7 +296,7 @@ pub fn conversation(
     Ok(conn
         .prepare_cached(&format!(
             "SELECT {CONVERSATION_COLUMNS} FROM conversations c LEFT JOIN contacts k ON k.id = c.contact_id
-             WHERE c.workspace_id = ?1 AND c.id = ?2"
+             WHERE c.workspace_id = ?1 AND c.id = ?2 AND c.started_at IS NOT NULL"
         ))?
         .query_row(params![workspace_id, id], conversation_row)
         .optional()?)
@@ -287,7 +329,8 @@ pub fn contact_conversations(
 ) -> Result<Vec<ConversationRow>, StoreError> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {CONVERSATION_COLUMNS} FROM conversations c LEFT JOIN contacts k ON k.id = c.contact_id
-         WHERE c.workspace_id = ?1 AND c.contact_id = ?2 ORDER BY c.last_activity_at DESC, c.id DESC"
+         WHERE c.workspace_id = ?1 AND c.contact_id = ?2 AND c.started_at IS NOT NULL
+         ORDER BY c.last_activity_at DESC, c.id DESC"
     ))?;
     let rows = stmt
         .query_map(params![workspace_id, contact_id], conversation_row)?
@@ -368,39 +411,81 @@ pub fn outcome_counts(
     Ok(rows)
 }
 
-/// One failed identify (or expired send).
+/// The failures of one user id (as sent) with one code and hint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
-    /// When, ms.
+    /// The latest such call.
     pub at: i64,
-    /// The user id as sent.
+    /// The user id as sent (None: the call had no usable id).
     pub user_id: Option<String>,
-    /// Code.
+    /// The error code.
     pub code: Option<String>,
-    /// Hint or field.
+    /// The hint or the field.
     pub hint: Option<String>,
+    /// How many calls failed this way.
+    pub calls: i64,
 }
 
-/// The last `limit` failures, newest first.
+/// The failures since `since`, one row per user id, code and hint with its call count, latest
+/// first: a flood of calls for one id is one row, so it cannot push the others off the list.
 pub fn failures(
     conn: &Connection,
     workspace_id: i64,
+    since: i64,
     limit: usize,
 ) -> Result<Vec<Failure>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT at, user_id, code, hint FROM identify_events
-         WHERE workspace_id = ?1 AND result IN ('unverified', 'rejected', 'invalid')
-         ORDER BY at DESC, id DESC LIMIT ?2",
+        "SELECT max(at) AS last, user_id, code, hint, count(*) FROM identify_events
+         WHERE workspace_id = ?1 AND at >= ?2 AND result IN ('unverified', 'rejected', 'invalid')
+         GROUP BY user_id, code, hint ORDER BY last DESC LIMIT ?3",
     )?;
     let rows = stmt
-        .query_map(params![workspace_id, limit as i64], |r| {
+        .query_map(params![workspace_id, since, limit as i64], |r| {
             Ok(Failure {
                 at: r.get(0)?,
                 user_id: r.get(1)?,
                 code: r.get(2)?,
                 hint: r.get(3)?,
+                calls: r.get(4)?,
             })
         })?
         .collect::<Result<_, _>>()?;
     Ok(rows)
+}
+
+/// Checked identify calls (verified, unverified, rejected) since a time, by distinct user id.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Readiness {
+    /// Distinct user ids whose signature was checked.
+    pub users: i64,
+    /// Of those, the ids with at least one call Required mode would reject.
+    pub failing_users: i64,
+    /// Checked calls.
+    pub calls: i64,
+    /// Of those, the calls Required mode would reject.
+    pub failing_calls: i64,
+}
+
+/// Required readiness counted by distinct user id, so one visitor repeating a bad call weighs
+/// as one user, however many calls it makes.
+pub fn readiness(
+    conn: &Connection,
+    workspace_id: i64,
+    since: i64,
+) -> Result<Readiness, StoreError> {
+    Ok(conn.query_row(
+        "SELECT count(*), coalesce(sum(failing > 0), 0), coalesce(sum(calls), 0), coalesce(sum(failing), 0) FROM (
+           SELECT user_id, count(*) AS calls, sum(result <> 'verified') AS failing FROM identify_events
+           WHERE workspace_id = ?1 AND at >= ?2 AND result IN ('verified', 'unverified', 'rejected')
+           GROUP BY user_id)",
+        params![workspace_id, since],
+        |r| {
+            Ok(Readiness {
+                users: r.get(0)?,
+                failing_users: r.get(1)?,
+                calls: r.get(2)?,
+                failing_calls: r.get(3)?,
+            })
+        },
+    )?)
 }

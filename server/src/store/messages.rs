@@ -1,6 +1,6 @@
 //! Messages of a conversation.
 
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use replybubble_core::limits::PREVIEW_CHARS;
 use replybubble_core::wire::Author;
@@ -10,7 +10,7 @@ use super::{parse_enum, StoreError};
 /// A stored message.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MessageRow {
-    /// Increasing id (also the SSE event id).
+    /// Message id.
     pub id: i64,
     /// Its conversation.
     pub conversation_id: i64,
@@ -18,27 +18,31 @@ pub struct MessageRow {
     pub author: Author,
     /// The text.
     pub body: String,
-    /// Milliseconds since the epoch.
+    /// When it was stored (ms).
     pub created_at: i64,
+    /// A visitor message sent by a session verified under the then current secret.
+    pub verified: bool,
 }
 
-/// Stores a message and moves the conversation's activity (reopening it if it was closed).
-pub fn insert(
+fn insert(
     conn: &Connection,
     conversation_id: i64,
     author: Author,
     agent_id: Option<i64>,
+    verified: bool,
     body: &str,
     now: i64,
 ) -> Result<MessageRow, StoreError> {
     conn.prepare_cached(
-        "INSERT INTO messages (conversation_id, author, agent_id, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO messages (conversation_id, author, agent_id, verified, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
-    .execute(params![conversation_id, author.as_str(), agent_id, body, now])?;
+    .execute(params![conversation_id, author.as_str(), agent_id, verified, body, now])?;
     let id = conn.last_insert_rowid();
     let preview: String = body.chars().take(PREVIEW_CHARS).collect();
     conn.prepare_cached(
-        "UPDATE conversations SET last_activity_at = ?2, last_message = ?3, status = 'open' WHERE id = ?1",
+        "UPDATE conversations SET last_activity_at = ?2, last_message = ?3, status = 'open',
+                started_at = coalesce(started_at, ?2)
+         WHERE id = ?1",
     )?
     .execute(params![conversation_id, now, preview])?;
     Ok(MessageRow {
@@ -47,10 +51,61 @@ pub fn insert(
         author,
         body: body.to_owned(),
         created_at: now,
+        verified,
     })
 }
 
-/// Up to `limit` messages of a conversation with an id above `after`, oldest first.
+/// Stores a visitor's message in its session's conversation, in the writer's transaction: the
+/// session must still be live (`NotFound("session")` otherwise, so a message racing a reset or
+/// a user switch never lands in the old conversation), and the message records whether the
+/// session is verified under the workspace's current secret at this moment.
+pub fn insert_visitor(
+    conn: &Connection,
+    session_id: i64,
+    body: &str,
+    now: i64,
+) -> Result<MessageRow, StoreError> {
+    let (conversation_id, verified): (i64, bool) = conn
+        .prepare_cached(
+            "SELECT s.conversation_id,
+                    s.contact_id IS NOT NULL AND s.verified_secret_version = w.secret_version
+             FROM sessions s JOIN workspaces w ON w.id = s.workspace_id
+             WHERE s.id = ?1 AND s.revoked_at IS NULL",
+        )?
+        .query_row([session_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .ok_or(StoreError::NotFound("session"))?;
+    insert(
+        conn,
+        conversation_id,
+        Author::Visitor,
+        None,
+        verified,
+        body,
+        now,
+    )
+}
+
+/// Stores an agent's reply.
+pub fn insert_agent(
+    conn: &Connection,
+    conversation_id: i64,
+    agent_id: Option<i64>,
+    body: &str,
+    now: i64,
+) -> Result<MessageRow, StoreError> {
+    insert(
+        conn,
+        conversation_id,
+        Author::Agent,
+        agent_id,
+        false,
+        body,
+        now,
+    )
+}
+
+/// Messages of a conversation after id `after`, oldest first, at most `limit`.
 pub fn after(
     conn: &Connection,
     conversation_id: i64,
@@ -58,7 +113,7 @@ pub fn after(
     limit: usize,
 ) -> Result<Vec<MessageRow>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, author, body, created_at FROM messages
+        "SELECT id, author, body, created_at, verified FROM messages
          WHERE conversation_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
     )?;
     let rows = stmt
@@ -69,6 +124,7 @@ pub fn after(
                 author: parse_enum(r, 1)?,
                 body: r.get(2)?,
                 created_at: r.get(3)?,
+                verified: r.get(4)?,
             })
         })?
         .collect::<Result<_, _>>()?;

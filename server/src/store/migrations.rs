@@ -12,6 +12,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0001_init.sql"),
     include_str!("sql/0002_visitor_details.sql"),
     include_str!("sql/0003_agent_sessions.sql"),
+    include_str!("sql/0004_identity_rules.sql"),
 ];
 
 /// The schema version this binary writes.

@@ -21,6 +21,10 @@ pub struct SessionCtx {
     pub visitor_label: String,
     /// The verified contact of the session, if any.
     pub contact_id: Option<i64>,
+    /// That contact's user id: the session is bound to it (the claim rule).
+    pub bound_user_id: Option<String>,
+    /// When the session was last used (ms).
+    pub last_seen_at: i64,
     /// The secret version the session was verified under.
     pub verified_secret_version: Option<u32>,
     /// Workspace plan.
@@ -67,27 +71,38 @@ pub struct NewSession {
     pub visitor_label: String,
 }
 
-/// The live (not revoked) session whose token hashes to `token_hash`.
+/// The oldest `last_seen_at` a live session may have at `now`.
+pub fn idle_cutoff(now: i64) -> i64 {
+    now - replybubble_core::limits::VISITOR_SESSION_IDLE_DAYS * 24 * 3600 * 1000
+}
+
+/// The live session whose token hashes to `token_hash`: not revoked, and used within the last
+/// 30 days.
 pub fn authenticate(
     conn: &Connection,
     token_hash: &[u8],
+    now: i64,
 ) -> Result<Option<SessionCtx>, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT s.id, s.workspace_id, s.conversation_id, c.visitor_label, s.contact_id,
-                s.verified_secret_version, w.plan, w.mode, w.secret, w.secret_version
+                s.verified_secret_version, w.plan, w.mode, w.secret, w.secret_version,
+                k.user_id, s.last_seen_at
          FROM sessions s
          JOIN workspaces w ON w.id = s.workspace_id
          JOIN conversations c ON c.id = s.conversation_id
-         WHERE s.token_hash = ?1 AND s.revoked_at IS NULL",
+         LEFT JOIN contacts k ON k.id = s.contact_id
+         WHERE s.token_hash = ?1 AND s.revoked_at IS NULL AND s.last_seen_at > ?2",
     )?;
     let ctx = stmt
-        .query_row([token_hash], |r| {
+        .query_row(params![token_hash, idle_cutoff(now)], |r| {
             Ok(SessionCtx {
                 session_id: r.get(0)?,
                 workspace_id: r.get(1)?,
                 conversation_id: r.get(2)?,
                 visitor_label: r.get(3)?,
                 contact_id: r.get(4)?,
+                bound_user_id: r.get(10)?,
+                last_seen_at: r.get(11)?,
                 verified_secret_version: r.get(5)?,
                 plan: parse_enum(r, 6)?,
                 mode: parse_enum(r, 7)?,
@@ -106,26 +121,26 @@ pub fn authenticate(
     }
 }
 
-/// Creates a session with a new open conversation, optionally already bound to a contact.
+/// Creates an anonymous session with a new conversation. The conversation is not listed
+/// anywhere until it starts (first message or contact-form details).
 pub fn create(
     conn: &Connection,
     workspace_id: i64,
     token_hash: &[u8],
     visitor_label: &str,
-    contact: Option<(i64, u32)>,
     now: i64,
 ) -> Result<NewSession, StoreError> {
     conn.prepare_cached(
-        "INSERT INTO conversations (workspace_id, visitor_label, contact_id, created_at, last_activity_at)
-         VALUES (?1, ?2, ?3, ?4, ?4)",
+        "INSERT INTO conversations (workspace_id, visitor_label, created_at, last_activity_at)
+         VALUES (?1, ?2, ?3, ?3)",
     )?
-    .execute(params![workspace_id, visitor_label, contact.map(|c| c.0), now])?;
+    .execute(params![workspace_id, visitor_label, now])?;
     let conversation_id = conn.last_insert_rowid();
     conn.prepare_cached(
-        "INSERT INTO sessions (workspace_id, token_hash, conversation_id, contact_id, verified_secret_version, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO sessions (workspace_id, token_hash, conversation_id, created_at, last_seen_at)
+         VALUES (?1, ?2, ?3, ?4, ?4)",
     )?
-    .execute(params![workspace_id, token_hash, conversation_id, contact.map(|c| c.0), contact.map(|c| c.1), now])?;
+    .execute(params![workspace_id, token_hash, conversation_id, now])?;
     Ok(NewSession {
         session_id: conn.last_insert_rowid(),
         conversation_id,
@@ -141,6 +156,78 @@ pub fn revoke(conn: &Connection, session_id: i64, now: i64) -> Result<bool, Stor
     Ok(n == 1)
 }
 
+/// Records that a session was used at `now` (callers do it at most hourly).
+pub fn touch(conn: &Connection, session_id: i64, now: i64) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "UPDATE sessions SET last_seen_at = ?2 WHERE id = ?1 AND last_seen_at < ?2",
+    )?
+    .execute(params![session_id, now])?;
+    Ok(())
+}
+
+/// Who a live session is bound to, read inside the writer's transaction: `None` when the
+/// session is no longer live, `Some(None)` when it is anonymous, `Some(Some(user_id))` when a
+/// verified identify bound it to that user.
+pub fn bound_user(
+    conn: &Connection,
+    session_id: i64,
+) -> Result<Option<Option<String>>, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT k.user_id FROM sessions s LEFT JOIN contacts k ON k.id = s.contact_id
+             WHERE s.id = ?1 AND s.revoked_at IS NULL",
+        )?
+        .query_row([session_id], |r| r.get::<_, Option<String>>(0))
+        .optional()?)
+}
+
+/// Ends a live session and starts a fresh anonymous one in the same workspace (reset, and the
+/// claim rule's user switch). `NotFound("session")` when the session was no longer live, so
+/// of two racing calls only one gets a new session.
+pub fn replace(
+    conn: &Connection,
+    session_id: i64,
+    token_hash: &[u8],
+    visitor_label: &str,
+    now: i64,
+) -> Result<NewSession, StoreError> {
+    let workspace_id: i64 = conn
+        .prepare_cached("SELECT workspace_id FROM sessions WHERE id = ?1 AND revoked_at IS NULL")?
+        .query_row([session_id], |r| r.get(0))
+        .optional()?
+        .ok_or(StoreError::NotFound("session"))?;
+    revoke(conn, session_id, now)?;
+    create(conn, workspace_id, token_hash, visitor_label, now)
+}
+
+/// What a sweep removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Swept {
+    /// Revoked or expired sessions deleted.
+    pub sessions: usize,
+    /// Conversations that never started (no message, no contact-form details) deleted.
+    pub conversations: usize,
+}
+
+/// Deletes sessions that were revoked or went unused for 30 days, then the conversations that
+/// never started and no live session holds any more. Started conversations are never touched.
+pub fn sweep(conn: &Connection, now: i64) -> Result<Swept, StoreError> {
+    let sessions = conn
+        .prepare_cached("DELETE FROM sessions WHERE revoked_at IS NOT NULL OR last_seen_at <= ?1")?
+        .execute([idle_cutoff(now)])?;
+    let conversations = conn
+        .prepare_cached(
+            "DELETE FROM conversations WHERE started_at IS NULL
+               AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.conversation_id = conversations.id)
+               AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = conversations.id)",
+        )?
+        .execute([])?;
+    Ok(Swept {
+        sessions,
+        conversations,
+    })
+}
+
 /// The result of a verified identify.
 #[derive(Debug, Clone)]
 pub struct Claimed {
@@ -148,22 +235,18 @@ pub struct Claimed {
     pub contact: ContactRow,
     /// The conversation now linked to it.
     pub conversation_id: i64,
-    /// Set when the session belonged to another user and a new one was started.
-    pub new_session: Option<NewSession>,
 }
 
 /// Applies a verified identify in the writer's transaction: upserts the contact by (workspace,
-/// user id) and links the session's conversation to it. A conversation already claimed by
-/// another contact is never relinked: a new session and conversation are started for this user
-/// (with the token hash and label that `fresh` makes, called only then), and the old session is
-/// revoked. Because the writer runs one job at a
-/// time, concurrent identifies on one conversation see each other: exactly one owner wins.
+/// user id) and links the session's conversation to it. The caller has already applied the
+/// claim rule (a session bound to someone else was replaced), so the session is anonymous or
+/// bound to this same user; a conversation owned by another contact is never relinked
+/// (`Conflict`, which the claim rule makes unreachable).
 pub fn claim(
     conn: &Connection,
     session_id: i64,
     user: &replybubble_core::IdentifyUser,
     secret_version: u32,
-    fresh: impl FnOnce() -> (Vec<u8>, String),
     now: i64,
 ) -> Result<Claimed, StoreError> {
     let (workspace_id, conversation_id, owner): (i64, i64, Option<i64>) = conn
@@ -177,7 +260,11 @@ pub fn claim(
         .ok_or(StoreError::NotFound("session"))?;
     let contact = contacts::upsert(conn, workspace_id, user, now)?;
     match owner {
-        None => {
+        Some(owner) if owner != contact.id => Err(StoreError::Conflict(
+            "this conversation belongs to another user: call reset() before identifying a new user"
+                .into(),
+        )),
+        _ => {
             conn.prepare_cached(
                 "UPDATE conversations SET contact_id = ?2 WHERE id = ?1 AND contact_id IS NULL",
             )?
@@ -186,32 +273,6 @@ pub fn claim(
             Ok(Claimed {
                 contact,
                 conversation_id,
-                new_session: None,
-            })
-        }
-        Some(owner) if owner == contact.id => {
-            bind(conn, session_id, contact.id, secret_version)?;
-            Ok(Claimed {
-                contact,
-                conversation_id,
-                new_session: None,
-            })
-        }
-        Some(_) => {
-            revoke(conn, session_id, now)?;
-            let (hash, label) = fresh();
-            let new = create(
-                conn,
-                workspace_id,
-                &hash,
-                &label,
-                Some((contact.id, secret_version)),
-                now,
-            )?;
-            Ok(Claimed {
-                contact,
-                conversation_id: new.conversation_id,
-                new_session: Some(new),
             })
         }
     }
@@ -235,15 +296,18 @@ pub fn resume(
     conn: &Connection,
     token_hash: &[u8],
     workspace_id: i64,
+    now: i64,
 ) -> Result<Option<SessionCtx>, StoreError> {
-    Ok(authenticate(conn, token_hash)?.filter(|s| s.workspace_id == workspace_id))
+    Ok(authenticate(conn, token_hash, now)?.filter(|s| s.workspace_id == workspace_id))
 }
 
-/// Whether a session is still live.
-pub fn is_live(conn: &Connection, session_id: i64) -> Result<bool, StoreError> {
+/// Whether a session is still live at `now`.
+pub fn is_live(conn: &Connection, session_id: i64, now: i64) -> Result<bool, StoreError> {
     Ok(conn
-        .prepare_cached("SELECT 1 FROM sessions WHERE id = ?1 AND revoked_at IS NULL")?
-        .query_row([session_id], |_| Ok(()))
+        .prepare_cached(
+            "SELECT 1 FROM sessions WHERE id = ?1 AND revoked_at IS NULL AND last_seen_at > ?2",
+        )?
+        .query_row(params![session_id, idle_cutoff(now)], |_| Ok(()))
         .optional()?
         .is_some())
 }

@@ -231,27 +231,38 @@ pub fn create_agent(
     Ok(conn.last_insert_rowid())
 }
 
-/// The demo workspace's app id and owner login, when `serve --demo` made one.
-pub fn demo(conn: &Connection) -> Result<Option<(String, String, String)>, StoreError> {
+/// The demo workspace: its app id, the owner's email and agent id, when `serve --demo` made one.
+pub fn demo(conn: &Connection) -> Result<Option<(String, String, i64)>, StoreError> {
     Ok(conn
         .query_row(
-            "SELECT w.app_id, d.owner_email, d.owner_password FROM demo d JOIN workspaces w ON w.id = d.workspace_id",
+            "SELECT w.app_id, d.owner_email, a.id FROM demo d
+             JOIN workspaces w ON w.id = d.workspace_id
+             JOIN agents a ON a.workspace_id = d.workspace_id AND a.email = d.owner_email",
             [],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?)
 }
 
-/// Remembers the demo workspace and its owner login.
-pub fn save_demo(
+/// Remembers the demo workspace and its owner's email (never a password).
+pub fn save_demo(conn: &Connection, workspace_id: i64, email: &str) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO demo (id, workspace_id, owner_email) VALUES (1, ?1, ?2)",
+        params![workspace_id, email],
+    )?;
+    Ok(())
+}
+
+/// Replaces an agent's password hash and ends every dashboard session of that agent.
+pub fn set_agent_password(
     conn: &Connection,
-    workspace_id: i64,
-    email: &str,
-    password: &str,
+    agent_id: i64,
+    password_hash: &str,
 ) -> Result<(), StoreError> {
     conn.execute(
-        "INSERT INTO demo (id, workspace_id, owner_email, owner_password) VALUES (1, ?1, ?2, ?3)",
-        params![workspace_id, email, password],
+        "UPDATE agents SET password_hash = ?2 WHERE id = ?1",
+        params![agent_id, password_hash],
     )?;
+    conn.execute("DELETE FROM agent_sessions WHERE agent_id = ?1", [agent_id])?;
     Ok(())
 }

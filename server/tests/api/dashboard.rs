@@ -359,6 +359,16 @@ async fn the_identified_rate_and_the_counts_match_the_data() {
     let (t, _) = app.session(&ws).await;
     app.identify(&t, json!({ "id": "mallory", "email": "ada@example.com" }))
         .await;
+    app.send(&t, "four").await;
+    // Visitors who never wrote are not counted at all, identified or not.
+    let (quiet, _) = app.session(&ws).await;
+    let (quiet_verified, _) = app.session(&ws).await;
+    app.identify(
+        &quiet_verified,
+        json!({ "id": "carol", "signature": sign(&ws, "carol") }),
+    )
+    .await;
+    let _ = quiet;
     let home = dash.get("/dashboard").await.body;
     assert!(
         home.contains("data-test=\"identified-rate\">50.0%<"),
@@ -366,7 +376,7 @@ async fn the_identified_rate_and_the_counts_match_the_data() {
     );
     assert!(home.contains("2 of 4 conversations"));
     assert!(home.contains("data-test=\"open\">4<"));
-    assert!(home.contains("data-test=\"contacts\">2<"));
+    assert!(home.contains("data-test=\"contacts\">3<"));
 }
 
 #[actix_rt::test]
@@ -637,12 +647,22 @@ async fn the_secret_is_shown_once_and_regenerate_needs_confirmation() {
         .await
         .body
         .contains("Generate Secret"));
-    let shown = o
+    let posted = o
         .post(
             "/dashboard/integrations/verification/secret",
             &[("action", "generate")],
         )
         .await;
+    assert_eq!(
+        (
+            posted.status,
+            posted.headers.get("location").and_then(|v| v.to_str().ok())
+        ),
+        (303, Some("/dashboard/integrations/verification")),
+        "post/redirect/get"
+    );
+    assert!(!posted.body.contains("rbsec_"));
+    let shown = o.get("/dashboard/integrations/verification").await;
     assert_eq!(shown.status, 200);
     let at = shown.body.find("data-test=\"secret\">").unwrap() + 19;
     let secret = shown.body[at..].split('<').next().unwrap().to_owned();
@@ -685,8 +705,13 @@ async fn the_secret_is_shown_once_and_regenerate_needs_confirmation() {
             &[("action", "regenerate"), ("confirm", "yes")],
         )
         .await;
-    assert_eq!(again.status, 200);
+    assert_eq!(again.status, 303);
+    let again = o.get("/dashboard/integrations/verification").await;
     assert!(!again.body.contains(&secret));
+    assert!(again.body.contains("data-test=\"secret\">rbsec_"));
+    // A refresh of the page neither shows the secret again nor regenerates it.
+    let refreshed = o.get("/dashboard/integrations/verification").await;
+    assert!(!refreshed.body.contains("data-test=\"secret\""));
     let version: i64 = conn
         .query_row("SELECT secret_version FROM workspaces", [], |r| r.get(0))
         .unwrap();
@@ -748,7 +773,12 @@ async fn the_mode_form_and_the_activity_with_required_readiness() {
         app.identify(&token, json!({ "id": "ada", "signature": sig }))
             .await;
     }
-    app.identify(&token, json!({ "id": "ghost" })).await;
+    let (token, _) = app.session(&ws).await;
+    // One visitor repeating a bad call weighs as one user id.
+    for _ in 0..40 {
+        app.identify(&token, json!({ "id": "ghost" })).await;
+    }
+    let (token, _) = app.session(&ws).await;
     app.identify(
         &token,
         json!({ "id": "mail_user", "email": "m@x.io", "signature": sign(&ws, "m@x.io") }),
@@ -756,8 +786,15 @@ async fn the_mode_form_and_the_activity_with_required_readiness() {
     .await;
     let panel = o.get("/dashboard/integrations/verification").await.body;
     assert!(
-        panel.contains("data-test=\"readiness\">40.0%<"),
-        "2 of 5 would be rejected"
+        panel.contains("data-test=\"readiness\">66.7%<"),
+        "2 of 3 user ids would be rejected: {panel}"
+    );
+    assert!(panel.contains("(41 of 44 calls)"), "{panel}");
+    assert!(
+        panel.contains(
+            "<code>ghost</code></td><td>signature_missing</td><td>—</td><td class=\"num\">40</td>"
+        ),
+        "one row for the repeated failure, with its call count: {panel}"
     );
     assert!(panel.contains("Unverified: signature invalid (signed_email)"));
     assert!(panel.contains("Unverified: signature missing"));
@@ -817,4 +854,123 @@ async fn the_conversation_stream_sends_what_came_after_the_page_then_live_messag
         text.find(&format!("id: {third}\n")).unwrap(),
     );
     assert!(at2 < at3, "in order");
+}
+
+#[actix_rt::test]
+async fn visitors_who_never_wrote_leave_no_trace_in_the_inbox() {
+    let app = spawn_app().await;
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
+    agent(&app, &ws, "owner@acme.test", "owner");
+    let dash = login(&app, "owner@acme.test").await;
+    // Two page views, one of them by a verified user, nobody writes.
+    let (_, quiet) = app.session(&ws).await;
+    let (t, quiet_verified) = app.session(&ws).await;
+    app.identify(&t, json!({ "id": "ada", "signature": sign(&ws, "ada") }))
+        .await;
+    let list = dash.get("/dashboard/conversations").await.body;
+    assert!(list.contains("No conversations"), "{list}");
+    assert!(!list.contains("Visitor #"), "{list}");
+    let home = dash.get("/dashboard").await.body;
+    assert!(home.contains("data-test=\"identified-rate\">—<"), "{home}");
+    assert!(home.contains("data-test=\"open\">0<"));
+    for id in [quiet, quiet_verified] {
+        assert_eq!(
+            dash.get(&format!("/dashboard/conversations/{id}"))
+                .await
+                .status,
+            404
+        );
+    }
+    // The contact form's details start a conversation; so does a first message.
+    let (v, details) = app.session(&ws).await;
+    let r = app
+        .post(
+            "/api/v1/widget/visitor",
+            Some(&v),
+            json!({ "name": "Grace", "email": "grace@example.com" }),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    app.send(&t, "now I write").await;
+    let list = dash.get("/dashboard/conversations").await.body;
+    assert!(
+        list.contains(&format!("/dashboard/conversations/{details}\"")),
+        "{list}"
+    );
+    assert!(list.contains(&format!("/dashboard/conversations/{quiet_verified}\"")));
+    assert!(!list.contains(&format!("/dashboard/conversations/{quiet}\"")));
+    let home = dash.get("/dashboard").await.body;
+    assert!(home.contains("1 of 2 conversations"), "{home}");
+}
+
+#[actix_rt::test]
+async fn a_message_sent_unverified_in_a_verified_conversation_is_marked() {
+    let app = spawn_app().await;
+    let mut ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
+    agent(&app, &ws, "owner@acme.test", "owner");
+    let (token, conv) = app.session(&ws).await;
+    app.send(&token, "before identify").await;
+    app.identify(
+        &token,
+        json!({ "id": "frank", "signature": sign(&ws, "frank") }),
+    )
+    .await;
+    app.send(&token, "while verified").await;
+    app.regenerate(&mut ws);
+    app.send(&token, "after regenerate").await;
+    let dash = login(&app, "owner@acme.test").await;
+    let page = dash
+        .get(&format!("/dashboard/conversations/{conv}"))
+        .await
+        .body;
+    let item = |text: &str| {
+        let at = page.find(&format!("<p>{text}</p>")).expect(text);
+        page[at..].split("</li>").next().unwrap().to_owned()
+    };
+    assert!(item("before identify").contains("Sent unverified"));
+    assert!(!item("while verified").contains("Sent unverified"));
+    assert!(item("after regenerate").contains("Sent unverified"));
+    // An anonymous conversation marks nothing: there is no verified identity to contrast.
+    let (anon, anon_conv) = app.session(&ws).await;
+    app.send(&anon, "just a visitor").await;
+    let page = dash
+        .get(&format!("/dashboard/conversations/{anon_conv}"))
+        .await
+        .body;
+    assert!(!page.contains("Sent unverified"));
+}
+
+#[actix_rt::test]
+async fn a_dashboard_stream_ends_at_logout() {
+    use futures_util::StreamExt;
+    let app = spawn_app().await;
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
+    agent(&app, &ws, "agent@acme.test", "agent");
+    let (token, conv) = app.session(&ws).await;
+    app.send(&token, "hello").await;
+    let dash = login(&app, "agent@acme.test").await;
+    let mut res = app
+        .client
+        .get(app.url(&format!("/dashboard/conversations/{conv}/events")))
+        .insert_header(("Cookie", dash.cookie.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let hello = res.next().await.unwrap().unwrap();
+    assert!(std::str::from_utf8(&hello).unwrap().contains(": connected"));
+    assert_eq!(dash.post("/dashboard/logout", &[]).await.status, 303);
+    app.send(&token, "after logout").await;
+    // The stream ends (None) rather than delivering the new message.
+    let mut rest = String::new();
+    loop {
+        match tokio::time::timeout(std::time::Duration::from_secs(10), res.next())
+            .await
+            .expect("the stream ends at logout")
+        {
+            Some(Ok(chunk)) => rest.push_str(std::str::from_utf8(&chunk).unwrap()),
+            Some(Err(_)) | None => break,
+        }
+    }
+    assert!(!rest.contains("after logout"), "{rest}");
 }

@@ -275,19 +275,18 @@ async fn contacts_are_keyed_by_user_id_only_and_an_email_never_links() {
 async fn every_identify_outcome_is_recorded_without_the_signature() {
     let app = spawn_app().await;
     let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
-    let (token, _) = app.session(&ws).await;
     let good = sign(&ws, "u1");
     let bad = sign(&ws, "mail@x.io");
-    app.identify(&token, json!({ "id": "u1", "signature": good }))
-        .await;
-    app.identify(&token, json!({ "id": "u2" })).await;
-    app.identify(
-        &token,
+    // One visitor each (a session bound to u1 would be replaced by the next user's identify).
+    for user in [
+        json!({ "id": "u1", "signature": good }),
+        json!({ "id": "u2" }),
         json!({ "id": "u3", "email": "mail@x.io", "signature": bad }),
-    )
-    .await;
-    app.identify(&token, json!({ "id": "u4", "name": "x".repeat(300) }))
-        .await;
+        json!({ "id": "u4", "name": "x".repeat(300) }),
+    ] {
+        let (token, _) = app.session(&ws).await;
+        app.identify(&token, user).await;
+    }
     let conn = rusqlite::Connection::open(&app.db).unwrap();
     let mut stmt = conn
         .prepare("SELECT user_id, result, code, hint FROM identify_events ORDER BY id")

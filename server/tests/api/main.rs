@@ -8,6 +8,7 @@ mod dashboard;
 mod edge;
 mod health;
 mod identify;
+mod identity_rules;
 mod messages;
 mod secrets;
 mod sessions;

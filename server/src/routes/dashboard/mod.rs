@@ -302,6 +302,10 @@ async fn logout(
             .write(move |c| dashboard::delete_session(c, &hash))
             .await?;
     }
+    // The session's live conversation streams end with it.
+    state
+        .hub
+        .close(crate::hub::StreamOwner::Agent(agent.session_id));
     let mut res = see_other("/dashboard/login");
     let _ = res.add_removal_cookie(&cookie(&state, SESSION_COOKIE, String::new(), 0));
     Ok(res)

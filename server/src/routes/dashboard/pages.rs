@@ -173,6 +173,9 @@ pub struct MessageView {
     pub id: i64,
     pub author: &'static str,
     pub who: &'static str,
+    /// A visitor message sent without verification inside a Verified conversation (before the
+    /// visitor identified, or after the secret was regenerated).
+    pub unverified: bool,
     pub body: String,
     pub when: String,
     pub iso: String,
@@ -258,6 +261,7 @@ pub async fn conversation(
                 id: m.id,
                 author: if agent { "agent" } else { "visitor" },
                 who: if agent { "Agent" } else { "Visitor" },
+                unverified: !agent && !m.verified && conv.contact.is_some(),
                 body: m.body.clone(),
                 when,
                 iso,
@@ -355,8 +359,9 @@ pub async fn events(
     let (ws, id) = (agent.workspace_id, id.into_inner());
     let exists = state
         .store
-        .read(move |c| crate::store::conversations::in_workspace(c, ws, id))
-        .await?;
+        .read(move |c| dashboard::conversation(c, ws, id))
+        .await?
+        .is_some();
     if !exists {
         return Err(PageError::NotFound("conversation"));
     }
@@ -373,8 +378,11 @@ pub async fn events(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<i64>().ok());
     let last_seen = from_header.into_iter().chain(from_query).max();
-    // Subscribe before reading the backlog, so nothing falls between the two.
-    let rx = state.hub.subscribe(id, None);
+    // Subscribe before reading the backlog, so nothing falls between the two. The stream is the
+    // dashboard session's: it ends at logout (the hub closes it) or when the session expires.
+    let rx = state
+        .hub
+        .subscribe(id, crate::hub::StreamOwner::Agent(agent.session_id));
     let backlog = match last_seen {
         Some(after) => {
             state
@@ -391,7 +399,14 @@ pub async fn events(
         }
         None => Vec::new(),
     };
-    Ok(crate::sse::respond(rx, backlog))
+    let until =
+        std::time::UNIX_EPOCH + std::time::Duration::from_millis(agent.expires_at.max(0) as u64);
+    Ok(crate::sse::respond(
+        rx,
+        backlog,
+        crate::sse::Audience::Agent,
+        Some(until),
+    ))
 }
 
 /// A contact as the list shows it.
