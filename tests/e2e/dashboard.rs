@@ -16,6 +16,16 @@ async fn submit(b: &Browser, js: &str, ready: &str) {
     b.wait_for(ready).await;
 }
 
+/// Fills in and submits the login form shown in `b`, and waits for the home page.
+async fn log_in(b: &Browser, email: &str) {
+    submit(
+        b,
+        &format!("document.querySelector('input[name=email]').value = {}; document.querySelector('input[name=password]').value = {}; document.querySelector('form').submit()", json!(email), json!(PASSWORD)),
+        "location.pathname === '/dashboard' && document.querySelector('[data-test=identified-rate]')",
+    )
+    .await;
+}
+
 #[actix_rt::test]
 async fn an_owner_sets_up_verification_and_an_agent_sees_and_answers_a_verified_visitor() {
     let server = Server::start().await;
@@ -59,12 +69,7 @@ async fn an_owner_sets_up_verification_and_an_agent_sees_and_answers_a_verified_
     owner
         .wait_for("location.pathname === '/dashboard/login'")
         .await;
-    submit(
-        &owner,
-        &format!("document.querySelector('input[name=email]').value = 'owner@acme.test'; document.querySelector('input[name=password]').value = {}; document.querySelector('form').submit()", json!(PASSWORD)),
-        "location.pathname === '/dashboard' && document.querySelector('[data-test=identified-rate]')",
-    )
-    .await;
+    log_in(&owner, "owner@acme.test").await;
     owner
         .client
         .goto(&format!(
@@ -241,4 +246,117 @@ async fn an_owner_sets_up_verification_and_an_agent_sees_and_answers_a_verified_
     }
     owner.close().await;
     visitor.close().await;
+}
+
+/// The claim rule seen end to end: verified Alice chats, the page forgets `reset()` and calls
+/// `identify()` for Bob without a signature. The widget switches to an empty conversation, and
+/// Bob's message never reaches Alice's Verified conversation in the dashboard.
+#[actix_rt::test]
+async fn an_unsigned_identify_for_bob_after_alice_never_reaches_alices_conversation() {
+    let server = Server::start().await;
+    let (app_id, secret) = server.workspace(Plan::Pro, replybubble_core::Mode::Optional);
+    let conn = replybubble_server::store::open_and_migrate(&server.db).unwrap();
+    let hash = replybubble_server::crypto::hash_password(PASSWORD);
+    replybubble_server::store::workspaces::create_agent(
+        &conn,
+        &app_id,
+        "agent@acme.test",
+        "agent",
+        &hash,
+        0,
+    )
+    .unwrap();
+
+    let visitor = Browser::start().await;
+    visitor
+        .client
+        .goto(&snippet_page(&server, &app_id, false, "", ""))
+        .await
+        .unwrap();
+    let alice =
+        json!({ "id": "alice", "signature": sign(&secret, "alice"), "name": "Alice Martin" });
+    let r = visitor
+        .call(&format!("ReplyBubble.identify({alice})"))
+        .await;
+    assert_eq!(r["ok"]["status"], "verified", "{r}");
+    let conv_a = r["ok"]["conversationId"].as_i64().unwrap();
+    visitor.call("ReplyBubble.open()").await;
+    visitor
+        .call("ReplyBubble.sendMessage('Alice: my card ends in 4242')")
+        .await;
+    assert_eq!(
+        visitor.messages().await,
+        vec!["Alice: my card ends in 4242"]
+    );
+
+    // The site forgot reset() and identifies Bob without a signature.
+    let r = visitor
+        .call("ReplyBubble.identify({ id: 'bob', name: 'Bob Okafor' })")
+        .await;
+    assert_eq!(r["ok"]["status"], "unverified", "{r}");
+    assert!(r["ok"]["conversationId"].as_i64().unwrap() != conv_a);
+    assert!(
+        visitor.messages().await.is_empty(),
+        "the widget cleared Alice's messages"
+    );
+    assert_eq!(
+        visitor.shadow("r.getElementById('who').hidden").await,
+        json!(true),
+        "no longer shown as verified Alice"
+    );
+    let sent = visitor
+        .call("ReplyBubble.sendMessage('Bob: where is my order?')")
+        .await;
+    assert_eq!(sent["ok"]["status"], "sent", "{sent}");
+    assert_eq!(visitor.messages().await, vec!["Bob: where is my order?"]);
+    for path in out("widget-after-user-switch.png") {
+        visitor.screenshot(&path).await;
+    }
+
+    // The agent opens Alice's conversation: only Alice's words, under her Verified badge.
+    let agent = Browser::start().await;
+    agent
+        .client
+        .goto(&format!("{}/dashboard/login", server.base))
+        .await
+        .unwrap();
+    log_in(&agent, "agent@acme.test").await;
+    agent
+        .client
+        .goto(&format!("{}/dashboard/conversations/{conv_a}", server.base))
+        .await
+        .unwrap();
+    agent.wait_for("document.getElementById('thread')").await;
+    let thread = agent
+        .eval("return document.querySelector('.thread').innerText;")
+        .await;
+    let thread = thread.as_str().unwrap();
+    assert!(thread.contains("Alice: my card ends in 4242"), "{thread}");
+    assert!(!thread.contains("Bob"), "{thread}");
+    assert!(thread.contains("Verified"), "{thread}");
+    // Bob's message is in its own, anonymous conversation.
+    agent
+        .client
+        .goto(&format!("{}/dashboard/conversations", server.base))
+        .await
+        .unwrap();
+    let bob_row = agent
+        .eval("var li = Array.from(document.querySelectorAll('[data-test=conversations] li')).find(function (l) { return l.innerText.indexOf('Bob: where is my order?') >= 0; }); return li ? li.innerText : null;")
+        .await;
+    let bob_row = bob_row.as_str().expect("Bob's conversation is listed");
+    assert!(
+        bob_row.contains("Visitor #")
+            && !bob_row.contains("Alice")
+            && !bob_row.contains("Verified"),
+        "{bob_row}"
+    );
+    assert_eq!(
+        agent
+            .eval("return document.querySelectorAll('.row .verified').length;")
+            .await,
+        json!(1),
+        "only Alice's conversation carries the badge"
+    );
+    visitor.close().await;
+    agent.close().await;
 }

@@ -99,6 +99,9 @@ impl Client {
         let mut e = WidgetError::new(status, &code, js::get_str(&err, "message").unwrap_or(text));
         e.field = js::get_str(&err, "field");
         e.hint = js::get_str(&err, "hint");
+        if js::get_str(&body, "visitor_token").is_some() {
+            e.new_session = Some(body);
+        }
         Err(e)
     }
 }

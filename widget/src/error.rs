@@ -7,7 +7,7 @@ use replybubble_core::FieldError;
 
 /// A failure as the JS API reports it: an `Error` with `status`, `code`, and when known
 /// `field` and `hint`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct WidgetError {
     /// HTTP-like status (400 for local validation, the server's status otherwise).
     pub status: u16,
@@ -19,6 +19,9 @@ pub struct WidgetError {
     pub field: Option<String>,
     /// The likely mistake of a `signature_invalid`.
     pub hint: Option<String>,
+    /// The whole error body when it carries a new session (`visitor_token`): the claim rule
+    /// started one, and the widget switches to it whatever the outcome.
+    pub new_session: Option<wasm_bindgen::JsValue>,
 }
 
 impl WidgetError {
@@ -30,6 +33,7 @@ impl WidgetError {
             message: message.into(),
             field: None,
             hint: None,
+            new_session: None,
         }
     }
 
@@ -59,6 +63,7 @@ impl From<FieldError> for WidgetError {
             message: e.to_string(),
             field: Some(e.field().to_owned()),
             hint: None,
+            new_session: None,
         }
     }
 }

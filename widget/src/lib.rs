@@ -45,6 +45,8 @@ struct Session {
     mode: String,
     verified: bool,
     verified_as: Option<String>,
+    /// The user id a verified identify bound this session to (the claim rule's owner).
+    user: Option<String>,
 }
 
 /// The widget's state: one per page.
@@ -160,12 +162,14 @@ fn require_init(method: &str) -> Result<(String, Client), WidgetError> {
     })
 }
 
-/// Adopts a session answer (`session`, `reset`, or an identify that switched users).
-fn adopt_session(app_id: &str, body: &JsValue) {
+/// Adopts a session answer (`session`, `reset`, or an identify that switched users), bound to
+/// `user` when it is a resumed session of a verified user.
+fn adopt_session(app_id: &str, body: &JsValue, user: Option<String>) {
     let Some(token) = js::get_str(body, "visitor_token") else {
         return;
     };
     storage::save(app_id, &token);
+    storage::set_bound_user(app_id, user.as_deref());
     with_state(|s| {
         let old_mode = s
             .session
@@ -178,6 +182,7 @@ fn adopt_session(app_id: &str, body: &JsValue) {
             mode: js::get_str(body, "mode").unwrap_or(old_mode),
             verified: js::get(body, "verified").as_bool().unwrap_or(false),
             verified_as: None,
+            user,
         });
     });
 }
@@ -210,8 +215,8 @@ fn refresh_ui() {
 }
 
 /// Starts over on a new session: empty screen, new stream.
-fn switch_session(app_id: &str, body: &JsValue) {
-    adopt_session(app_id, body);
+fn switch_session(app_id: &str, body: &JsValue, user: Option<String>) {
+    adopt_session(app_id, body, user);
     let generation = with_state(|s| {
         s.generation += 1;
         s.live = None;
@@ -332,8 +337,9 @@ async fn start_live(generation: u32) {
     match opened {
         Ok(live) if current(generation) => with_state(|s| s.live = Some(live)),
         Ok(_) => {}
-        // A revoked session has nothing left to stream.
-        Err(e) if e.status == 401 => {}
+        // The session ended (reset or a user switch in another tab, or 30 days unused): carry
+        // on with a new one.
+        Err(e) if e.status == 401 => spawn(recover()),
         Err(_) => spawn(Box::pin(reconnect(generation))),
     }
 }
@@ -452,6 +458,60 @@ async fn open_session(app_id: &str, client: Client) -> Result<JsValue, WidgetErr
     Ok(answer)
 }
 
+/// Starts a session again after the server answered 401 (the session was reset or replaced in
+/// another tab, or went unused for 30 days): the token another tab stored when there is one,
+/// else a new anonymous session. The screen starts over. Boxed: one copy for every caller.
+fn recover() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>> {
+    Box::pin(async {
+        let _ = recover_session().await;
+    })
+}
+
+async fn recover_session() -> Result<(), WidgetError> {
+    let (app_id, client) = client()?;
+    let stored = storage::load(&app_id).filter(|t| client.token.as_ref() != Some(t));
+    let bound = stored.as_ref().and_then(|_| storage::bound_user(&app_id));
+    let answer = open_session(
+        &app_id,
+        Client {
+            token: stored.clone(),
+            ..client
+        },
+    )
+    .await?;
+    let resumed = stored.is_some() && js::get_str(&answer, "visitor_token") == stored;
+    switch_session(&app_id, &answer, bound.filter(|_| resumed));
+    Ok(())
+}
+
+/// Revokes the session on the server and starts a fresh anonymous one (reset, and the claim
+/// rule applied by the widget itself).
+async fn reset_session(app_id: &str, client: Client) -> Result<JsValue, WidgetError> {
+    storage::forget(app_id);
+    storage::set_form_done(app_id, false);
+    with_state(|s| s.live = None);
+    let answer = match client.post("reset", &js::object()).await {
+        Ok(a) => a,
+        // Already revoked or unknown: a fresh session is what reset means anyway.
+        Err(e) if e.status == 401 => {
+            open_session(
+                app_id,
+                Client {
+                    token: None,
+                    ..client
+                },
+            )
+            .await?
+        }
+        Err(e) => return Err(e),
+    };
+    if let Some(ui) = ui() {
+        ui.hide_form();
+    }
+    switch_session(app_id, &answer, None);
+    Ok(answer)
+}
+
 fn invalid(field: &str, message: &str) -> WidgetError {
     WidgetError {
         field: Some(field.into()),
@@ -491,9 +551,11 @@ pub fn init(options: JsValue) -> Promise {
             }
             s.app_id = Some(app_id.clone());
         });
+        let stored = storage::load(&app_id);
+        let bound = storage::bound_user(&app_id);
         let client = Client {
             base: with_state(|s| s.base.clone()),
-            token: storage::load(&app_id),
+            token: stored.clone(),
         };
         let answer = match open_session(&app_id, client).await {
             Ok(a) => a,
@@ -506,7 +568,8 @@ pub fn init(options: JsValue) -> Promise {
             let mounted = Rc::new(Ui::mount(on_action));
             with_state(|s| s.ui = Some(mounted));
         }
-        switch_session(&app_id, &answer);
+        let resumed = stored.is_some() && js::get_str(&answer, "visitor_token") == stored;
+        switch_session(&app_id, &answer, bound.filter(|_| resumed));
         Ok(ready_result())
     }))
 }
@@ -524,57 +587,91 @@ pub fn validate_user(user: &JsValue) -> Result<IdentifyUser, WidgetError> {
 }
 
 /// `ReplyBubble.identify(user)`: see DESIGN.md's decision table.
+///
+/// The claim rule: a session bound to one user is never used for another. When the server
+/// answers on a new session (another user identified, whatever the outcome, errors included),
+/// the widget switches to it and clears the screen. When the call fails validation before any
+/// request and names another user than the bound one, the widget resets the session itself.
 #[wasm_bindgen]
 pub fn identify(user: JsValue) -> Promise {
     promise(Box::pin(async move {
-        let valid = validate_user(&user)?;
-        let (app_id, client) = require_init("identify")?;
-        let answer = match client.post("identify", &user).await {
-            Ok(a) => a,
+        let valid = match validate_user(&user) {
+            Ok(v) => v,
             Err(e) => {
-                if e.status == 403 {
-                    if let Some(ui) = ui() {
-                        ui.set_notice(Some(&e.message));
+                if let Ok((app_id, client)) = client() {
+                    let bound = with_state(|s| s.session.as_ref().and_then(|x| x.user.clone()));
+                    if bound.is_some() && bound != js::get_str(&user, "id") {
+                        reset_session(&app_id, client).await?;
                     }
                 }
                 return Err(e);
             }
         };
-        if js::get_str(&answer, "visitor_token").is_some() {
-            switch_session(&app_id, &answer);
+        let (app_id, client) = require_init("identify")?;
+        match client.post("identify", &user).await {
+            Ok(answer) => identified(&app_id, &valid, answer),
+            Err(e) => Err(identify_failed(&app_id, e)),
         }
-        let verified = js::get(&answer, "verified").as_bool().unwrap_or(false);
-        let contact = js::get(&answer, "contact");
-        let shown_as = js::get_str(&contact, "name")
-            .or_else(|| js::get_str(&contact, "email"))
-            .or(Some(valid.id.as_ref().to_owned()));
-        with_state(|s| {
-            if let Some(x) = s.session.as_mut() {
-                if verified {
-                    x.verified = true;
-                    x.verified_as = shown_as;
-                }
-                let conv = js::get(&answer, "conversation_id");
-                if !conv.is_undefined() {
-                    x.conversation_id = conv;
-                }
-            }
-        });
-        refresh_ui();
-        let prefill = js::get(&answer, "prefill");
-        if prefill.is_object() && !storage::form_done(&app_id) {
-            if let Some(ui) = ui() {
-                ui.show_form(
-                    js::get_str(&prefill, "name").as_deref(),
-                    js::get_str(&prefill, "email").as_deref(),
-                );
-            }
-        }
-        // The token is the widget's business, not the page's.
-        let out = js::camel_keys(&answer, "visitor_token");
-        emit("identify", &out);
-        Ok(out)
     }))
+}
+
+/// A rejected identify: switch to the new session it may carry (or start one when the session
+/// had ended: another tab reset it), show a 403 in the composer.
+fn identify_failed(app_id: &str, mut e: WidgetError) -> WidgetError {
+    if let Some(body) = e.new_session.take() {
+        switch_session(app_id, &body, None);
+    } else if e.status == 401 {
+        spawn(recover());
+    }
+    if e.status == 403 {
+        if let Some(ui) = ui() {
+            ui.set_notice(Some(&e.message));
+        }
+    }
+    e
+}
+
+/// A resolved identify: switch when the server started a new session, remember who the session
+/// is bound to, and update the screen.
+fn identified(app_id: &str, valid: &IdentifyUser, answer: JsValue) -> Result<JsValue, WidgetError> {
+    if js::get_str(&answer, "visitor_token").is_some() {
+        switch_session(app_id, &answer, None);
+    }
+    let verified = js::get(&answer, "verified").as_bool().unwrap_or(false);
+    let contact = js::get(&answer, "contact");
+    let shown_as = js::get_str(&contact, "name")
+        .or_else(|| js::get_str(&contact, "email"))
+        .or(Some(valid.id.as_ref().to_owned()));
+    with_state(|s| {
+        if let Some(x) = s.session.as_mut() {
+            if verified {
+                x.verified = true;
+                x.verified_as = shown_as;
+                x.user = Some(valid.id.as_ref().to_owned());
+            }
+            let conv = js::get(&answer, "conversation_id");
+            if !conv.is_undefined() {
+                x.conversation_id = conv;
+            }
+        }
+    });
+    if verified {
+        storage::set_bound_user(app_id, Some(valid.id.as_ref()));
+    }
+    refresh_ui();
+    let prefill = js::get(&answer, "prefill");
+    if prefill.is_object() && !storage::form_done(app_id) {
+        if let Some(ui) = ui() {
+            ui.show_form(
+                js::get_str(&prefill, "name").as_deref(),
+                js::get_str(&prefill, "email").as_deref(),
+            );
+        }
+    }
+    // The token is the widget's business, not the page's.
+    let out = js::camel_keys(&answer, "visitor_token");
+    emit("identify", &out);
+    Ok(out)
 }
 
 /// `ReplyBubble.reset()` → `{ status: "reset", conversationId }`: forgets the identity and the
@@ -584,28 +681,7 @@ pub fn identify(user: JsValue) -> Promise {
 pub fn reset() -> Promise {
     promise(Box::pin(async move {
         let (app_id, client) = require_init("reset")?;
-        storage::forget(&app_id);
-        storage::set_form_done(&app_id, false);
-        with_state(|s| s.live = None);
-        let answer = match client.post("reset", &js::object()).await {
-            Ok(a) => a,
-            // Already revoked or unknown: a fresh session is what reset means anyway.
-            Err(e) if e.status == 401 => {
-                open_session(
-                    &app_id,
-                    Client {
-                        token: None,
-                        ..client
-                    },
-                )
-                .await?
-            }
-            Err(e) => return Err(e),
-        };
-        if let Some(ui) = ui() {
-            ui.hide_form();
-        }
-        switch_session(&app_id, &answer);
+        let answer = reset_session(&app_id, client).await?;
         let out = status("reset");
         js::set(&out, "conversationId", &js::get(&answer, "conversation_id"));
         Ok(out)
@@ -650,6 +726,12 @@ async fn send_text(text: String) -> Result<JsValue, WidgetError> {
             let out = status("sent");
             js::set(&out, "messageId", &js::get(&answer, "id"));
             Ok(out)
+        }
+        // The session ended (another tab reset it, or 30 days unused): start a new one, on
+        // which the visitor's next send goes; the composer keeps the text.
+        Err(e) if e.status == 401 => {
+            recover().await;
+            Err(e)
         }
         Err(e) => {
             if let Some(ui) = ui() {

@@ -1,5 +1,6 @@
 //! What the widget keeps in localStorage, per app id: the visitor token (so a reload continues
-//! the conversation) and whether the contact form was answered.
+//! the conversation), the user id a verified identify bound it to, and whether the contact form
+//! was answered.
 
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
@@ -38,9 +39,21 @@ pub fn save(app_id: &str, token: &str) {
     put(app_id, "token", Some(token));
 }
 
-/// Forgets the token of `app_id`.
+/// Forgets the token of `app_id` and the user it was bound to.
 pub fn forget(app_id: &str) {
     put(app_id, "token", None);
+    put(app_id, "user", None);
+}
+
+/// The user id the stored session is bound to (by a verified identify), so the claim rule can
+/// be applied after a reload even when `identify()` fails validation before any request.
+pub fn bound_user(app_id: &str) -> Option<String> {
+    get(app_id, "user")
+}
+
+/// Remembers (or forgets) the user id the stored session is bound to.
+pub fn set_bound_user(app_id: &str, user_id: Option<&str>) {
+    put(app_id, "user", user_id);
 }
 
 /// Whether this browser already answered (or skipped) the contact form for `app_id`.
