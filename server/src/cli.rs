@@ -11,6 +11,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use replybubble_core::{Mode, Plan};
 
 use crate::admin::{self, Output};
+use crate::startup::{Application, Config};
+use crate::store::workspaces::Role;
 
 /// Verified-identity live chat in one binary and one SQLite file.
 #[derive(Debug, Parser)]
@@ -135,31 +137,12 @@ pub enum AgentCmd {
         #[arg(long)]
         email: String,
         /// owner or agent.
-        #[arg(long, default_value = "agent")]
+        #[arg(long, default_value = "agent", value_parser = parse_role)]
         role: Role,
         /// Read the password from stdin (required: passwords never go in arguments).
         #[arg(long, required = true)]
         password_stdin: bool,
     },
-}
-
-/// A dashboard role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Role {
-    /// Everything, including Integrations > User Verification.
-    Owner,
-    /// Conversations and contacts.
-    Agent,
-}
-
-impl Role {
-    /// Database spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Owner => "owner",
-            Role::Agent => "agent",
-        }
-    }
 }
 
 /// `verification` subcommands.
@@ -188,6 +171,10 @@ pub enum VerificationCmd {
 fn parse_plan(s: &str) -> Result<Plan, String> {
     s.parse()
         .map_err(|e: replybubble_core::decision::UnknownName| e.to_string())
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    s.parse()
 }
 
 fn parse_mode(s: &str) -> Result<Mode, String> {
@@ -232,14 +219,36 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<Output> {
+    let db = cli.db.as_path();
     match cli.command {
         Command::Serve(args) => {
-            crate::startup::serve(args, cli.db)?;
+            serve(args, cli.db)?;
             Ok(Output::none())
         }
-        Command::Workspace(cmd) => admin::workspace(&cli.db, cmd),
-        Command::Agent(cmd) => admin::agent(&cli.db, cmd),
-        Command::Verification(cmd) => admin::verification(&cli.db, cmd),
+        Command::Workspace(WorkspaceCmd::Create {
+            name,
+            plan,
+            origins,
+        }) => admin::workspace_create(db, &name, plan, &origins),
+        Command::Workspace(WorkspaceCmd::List) => admin::workspace_list(db),
+        Command::Workspace(WorkspaceCmd::SetPlan { app_id, plan }) => {
+            admin::workspace_set_plan(db, &app_id, plan)
+        }
+        Command::Agent(AgentCmd::Create {
+            workspace,
+            email,
+            role,
+            password_stdin: _,
+        }) => admin::agent_create(db, &workspace, &email, role),
+        Command::Verification(VerificationCmd::Mode { app_id, mode }) => {
+            admin::verification_mode(db, &app_id, mode)
+        }
+        Command::Verification(VerificationCmd::GenerateSecret { app_id }) => {
+            admin::verification_secret(db, &app_id, false)
+        }
+        Command::Verification(VerificationCmd::RegenerateSecret { app_id }) => {
+            admin::verification_secret(db, &app_id, true)
+        }
         Command::Sign {
             secret_env,
             user_id,
@@ -251,4 +260,32 @@ fn run(cli: Cli) -> anyhow::Result<Output> {
             user_id,
         } => admin::verify(&secret_env, &signature, &user_id, email.as_deref()),
     }
+}
+
+/// `replybubble serve`: builds the [`Config`] from the flags, starts the server and prints where
+/// it is (and the demo's login).
+fn serve(args: ServeArgs, db: PathBuf) -> anyhow::Result<()> {
+    crate::telemetry::init();
+    let config = Config {
+        addr: args.addr,
+        db,
+        public_url: args.public_url,
+        demo: args.demo,
+        rate_limits: args.rate_limits == OnOff::On,
+        workers: 0,
+    };
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(config.clone())?;
+        let state = app.state();
+        tracing::info!(url = %state.public_url, db = %config.db.display(), "replybubble is listening");
+        println!("ReplyBubble is running at {}", state.public_url);
+        println!("  dashboard: {}/dashboard", state.public_url);
+        if let Some(demo) = &state.demo {
+            println!("  demo site: {}/demo", state.public_url);
+            println!("  login:     {} / {}", demo.email, demo.password);
+            println!("  app id:    {}", demo.app_id);
+        }
+        app.run_until_stopped().await?;
+        Ok(())
+    })
 }

@@ -3,11 +3,17 @@
 use std::num::NonZeroU32;
 use std::time::Duration;
 
+use crate::policy::{self as limits, RateQuota};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use replybubble_core::limits::{self, RateQuota};
 
-use crate::error::ApiError;
+/// Over a limit: how long to wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("too many requests: retry in {retry_after} s")]
+pub struct RateLimited {
+    /// Seconds to wait.
+    pub retry_after: u64,
+}
 
 /// What is being limited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,7 +71,7 @@ impl Limits {
     }
 
     /// Counts one request of `key` in `scope`; 429 with the wait when over the limit.
-    pub fn check(&self, scope: Scope, key: &str) -> Result<(), ApiError> {
+    pub fn check(&self, scope: Scope, key: &str) -> Result<(), RateLimited> {
         if !self.enabled {
             return Ok(());
         }
@@ -76,7 +82,7 @@ impl Limits {
             Ok(()) => Ok(()),
             Err(not_until) => {
                 let wait: Duration = not_until.wait_time_from(DefaultClock::default().now());
-                Err(ApiError::RateLimited {
+                Err(RateLimited {
                     retry_after: wait.as_secs().max(1) + u64::from(wait.subsec_nanos() > 0),
                 })
             }
@@ -103,7 +109,7 @@ mod tests {
             limits.check(Scope::LoginIp, "1.2.3.4").unwrap();
         }
         match limits.check(Scope::LoginIp, "1.2.3.4") {
-            Err(ApiError::RateLimited { retry_after }) => assert!((1..=7).contains(&retry_after)),
+            Err(RateLimited { retry_after }) => assert!((1..=7).contains(&retry_after)),
             other => panic!("expected 429, got {other:?}"),
         }
         limits.check(Scope::LoginIp, "5.6.7.8").unwrap();

@@ -1,5 +1,6 @@
 //! Building and running the HTTP server (zero2prod's `Application`): bind first, so tests can
-//! ask for port 0 and read the real port back.
+//! ask for port 0 and read the real port back. Knows nothing of the command line: `cli` builds
+//! the [`Config`].
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -8,7 +9,8 @@ use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 
-use crate::cli::{OnOff, ServeArgs};
+use crate::http::state::AppState;
+use crate::service::Services;
 use crate::store::Store;
 
 /// What `serve` runs with.
@@ -28,20 +30,6 @@ pub struct Config {
     pub workers: usize,
 }
 
-/// Shared by every handler.
-pub struct AppState {
-    /// The database.
-    pub store: Store,
-    /// The public base URL, without a trailing slash.
-    pub public_url: String,
-    /// The demo workspace, when serving the demo.
-    pub demo: Option<crate::demo::DemoInfo>,
-    /// Rate limits (off with `--rate-limits off`).
-    pub limits: crate::ratelimit::Limits,
-    /// Live events and stream tickets.
-    pub hub: crate::hub::Hub,
-}
-
 /// A bound, not yet running server.
 pub struct Application {
     port: u16,
@@ -50,9 +38,9 @@ pub struct Application {
 }
 
 impl Application {
-    /// Opens the database (migrating it), seeds the demo when asked, and binds the address.
+    /// Opens the database (migrating it), seeds or locks the demo owner, and binds the address.
     pub fn build(config: Config) -> anyhow::Result<Application> {
-        let demo = crate::demo::prepare_file(&config.db, config.demo)?;
+        let demo = crate::admin::demo::prepare_file(&config.db, config.demo)?;
         let store = Store::open(&config.db)?;
         let listener = TcpListener::bind(&config.addr)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.addr))?;
@@ -64,19 +52,19 @@ impl Application {
             .trim_end_matches('/')
             .to_owned();
         let state = web::Data::new(AppState {
-            store,
+            services: Services::new(store),
             public_url,
             demo,
             limits: crate::ratelimit::Limits::new(config.rate_limits),
-            hub: crate::hub::Hub::default(),
         });
         let data = state.clone();
+        let with_demo = config.demo;
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
                 .wrap(from_fn(crate::telemetry::log_requests))
-                .configure(crate::routes::configure)
-                .default_service(web::to(crate::error::not_found))
+                .configure(|cfg| crate::http::configure(cfg, with_demo))
+                .default_service(web::to(crate::http::error::not_found))
         })
         .listen(listener)?;
         if config.workers > 0 {
@@ -94,7 +82,7 @@ impl Application {
         self.port
     }
 
-    /// The shared state (tests reach the store through it).
+    /// The shared state (tests reach the services through it).
     pub fn state(&self) -> web::Data<AppState> {
         self.state.clone()
     }
@@ -111,45 +99,20 @@ impl Application {
 /// Every hour: deletes ended sessions and the conversations that never started, and lets the
 /// rate limiters forget keys whose buckets are full again.
 async fn housekeeping(state: web::Data<AppState>) {
-    let every = std::time::Duration::from_secs(replybubble_core::limits::SWEEP_MINUTES * 60);
+    let every = std::time::Duration::from_secs(crate::policy::SWEEP_MINUTES * 60);
     let mut tick = actix_web::rt::time::interval(every);
     loop {
         tick.tick().await;
-        match crate::service::sweep(&state).await {
+        match crate::service::sweep(&state.services).await {
             Ok(swept) => tracing::info!(
                 sessions = swept.sessions,
                 conversations = swept.conversations,
                 "swept ended sessions"
             ),
-            Err(error) => tracing::error!(%error, "the sweep failed"),
+            Err(error) => {
+                tracing::error!(error = %crate::http::error::chain(&error), "the sweep failed")
+            }
         }
         state.limits.shrink();
     }
-}
-
-/// `replybubble serve`.
-pub fn serve(args: ServeArgs, db: PathBuf) -> anyhow::Result<()> {
-    crate::telemetry::init();
-    let config = Config {
-        addr: args.addr,
-        db,
-        public_url: args.public_url,
-        demo: args.demo,
-        rate_limits: args.rate_limits == OnOff::On,
-        workers: 0,
-    };
-    actix_web::rt::System::new().block_on(async move {
-        let app = Application::build(config.clone())?;
-        let state = app.state();
-        tracing::info!(url = %state.public_url, db = %config.db.display(), "replybubble is listening");
-        println!("ReplyBubble is running at {}", state.public_url);
-        println!("  dashboard: {}/dashboard", state.public_url);
-        if let Some(demo) = &state.demo {
-            println!("  demo site: {}/demo", state.public_url);
-            println!("  login:     {} / {}", demo.email, demo.password);
-            println!("  app id:    {}", demo.app_id);
-        }
-        app.run_until_stopped().await?;
-        Ok(())
-    })
 }

@@ -6,6 +6,7 @@ use std::time::Instant;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
+use tracing::Instrument;
 use tracing_subscriber::EnvFilter;
 
 /// Installs the global subscriber once (later calls are no-ops). `REPLYBUBBLE_LOG` or
@@ -21,7 +22,9 @@ pub fn init() {
         .try_init();
 }
 
-/// Middleware: one log line per request.
+/// Middleware: every request runs in a span carrying a random request id (also sent back as
+/// `X-Request-Id`), so an error logged while handling it names the request; then one log line
+/// per request.
 pub async fn log_requests(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -29,13 +32,23 @@ pub async fn log_requests(
     let started = Instant::now();
     let method = req.method().clone();
     let path = req.path().to_owned();
-    let res = next.call(req).await?;
-    tracing::info!(
-        %method,
-        path = %path,
-        status = res.status().as_u16(),
-        ms = started.elapsed().as_secs_f64() * 1000.0,
-        "request"
-    );
+    let id = hex::encode(crate::crypto::random_bytes::<6>());
+    let span = tracing::info_span!("request", id = %id);
+    let mut res = next.call(req).instrument(span.clone()).await?;
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&id) {
+        res.headers_mut().insert(
+            actix_web::http::header::HeaderName::from_static("x-request-id"),
+            value,
+        );
+    }
+    span.in_scope(|| {
+        tracing::info!(
+            %method,
+            path = %path,
+            status = res.status().as_u16(),
+            ms = started.elapsed().as_secs_f64() * 1000.0,
+            "request"
+        )
+    });
     Ok(res)
 }

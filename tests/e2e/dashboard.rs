@@ -38,7 +38,7 @@ async fn an_owner_sets_up_verification_and_an_agent_sees_and_answers_a_verified_
         &conn,
         &app_id,
         "owner@acme.test",
-        "owner",
+        replybubble_server::store::workspaces::Role::Owner,
         &hash,
         0,
     )
@@ -261,7 +261,7 @@ async fn an_unsigned_identify_for_bob_after_alice_never_reaches_alices_conversat
         &conn,
         &app_id,
         "agent@acme.test",
-        "agent",
+        replybubble_server::store::workspaces::Role::Agent,
         &hash,
         0,
     )

@@ -10,7 +10,8 @@ use std::time::Duration;
 use actix_web::{web, App, HttpResponse, HttpServer};
 use fantoccini::{Client, ClientBuilder};
 use replybubble_core::{Mode, Plan};
-use replybubble_server::startup::{AppState, Application, Config};
+use replybubble_server::http::state::AppState;
+use replybubble_server::startup::{Application, Config};
 use replybubble_server::store::workspaces;
 use serde_json::{json, Value as Json};
 
@@ -88,10 +89,16 @@ impl Server {
         let ws = self.sql_i64(&format!(
             "SELECT workspace_id FROM conversations WHERE id = {conversation_id}"
         ));
-        replybubble_server::service::post_agent_reply(&self.state, ws, conversation_id, None, body)
-            .await
-            .unwrap()
-            .id
+        replybubble_server::service::post_agent_reply(
+            &self.state.services,
+            ws,
+            conversation_id,
+            None,
+            body,
+        )
+        .await
+        .unwrap()
+        .id
     }
 
     /// Ends every event stream of the sessions of a conversation (as a network drop would).
@@ -100,6 +107,7 @@ impl Server {
             "SELECT id FROM sessions WHERE conversation_id = {conversation_id} AND revoked_at IS NULL"
         ));
         self.state
+            .services
             .hub
             .close(replybubble_server::hub::StreamOwner::Visitor(session));
     }

@@ -1,9 +1,6 @@
 //! Plans, modes, and the verification rules that need no hash: whether verification may be
 //! configured, and whether a session may send a message.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 
 /// A workspace's plan. User verification is a Pro and Enterprise feature.
@@ -38,22 +35,23 @@ macro_rules! str_enum {
                 match self { $($ty::$variant => $s),+ }
             }
         }
-        impl fmt::Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::core::fmt::Display for $ty {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
-        impl FromStr for $ty {
-            type Err = UnknownName;
-            fn from_str(s: &str) -> Result<Self, UnknownName> {
+        impl ::core::str::FromStr for $ty {
+            type Err = $crate::decision::UnknownName;
+            fn from_str(s: &str) -> Result<Self, $crate::decision::UnknownName> {
                 match s {
                     $($s => Ok($ty::$variant),)+
-                    _ => Err(UnknownName { what: $what, got: s.to_owned(), one_of: &[$($s),+] }),
+                    _ => Err($crate::decision::UnknownName { what: $what, got: s.to_owned(), one_of: &[$($s),+] }),
                 }
             }
         }
     };
 }
+pub(crate) use str_enum;
 str_enum!(
     Plan,
     "plan",
@@ -73,9 +71,9 @@ str_enum!(
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown {what} {got:?}: use one of {}", one_of.join(", "))]
 pub struct UnknownName {
-    what: &'static str,
-    got: String,
-    one_of: &'static [&'static str],
+    pub(crate) what: &'static str,
+    pub(crate) got: String,
+    pub(crate) one_of: &'static [&'static str],
 }
 
 /// The 402 rule: verification (identify, modes, secrets) needs Pro or Enterprise.

@@ -45,15 +45,51 @@ pub enum Outcome {
     },
 }
 
+/// What an identify call came to, as recorded for the verification panel: the outcome of the
+/// decision, or `Invalid` when a field broke a limit before any decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IdentifyResult {
+    /// Free plan: 402.
+    PlanUpgradeRequired,
+    /// Mode Off.
+    Disabled,
+    /// A valid signature.
+    Verified,
+    /// Optional mode, missing or invalid signature.
+    Unverified,
+    /// Required mode refused it (or a send after a regenerate).
+    Rejected,
+    /// A field broke a limit (400).
+    Invalid,
+}
+
+crate::decision::str_enum!(
+    IdentifyResult,
+    "identify result",
+    PlanUpgradeRequired = "plan_upgrade_required",
+    Disabled = "disabled",
+    Verified = "verified",
+    Unverified = "unverified",
+    Rejected = "rejected",
+    Invalid = "invalid"
+);
+
+impl IdentifyResult {
+    /// Whether Required mode would refuse a call with this result (readiness counts these).
+    pub fn fails_required(self) -> bool {
+        matches!(self, IdentifyResult::Unverified | IdentifyResult::Rejected)
+    }
+}
+
 impl Outcome {
-    /// The result word recorded for the activity panel.
-    pub fn result(&self) -> &'static str {
+    /// The result recorded for the activity panel.
+    pub fn result(&self) -> IdentifyResult {
         match self {
-            Outcome::PlanUpgradeRequired => "plan_upgrade_required",
-            Outcome::Disabled => "disabled",
-            Outcome::Verified { .. } => "verified",
-            Outcome::Unverified { .. } => "unverified",
-            Outcome::Rejected { .. } => "rejected",
+            Outcome::PlanUpgradeRequired => IdentifyResult::PlanUpgradeRequired,
+            Outcome::Disabled => IdentifyResult::Disabled,
+            Outcome::Verified { .. } => IdentifyResult::Verified,
+            Outcome::Unverified { .. } => IdentifyResult::Unverified,
+            Outcome::Rejected { .. } => IdentifyResult::Rejected,
         }
     }
 
@@ -269,7 +305,7 @@ mod tests {
         assert_eq!(
             (o.result(), o.code(), o.hint()),
             (
-                "rejected",
+                IdentifyResult::Rejected,
                 Some("signature_invalid"),
                 Some(Hint::IdWhitespace)
             )

@@ -4,6 +4,36 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::StoreError;
 
+/// Whether agents still have to look at a conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConversationStatus {
+    /// Waiting or in progress (a new message reopens a closed one).
+    Open,
+    /// Done.
+    Closed,
+}
+
+impl ConversationStatus {
+    /// The database and form spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConversationStatus::Open => "open",
+            ConversationStatus::Closed => "closed",
+        }
+    }
+}
+
+impl std::str::FromStr for ConversationStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<ConversationStatus, String> {
+        match s {
+            "open" => Ok(ConversationStatus::Open),
+            "closed" => Ok(ConversationStatus::Closed),
+            other => Err(format!("unknown status {other:?}: use open or closed")),
+        }
+    }
+}
+
 /// Whether `conversation_id` belongs to `workspace_id` (another workspace's id is "not found").
 pub fn in_workspace(
     conn: &Connection,

@@ -4,14 +4,17 @@
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use replybubble_core::identify::IdentifyResult;
 use replybubble_core::{Mode, Plan};
 
 use super::contacts::{self, ContactRow};
+use super::conversations::ConversationStatus;
 use super::messages::MessageRow;
+use super::workspaces::Role;
 use super::{parse_enum, StoreError};
 
 /// Rows per page of the conversation and contact lists.
-pub const PAGE: usize = replybubble_core::limits::DASHBOARD_PAGE;
+pub const PAGE: usize = crate::policy::DASHBOARD_PAGE;
 
 /// An agent who may log in.
 #[derive(Debug, Clone)]
@@ -75,7 +78,7 @@ pub struct AgentCtx {
     /// Login email.
     pub email: String,
     /// owner or agent.
-    pub role: String,
+    pub role: Role,
     /// The session's CSRF token.
     pub csrf: String,
     /// Workspace id.
@@ -95,7 +98,7 @@ pub struct AgentCtx {
 impl AgentCtx {
     /// Owners manage Integrations.
     pub fn is_owner(&self) -> bool {
-        self.role == "owner"
+        self.role == Role::Owner
     }
 }
 
@@ -116,7 +119,7 @@ pub fn agent_by_session(
             Ok(AgentCtx {
                 agent_id: r.get(0)?,
                 email: r.get(1)?,
-                role: r.get(2)?,
+                role: parse_enum(r, 2)?,
                 csrf: r.get(3)?,
                 workspace_id: r.get(4)?,
                 app_id: r.get(5)?,
@@ -211,7 +214,7 @@ pub struct ConversationRow {
     /// `Visitor #xxxxx`.
     pub visitor_label: String,
     /// open or closed.
-    pub status: String,
+    pub status: ConversationStatus,
     /// Last activity, ms.
     pub last_activity_at: i64,
     /// Preview of the last message.
@@ -244,7 +247,7 @@ fn conversation_row(r: &Row) -> rusqlite::Result<ConversationRow> {
     Ok(ConversationRow {
         id: r.get(0)?,
         visitor_label: r.get(1)?,
-        status: r.get(2)?,
+        status: parse_enum(r, 2)?,
         last_activity_at: r.get(3)?,
         last_message: r.get(4)?,
         visitor_name: r.get(5)?,
@@ -312,11 +315,11 @@ pub fn set_status(
     conn: &Connection,
     workspace_id: i64,
     id: i64,
-    open: bool,
+    status: ConversationStatus,
 ) -> Result<bool, StoreError> {
     let n = conn.execute(
-        "UPDATE conversations SET status = ?3 WHERE workspace_id = ?1 AND id = ?2",
-        params![workspace_id, id, if open { "open" } else { "closed" }],
+        "UPDATE conversations SET status = ?3 WHERE workspace_id = ?1 AND id = ?2 AND started_at IS NOT NULL",
+        params![workspace_id, id, status.as_str()],
     )?;
     Ok(n == 1)
 }
@@ -379,7 +382,7 @@ pub fn contact(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutcomeCount {
     /// verified, unverified, rejected, disabled, plan_upgrade_required, invalid.
-    pub result: String,
+    pub result: IdentifyResult,
     /// The code, if any.
     pub code: Option<String>,
     /// The hint (or the field of an invalid_field), if any.
@@ -401,7 +404,7 @@ pub fn outcome_counts(
     let rows = stmt
         .query_map(params![workspace_id, since], |r| {
             Ok(OutcomeCount {
-                result: r.get(0)?,
+                result: parse_enum(r, 0)?,
                 code: r.get(1)?,
                 hint: r.get(2)?,
                 count: r.get(3)?,

@@ -2,6 +2,8 @@
 
 use rusqlite::{params, Connection};
 
+use replybubble_core::identify::IdentifyResult;
+
 use super::StoreError;
 
 /// One outcome to record.
@@ -14,7 +16,7 @@ pub struct IdentifyEvent {
     /// The user id as sent (None when it was not a string).
     pub user_id: Option<String>,
     /// verified, unverified, rejected, disabled, plan_upgrade_required, invalid.
-    pub result: &'static str,
+    pub result: IdentifyResult,
     /// The code (signature_missing, signature_invalid, signature_expired, invalid_field, ...).
     pub code: Option<&'static str>,
     /// The hint, or for invalid_field the field.
@@ -26,6 +28,6 @@ pub fn record(conn: &Connection, e: &IdentifyEvent) -> Result<(), StoreError> {
     conn.prepare_cached(
         "INSERT INTO identify_events (workspace_id, at, user_id, result, code, hint) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
-    .execute(params![e.workspace_id, e.at, e.user_id, e.result, e.code, e.hint])?;
+    .execute(params![e.workspace_id, e.at, e.user_id, e.result.as_str(), e.code, e.hint])?;
     Ok(())
 }

@@ -2,7 +2,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use replybubble_core::limits::PREVIEW_CHARS;
+use crate::policy::PREVIEW_CHARS;
 use replybubble_core::wire::Author;
 
 use super::{parse_enum, StoreError};

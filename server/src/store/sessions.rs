@@ -31,10 +31,8 @@ pub struct SessionCtx {
     pub plan: Plan,
     /// Workspace mode.
     pub mode: Mode,
-    /// The workspace's current secret.
-    pub secret: Option<String>,
-    /// Its version (0: none).
-    pub secret_version: u32,
+    /// The workspace's current secret (none until one is generated).
+    pub secret: Option<Secret>,
     /// Allowed origins (empty: any).
     pub origins: Vec<String>,
 }
@@ -51,12 +49,30 @@ impl std::fmt::Debug for SessionCtx {
     }
 }
 
+/// A workspace's current verification secret and its version.
+#[derive(Clone)]
+pub struct Secret {
+    /// The secret.
+    pub value: String,
+    /// How many times a secret was generated for the workspace (1 for the first).
+    pub version: u32,
+}
+
 impl SessionCtx {
+    /// The secret version the session's identity was verified under (None: not verified).
+    pub fn verified_under(&self) -> Option<u32> {
+        self.verified_secret_version
+            .filter(|_| self.contact_id.is_some())
+    }
+
+    /// The current secret's version (None: no secret yet).
+    pub fn current_version(&self) -> Option<u32> {
+        self.secret.as_ref().map(|s| s.version)
+    }
+
     /// Whether the session carries an identity verified under the current secret.
     pub fn verified_now(&self) -> bool {
-        self.contact_id.is_some()
-            && self.verified_secret_version.is_some()
-            && self.verified_secret_version == Some(self.secret_version)
+        self.verified_under().is_some() && self.verified_under() == self.current_version()
     }
 }
 
@@ -73,7 +89,7 @@ pub struct NewSession {
 
 /// The oldest `last_seen_at` a live session may have at `now`.
 pub fn idle_cutoff(now: i64) -> i64 {
-    now - replybubble_core::limits::VISITOR_SESSION_IDLE_DAYS * 24 * 3600 * 1000
+    now - crate::policy::VISITOR_SESSION_IDLE_DAYS * 24 * 3600 * 1000
 }
 
 /// The live session whose token hashes to `token_hash`: not revoked, and used within the last
@@ -106,8 +122,13 @@ pub fn authenticate(
                 verified_secret_version: r.get(5)?,
                 plan: parse_enum(r, 6)?,
                 mode: parse_enum(r, 7)?,
-                secret: r.get(8)?,
-                secret_version: r.get(9)?,
+                secret: match r.get::<_, Option<String>>(8)? {
+                    Some(value) => Some(Secret {
+                        value,
+                        version: r.get(9)?,
+                    }),
+                    None => None,
+                },
                 origins: Vec::new(),
             })
         })

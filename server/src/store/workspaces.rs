@@ -6,6 +6,36 @@ use replybubble_core::{Mode, Plan};
 
 use super::{parse_enum, StoreError};
 
+/// A dashboard role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Everything, including Integrations > User Verification.
+    Owner,
+    /// Conversations and contacts.
+    Agent,
+}
+
+impl Role {
+    /// The database and command-line spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Agent => "agent",
+        }
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Role, String> {
+        match s {
+            "owner" => Ok(Role::Owner),
+            "agent" => Ok(Role::Agent),
+            other => Err(format!("unknown role {other:?}: use owner or agent")),
+        }
+    }
+}
+
 /// A workspace as operators see it (never its secret).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Workspace {
@@ -206,7 +236,7 @@ pub fn create_agent(
     conn: &Connection,
     app_id: &str,
     email: &str,
-    role: &str,
+    role: Role,
     password_hash: &str,
     now: i64,
 ) -> Result<i64, StoreError> {
@@ -226,7 +256,7 @@ pub fn create_agent(
     }
     conn.execute(
         "INSERT INTO agents (workspace_id, email, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![ws.id, email, role, password_hash, now],
+        params![ws.id, email, role.as_str(), password_hash, now],
     )?;
     Ok(conn.last_insert_rowid())
 }

@@ -84,8 +84,15 @@ async fn post(app: &TestApp, path: &str, cookie: &str, form: &[(&str, &str)]) ->
 fn agent(app: &TestApp, ws: &Ws, email: &str, role: &str) {
     let conn = replybubble_server::store::open_and_migrate(&app.db).unwrap();
     let hash = replybubble_server::crypto::hash_password(PASSWORD);
-    replybubble_server::store::workspaces::create_agent(&conn, &ws.app_id, email, role, &hash, 0)
-        .unwrap();
+    replybubble_server::store::workspaces::create_agent(
+        &conn,
+        &ws.app_id,
+        email,
+        role.parse().unwrap(),
+        &hash,
+        0,
+    )
+    .unwrap();
 }
 
 async fn login_attempt(app: &TestApp, email: &str, password: &str) -> Page {
@@ -226,7 +233,7 @@ async fn login_attempts_are_rate_limited() {
     let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
     agent(&app, &ws, "owner@acme.test", "owner");
     let mut statuses = Vec::new();
-    for _ in 0..(replybubble_core::limits::RATE_LOGIN_PER_IP.burst + 2) {
+    for _ in 0..(replybubble_server::policy::RATE_LOGIN_PER_IP.burst + 2) {
         statuses.push(
             login_attempt(&app, "owner@acme.test", "wrong password!")
                 .await

@@ -96,7 +96,7 @@ async fn oversize_malformed_and_mistyped_bodies_get_json_errors_never_500() {
     let (token, _) = app.session(&ws).await;
     let url = app.url("/api/v1/widget/identify");
     let auth = ("Authorization", format!("Bearer {token}"));
-    let big = json!({ "id": "u", "traits": { "x": "y".repeat(replybubble_core::limits::WIDGET_JSON_MAX_BYTES) } });
+    let big = json!({ "id": "u", "traits": { "x": "y".repeat(replybubble_server::policy::WIDGET_JSON_MAX_BYTES) } });
     let cases: Vec<(awc::ClientRequest, String, u16, &str)> = vec![
         (
             app.client
@@ -189,7 +189,7 @@ async fn rate_limits_answer_429_with_retry_after_and_can_be_switched_off() {
     let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
     let (token, _) = app.session(&ws).await;
     let mut limited = None;
-    for _ in 0..(replybubble_core::limits::RATE_IDENTIFY_PER_TOKEN.burst + 5) {
+    for _ in 0..(replybubble_server::policy::RATE_IDENTIFY_PER_TOKEN.burst + 5) {
         let r = app.identify(&token, json!({ "id": "u" })).await;
         if r.status == 429 {
             limited = Some(r);
@@ -214,7 +214,7 @@ async fn rate_limits_answer_429_with_retry_after_and_can_be_switched_off() {
     let off = spawn_app().await;
     let ws = off.workspace(Plan::Pro, Mode::Optional, &[]);
     let (token, _) = off.session(&ws).await;
-    for _ in 0..(replybubble_core::limits::RATE_IDENTIFY_PER_TOKEN.burst + 5) {
+    for _ in 0..(replybubble_server::policy::RATE_IDENTIFY_PER_TOKEN.burst + 5) {
         assert_eq!(off.identify(&token, json!({ "id": "u" })).await.status, 200);
     }
 }
@@ -223,7 +223,7 @@ async fn rate_limits_answer_429_with_retry_after_and_can_be_switched_off() {
 async fn session_creation_is_rate_limited_per_ip() {
     let app = spawn_app_with(true).await;
     let ws = app.workspace(Plan::Free, Mode::Off, &[]);
-    let burst = replybubble_core::limits::RATE_SESSION_PER_IP.burst;
+    let burst = replybubble_server::policy::RATE_SESSION_PER_IP.burst;
     for _ in 0..burst {
         let r = app
             .post(

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use actix_web::web;
 use replybubble_core::{Mode, Plan};
-use replybubble_server::startup::{AppState, Application, Config};
+use replybubble_server::http::state::AppState;
+use replybubble_server::startup::{Application, Config};
 use replybubble_server::store::{self, workspaces};
 use serde_json::{json, Value as Json};
 

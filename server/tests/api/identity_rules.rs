@@ -318,7 +318,7 @@ async fn sessions_unused_for_30_days_expire_and_the_sweep_deletes_their_empty_co
             .status,
         200
     );
-    let swept = replybubble_server::service::sweep(&app.state)
+    let swept = replybubble_server::service::sweep(&app.state.services)
         .await
         .unwrap();
     assert_eq!((swept.sessions, swept.conversations), (3, 2), "{swept:?}");
@@ -398,7 +398,7 @@ async fn reset_counts_against_the_per_ip_session_limit() {
     assert!(limited.headers.get("retry-after").is_some());
     assert_eq!(
         made as u32,
-        replybubble_core::limits::RATE_SESSION_PER_IP.burst,
+        replybubble_server::policy::RATE_SESSION_PER_IP.burst,
         "session + resets share the burst"
     );
     let r = app
@@ -411,7 +411,7 @@ async fn reset_counts_against_the_per_ip_session_limit() {
     assert_eq!(r.status, 429, "and POST session is limited by the resets");
     assert_eq!(
         app.sql_count("SELECT count(*) FROM sessions") as u32,
-        replybubble_core::limits::RATE_SESSION_PER_IP.burst
+        replybubble_server::policy::RATE_SESSION_PER_IP.burst
     );
 }
 
@@ -419,7 +419,7 @@ async fn reset_counts_against_the_per_ip_session_limit() {
 async fn the_contact_form_has_a_per_ip_limit() {
     let app = spawn_app_with(true).await;
     let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
-    let burst = replybubble_core::limits::RATE_DETAILS_PER_IP.burst;
+    let burst = replybubble_server::policy::RATE_DETAILS_PER_IP.burst;
     let mut statuses = Vec::new();
     for i in 0..=burst {
         // A new session each time: the per-session limit never fires.

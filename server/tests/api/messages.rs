@@ -165,7 +165,7 @@ async fn the_event_stream_delivers_visitor_and_agent_messages_with_the_message_i
         "SELECT workspace_id FROM conversations WHERE id = {conv}"
     ));
     let reply = replybubble_server::service::post_agent_reply(
-        &app.state,
+        &app.state.services,
         ws_id,
         conv,
         None,
@@ -216,12 +216,33 @@ async fn agent_replies_to_another_workspaces_conversation_are_not_found() {
         "SELECT id FROM workspaces WHERE app_id = '{}'",
         other.app_id
     ));
-    let err = replybubble_server::service::post_agent_reply(&app.state, other_id, conv, None, "hi")
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), "not_found");
-    let err = replybubble_server::service::post_agent_reply(&app.state, other_id, conv, None, "")
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), "invalid_field");
+    let err = replybubble_server::service::post_agent_reply(
+        &app.state.services,
+        other_id,
+        conv,
+        None,
+        "hi",
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            replybubble_server::service::ServiceError::NotFound("conversation")
+        ),
+        "{err:?}"
+    );
+    let err = replybubble_server::service::post_agent_reply(
+        &app.state.services,
+        other_id,
+        conv,
+        None,
+        "",
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, replybubble_server::service::ServiceError::Field(_)),
+        "{err:?}"
+    );
 }

@@ -11,10 +11,12 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse};
 
 use replybubble_core::{FieldError, Problem, Value};
 
-use crate::error::{status, ApiError, TOKEN_MISSING};
+use actix_web::http::StatusCode;
+
+use crate::http::error::{ApiError, TOKEN_MISSING};
+use crate::http::state::AppState;
 use crate::ratelimit::Scope;
 use crate::service;
-use crate::startup::AppState;
 use crate::store::sessions::SessionCtx;
 
 /// The caller's live visitor session, from `Authorization: Bearer <token>`; 401 otherwise.
@@ -57,8 +59,8 @@ impl FromRequest for Visitor {
         let origin = origin(req).map(str::to_owned);
         let state = state(req);
         Box::pin(async move {
-            let token = token.ok_or(ApiError::Unauthorized(TOKEN_MISSING))?;
-            let ctx = service::authenticate(&state, &token).await?;
+            let token = token.ok_or(ApiError::Unauthenticated(TOKEN_MISSING))?;
+            let ctx = service::authenticate(&state.services, &token).await?;
             service::check_origin(&ctx.origins, origin.as_deref())?;
             Ok(Visitor(ctx))
         })
@@ -67,7 +69,7 @@ impl FromRequest for Visitor {
 
 /// Counts a request against `scope`'s limit for the calling session.
 fn per_session(state: &AppState, scope: Scope, ctx: &SessionCtx) -> Result<(), ApiError> {
-    state.limits.check(scope, &ctx.session_id.to_string())
+    Ok(state.limits.check(scope, &ctx.session_id.to_string())?)
 }
 
 fn json<T: serde::Serialize>(code: actix_web::http::StatusCode, body: &T) -> HttpResponse {
@@ -79,8 +81,8 @@ fn json<T: serde::Serialize>(code: actix_web::http::StatusCode, body: &T) -> Htt
 async fn session(req: HttpRequest, body: Json<Value>) -> Result<HttpResponse, ApiError> {
     let state = state(&req);
     state.limits.check(Scope::SessionIp, &client_ip(&req))?;
-    let answer = service::open_session(&state, &body, bearer(&req), origin(&req)).await?;
-    Ok(json(status::OK, &answer))
+    let answer = service::open_session(&state.services, &body, bearer(&req), origin(&req)).await?;
+    Ok(json(StatusCode::OK, &answer))
 }
 
 async fn identify(
@@ -92,8 +94,8 @@ async fn identify(
     per_session(&state, Scope::IdentifyToken, &ctx)?;
     state.limits.check(Scope::IdentifyIp, &client_ip(&req))?;
     Ok(json(
-        status::OK,
-        &service::identify(&state, &ctx, &body).await?,
+        StatusCode::OK,
+        &service::identify(&state.services, &ctx, &body).await?,
     ))
 }
 
@@ -102,7 +104,10 @@ async fn reset(req: HttpRequest, Visitor(ctx): Visitor) -> Result<HttpResponse, 
     per_session(&state, Scope::ReadToken, &ctx)?;
     // A reset makes a session: it counts against the same per-IP limit as `POST session`.
     state.limits.check(Scope::SessionIp, &client_ip(&req))?;
-    Ok(json(status::OK, &service::reset(&state, &ctx).await?))
+    Ok(json(
+        StatusCode::OK,
+        &service::reset(&state.services, &ctx).await?,
+    ))
 }
 
 async fn post_message(
@@ -114,8 +119,8 @@ async fn post_message(
     per_session(&state, Scope::MessageToken, &ctx)?;
     state.limits.check(Scope::MessageIp, &client_ip(&req))?;
     Ok(json(
-        status::CREATED,
-        &service::post_visitor_message(&state, &ctx, &body).await?,
+        StatusCode::CREATED,
+        &service::post_visitor_message(&state.services, &ctx, &body).await?,
     ))
 }
 
@@ -127,8 +132,11 @@ async fn visitor(
     let state = state(&req);
     per_session(&state, Scope::MessageToken, &ctx)?;
     state.limits.check(Scope::DetailsIp, &client_ip(&req))?;
-    service::visitor_details(&state, &ctx, &body).await?;
-    Ok(json(status::OK, &serde_json::json!({ "status": "saved" })))
+    service::visitor_details(&state.services, &ctx, &body).await?;
+    Ok(json(
+        StatusCode::OK,
+        &serde_json::json!({ "status": "saved" }),
+    ))
 }
 
 /// Reads `after` from the query: a non-negative integer, 0 when absent.
@@ -157,8 +165,8 @@ async fn list_messages(req: HttpRequest, Visitor(ctx): Visitor) -> Result<HttpRe
     state.limits.check(Scope::ReadIp, &client_ip(&req))?;
     let after = after_param(&req)?;
     Ok(json(
-        status::OK,
-        &service::messages_after(&state, &ctx, after).await?,
+        StatusCode::OK,
+        &service::messages_after(&state.services, &ctx, after).await?,
     ))
 }
 
@@ -166,7 +174,10 @@ async fn ticket(req: HttpRequest, Visitor(ctx): Visitor) -> Result<HttpResponse,
     let state = state(&req);
     per_session(&state, Scope::ReadToken, &ctx)?;
     state.limits.check(Scope::ReadIp, &client_ip(&req))?;
-    Ok(json(status::OK, &service::events_ticket(&state, &ctx)))
+    Ok(json(
+        StatusCode::OK,
+        &service::events_ticket(&state.services, &ctx),
+    ))
 }
 
 async fn events(req: HttpRequest) -> Result<HttpResponse, ApiError> {
@@ -176,20 +187,20 @@ async fn events(req: HttpRequest) -> Result<HttpResponse, ApiError> {
         .split('&')
         .find_map(|p| p.strip_prefix("ticket="))
         .filter(|t| !t.is_empty())
-        .ok_or(ApiError::Unauthorized(
+        .ok_or(ApiError::Unauthenticated(
             "open the stream with ?ticket= from POST /api/v1/widget/events/ticket",
         ))?
         .to_owned();
-    let target = service::redeem_ticket(&state, &ticket).await?;
-    let rx = state.hub.subscribe(
+    let target = service::redeem_ticket(&state.services, &ticket).await?;
+    let rx = state.services.hub.subscribe(
         target.conversation_id,
         crate::hub::StreamOwner::Visitor(target.session_id),
     );
     // The widget fills its own gaps with GET messages?after= (tickets are single use).
-    Ok(crate::sse::respond(
+    Ok(crate::http::sse::respond(
         rx,
         Vec::new(),
-        crate::sse::Audience::Visitor,
+        crate::http::sse::Audience::Visitor,
         None,
     ))
 }
@@ -210,7 +221,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1/widget")
             .wrap(cors())
-            .app_data(crate::error::json_config())
+            .app_data(crate::http::error::json_config())
             .route("/session", web::post().to(session))
             .route("/identify", web::post().to(identify))
             .route("/reset", web::post().to(reset))
@@ -219,6 +230,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/visitor", web::post().to(visitor))
             .route("/events/ticket", web::post().to(ticket))
             .route("/events", web::get().to(events))
-            .default_service(web::to(crate::error::not_found)),
+            .default_service(web::to(crate::http::error::not_found)),
     );
 }

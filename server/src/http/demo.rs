@@ -1,78 +1,14 @@
-//! `serve --demo`: a demo workspace with an owner login, seeded once, and the demo shop site.
+//! The demo shop at `/demo` (registered only with `serve --demo`): the page, and the shop's own
+//! "backend" that signs its users, switches plan and mode, and posts agent replies.
 
 use actix_web::{web, HttpResponse};
 
 use replybubble_core::{signature, FieldError, Mode, Plan, Problem, Value};
 
-use crate::crypto;
-use crate::error::{status, ApiError};
-use crate::startup::AppState;
-use crate::store::{self, now_ms, workspaces, StoreError};
-
-/// What a newcomer needs to try the product.
-#[derive(Debug, Clone)]
-pub struct DemoInfo {
-    /// The demo workspace's app id.
-    pub app_id: String,
-    /// The owner's login email.
-    pub email: String,
-    /// The owner's password for this start: made fresh at each `--demo` start, printed once,
-    /// stored only as an argon2 hash.
-    pub password: String,
-}
-
-/// A password hash no password matches: the demo owner's while the server runs without `--demo`.
-const LOCKED: &str = "!locked: serve --demo sets a fresh password";
-
-/// Returns the demo workspace, creating it (Pro, Optional, with a secret) on first start, and
-/// gives its owner a fresh password (dashboard sessions made with the previous one end).
-pub fn seed(conn: &rusqlite::Connection) -> Result<DemoInfo, StoreError> {
-    let password = hex::encode(crypto::random_bytes::<8>());
-    let hash = crypto::hash_password(&password);
-    if let Some((app_id, email, agent_id)) = workspaces::demo(conn)? {
-        workspaces::set_agent_password(conn, agent_id, &hash)?;
-        return Ok(DemoInfo {
-            app_id,
-            email,
-            password,
-        });
-    }
-    let app_id = crypto::new_app_id();
-    let ws = workspaces::create(conn, &app_id, "Demo Shop", Plan::Pro, &[], now_ms())?;
-    workspaces::store_secret(conn, &app_id, &crypto::new_secret(), false)?;
-    workspaces::set_mode(conn, &app_id, Mode::Optional)?;
-    let email = "owner@demo.replybubble.test".to_owned();
-    workspaces::create_agent(conn, &app_id, &email, "owner", &hash, now_ms())?;
-    workspaces::save_demo(conn, ws.id, &email)?;
-    Ok(DemoInfo {
-        app_id,
-        email,
-        password,
-    })
-}
-
-/// Without `--demo`, the demo owner cannot log in: its password is locked and its dashboard
-/// sessions end. Nothing happens on a database that never ran the demo.
-pub fn lock(conn: &rusqlite::Connection) -> Result<(), StoreError> {
-    if let Some((_, _, agent_id)) = workspaces::demo(conn)? {
-        workspaces::set_agent_password(conn, agent_id, LOCKED)?;
-    }
-    Ok(())
-}
-
-/// Seeds (with `--demo`) or locks (without) the demo owner, in one transaction.
-pub fn prepare_file(db: &std::path::Path, demo: bool) -> Result<Option<DemoInfo>, StoreError> {
-    let mut conn = store::open_and_migrate(db)?;
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let info = if demo {
-        Some(seed(&tx)?)
-    } else {
-        lock(&tx)?;
-        None
-    };
-    tx.commit()?;
-    Ok(info)
-}
+use crate::admin::demo::DemoInfo;
+use crate::http::error::ApiError;
+use crate::http::state::AppState;
+use crate::store::workspaces;
 
 /// The demo's users, as the shop's own database would have them.
 const USERS: [(&str, &str, &str, &str); 2] = [
@@ -96,10 +32,11 @@ fn demo_info(state: &AppState) -> Result<&DemoInfo, ApiError> {
 
 async fn page(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let demo = demo_info(&state)?;
-    let (html, _) = crate::assets::get("demo/index.html").ok_or(ApiError::NotFound("demo page"))?;
+    let (html, _) =
+        crate::http::assets::get("demo/index.html").ok_or(ApiError::NotFound("demo page"))?;
     // App ids are `app_` + hex (crypto::new_app_id), so they need no escaping.
     let html = String::from_utf8_lossy(&html).replace("__APP_ID__", &demo.app_id);
-    Ok(HttpResponse::build(status::OK)
+    Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header(("Content-Security-Policy", DEMO_CSP))
         .insert_header(("X-Frame-Options", "DENY"))
@@ -115,7 +52,7 @@ const DEMO_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'
 
 async fn script(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     demo_info(&state)?;
-    Ok(crate::assets::respond("demo/demo.js"))
+    crate::http::assets::respond("demo/demo.js")
 }
 
 fn field<'a>(raw: &'a Value, name: &'static str) -> Result<&'a str, ApiError> {
@@ -138,6 +75,7 @@ async fn login(
         return Err(FieldError::new("user", Problem::Invalid("must be alice or bob")).into());
     };
     let secret = state
+        .services
         .store
         .read(move |c| {
             let ws = workspaces::by_app_id(c, &app_id)?;
@@ -147,7 +85,7 @@ async fn login(
         .unwrap_or_default();
     // The "signed the email" mistake, to show the hint the server gives.
     let signature = signature::sign(&secret, if wrong { email } else { id });
-    Ok(HttpResponse::build(status::OK).json(serde_json::json!({
+    Ok(HttpResponse::Ok().json(serde_json::json!({
         "id": id, "signature": signature, "name": name, "email": email, "company": company,
         "traits": { "plan": if who == "alice" { "Pro" } else { "Starter" }, "orders": if who == "alice" { 12 } else { 3 } }
     })))
@@ -168,6 +106,7 @@ async fn settings(
         )
     })?;
     let ws = state
+        .services
         .store
         .write(move |c| {
             workspaces::set_plan(c, &app_id, Plan::Pro)?;
@@ -175,8 +114,7 @@ async fn settings(
             workspaces::set_plan(c, &app_id, plan)
         })
         .await?;
-    Ok(HttpResponse::build(status::OK)
-        .json(serde_json::json!({ "plan": ws.plan, "mode": ws.mode })))
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "plan": ws.plan, "mode": ws.mode })))
 }
 
 async fn agent_reply(
@@ -190,11 +128,14 @@ async fn agent_reply(
     };
     let text = field(&body, "body")?.to_owned();
     let ws = state
+        .services
         .store
         .read(move |c| workspaces::by_app_id(c, &app_id))
         .await?;
-    let row = crate::service::post_agent_reply(&state, ws.id, conversation_id, None, &text).await?;
-    Ok(HttpResponse::build(status::OK).json(serde_json::json!({ "id": row.id })))
+    let row =
+        crate::service::post_agent_reply(&state.services, ws.id, conversation_id, None, &text)
+            .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "id": row.id })))
 }
 
 /// Registers the demo site's routes (they answer 404 unless the server runs with `--demo`).
@@ -204,7 +145,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/demo/demo.js", web::get().to(script))
         .service(
             web::scope("/demo/api")
-                .app_data(crate::error::json_config())
+                .app_data(crate::http::error::json_config())
                 .route("/login", web::post().to(login))
                 .route("/settings", web::post().to(settings))
                 .route("/agent-reply", web::post().to(agent_reply)),

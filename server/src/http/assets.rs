@@ -2,9 +2,9 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use rust_embed::RustEmbed;
 
-use crate::error::status;
+use crate::http::error::ApiError;
+use rust_embed::RustEmbed;
 
 #[derive(RustEmbed)]
 #[folder = "../www/"]
@@ -18,28 +18,25 @@ pub fn get(path: &str) -> Option<(std::borrow::Cow<'static, [u8]>, String)> {
 }
 
 /// Serves a file; widget files may be loaded from any origin (the snippet runs on other sites).
-pub fn respond(path: &str) -> HttpResponse {
-    let Some((data, mime)) = get(path) else {
-        return HttpResponse::build(status::NOT_FOUND)
-            .content_type("text/plain; charset=utf-8")
-            .body("not found");
-    };
+/// A missing file is the JSON 404 of every unknown path.
+pub fn respond(path: &str) -> Result<HttpResponse, ApiError> {
+    let (data, mime) = get(path).ok_or(ApiError::NotFound("file"))?;
     let mime = if mime.starts_with("text/") || mime.contains("javascript") {
         format!("{mime}; charset=utf-8")
     } else {
         mime
     };
-    HttpResponse::build(status::OK)
+    Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, mime))
         .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
         .insert_header((header::CACHE_CONTROL, "no-cache"))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .body(data.into_owned())
+        .body(data.into_owned()))
 }
 
 /// `GET /widget.js`, `/replybubble.d.ts`, `/pkg/*`, `/static/*`. The loader is served minified
 /// when the build made `pkg/widget.min.js`.
-pub async fn file(req: HttpRequest) -> HttpResponse {
+pub async fn file(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let path = req.path().trim_start_matches('/');
     if path.contains("..") {
         return respond("");

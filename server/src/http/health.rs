@@ -2,11 +2,11 @@
 
 use actix_web::{web, HttpResponse};
 
-use crate::error::{status, ApiError};
-use crate::startup::AppState;
+use crate::http::error::ApiError;
+use crate::http::state::AppState;
 
 /// 200 with `{"status":"ok"}` while the database answers.
 pub async fn healthz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    state.store.read(crate::store::ping).await?;
-    Ok(HttpResponse::build(status::OK).json(serde_json::json!({ "status": "ok" })))
+    state.services.store.read(crate::store::ping).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "status": "ok" })))
 }

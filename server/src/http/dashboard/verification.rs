@@ -5,13 +5,15 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use replybubble_core::{limits, Mode, Plan};
+use replybubble_core::identify::IdentifyResult;
+use replybubble_core::{Mode, Plan};
 
 use super::{
     check_csrf, or_dash, percent, render, see_other, snippet, state, when, Agent, Nav, DAY_MS,
 };
 use crate::crypto;
-use crate::error::PageError;
+use crate::http::error::PageError;
+use crate::policy as limits;
 use crate::store::dashboard::{self, AgentCtx, OutcomeCount, Readiness};
 use crate::store::{now_ms, workspaces};
 
@@ -25,19 +27,20 @@ fn owner(agent: &AgentCtx) -> Result<(), PageError> {
 
 /// A readable label for one outcome row.
 pub fn outcome_label(o: &OutcomeCount) -> String {
+    use IdentifyResult as R;
     let code = o.code.as_deref().unwrap_or("");
     let hint = o.hint.as_deref();
-    match (o.result.as_str(), code) {
-        ("verified", _) => "Verified".into(),
-        ("disabled", _) => "Not checked (mode Off)".into(),
-        ("plan_upgrade_required", _) => "Refused: free plan (402)".into(),
-        ("unverified", "signature_missing") => "Unverified: signature missing".into(),
-        ("rejected", "signature_missing") => "Rejected in Required: signature missing".into(),
-        ("rejected", "signature_expired") => {
+    match (o.result, code) {
+        (R::Verified, _) => "Verified".into(),
+        (R::Disabled, _) => "Not checked (mode Off)".into(),
+        (R::PlanUpgradeRequired, _) => "Refused: free plan (402)".into(),
+        (R::Unverified, "signature_missing") => "Unverified: signature missing".into(),
+        (R::Rejected, "signature_missing") => "Rejected in Required: signature missing".into(),
+        (R::Rejected, "signature_expired") => {
             "Rejected in Required: signature expired (secret regenerated)".into()
         }
         (result, "signature_invalid") => {
-            let who = if result == "rejected" {
+            let who = if result == R::Rejected {
                 "Rejected in Required"
             } else {
                 "Unverified"
@@ -47,7 +50,7 @@ pub fn outcome_label(o: &OutcomeCount) -> String {
                 None => format!("{who}: signature invalid"),
             }
         }
-        ("invalid", _) => format!("Invalid field: {}", hint.unwrap_or("?")),
+        (R::Invalid, _) => format!("Invalid field: {}", hint.unwrap_or("?")),
         (result, code) => format!("{result} {code}"),
     }
 }
@@ -107,10 +110,12 @@ pub async fn page(req: HttpRequest, Agent(agent): Agent) -> Result<HttpResponse,
     let app_id = agent.app_id.clone();
     let session_id = agent.session_id;
     let new_secret = state
+        .services
         .store
         .write(move |c| dashboard::take_flash_secret(c, session_id))
         .await?;
     let (current, day, week, failures, ready) = state
+        .services
         .store
         .read(move |c| {
             let now = now_ms();
@@ -190,6 +195,7 @@ pub async fn secret(
     let secret = crypto::new_secret();
     let (app_id, session_id) = (agent.app_id.clone(), agent.session_id);
     state(&req)
+        .services
         .store
         .write(move |c| {
             workspaces::store_secret(c, &app_id, &secret, regenerate)?;
@@ -222,6 +228,7 @@ pub async fn mode(
         })?;
     let app_id = agent.app_id.clone();
     state(&req)
+        .services
         .store
         .write(move |c| workspaces::set_mode(c, &app_id, mode))
         .await?;
@@ -234,7 +241,7 @@ mod tests {
 
     fn o(result: &str, code: Option<&str>, hint: Option<&str>, count: i64) -> OutcomeCount {
         OutcomeCount {
-            result: result.into(),
+            result: result.parse().unwrap(),
             code: code.map(Into::into),
             hint: hint.map(Into::into),
             count,

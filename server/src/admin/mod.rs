@@ -1,5 +1,8 @@
-//! The admin commands behind the CLI. Each returns an [`Output`]: one JSON object for `--json`
-//! and the same facts as plain text otherwise.
+//! The admin commands behind the CLI, with plain arguments (the CLI's clap types stay in `cli`).
+//! Each returns an [`Output`]: one JSON object for `--json` and the same facts as plain text
+//! otherwise. [`demo`] seeds and locks the demo workspace.
+
+pub mod demo;
 
 use std::io::BufRead;
 use std::path::Path;
@@ -9,9 +12,10 @@ use serde_json::{json, Value as Json};
 
 use replybubble_core::signature;
 use replybubble_core::user::Email;
+use replybubble_core::{Mode, Plan};
 
-use crate::cli::{AgentCmd, VerificationCmd, WorkspaceCmd};
 use crate::crypto;
+use crate::store::workspaces::Role;
 use crate::store::{self, now_ms, workspaces};
 
 /// What a command prints.
@@ -82,59 +86,61 @@ fn in_workspace(e: store::StoreError, app_id: &str) -> anyhow::Error {
     }
 }
 
-/// `workspace create | list | set-plan`.
-pub fn workspace(db: &Path, cmd: WorkspaceCmd) -> anyhow::Result<Output> {
+/// `workspace create`.
+pub fn workspace_create(
+    db: &Path,
+    name: &str,
+    plan: Plan,
+    origins: &[String],
+) -> anyhow::Result<Output> {
     let conn = store::open_and_migrate(db)?;
-    match cmd {
-        WorkspaceCmd::Create {
-            name,
-            plan,
-            origins,
-        } => {
-            let name = replybubble_core::admin::workspace_name(&name)?;
-            let origins = origins
-                .iter()
-                .map(|o| replybubble_core::admin::origin(o))
-                .collect::<Result<Vec<_>, _>>()?;
-            let ws = workspaces::create(
-                &conn,
-                &crypto::new_app_id(),
-                &name,
-                plan,
-                &origins,
-                now_ms(),
-            )?;
-            Ok(
-                Output::new(workspace_json(&ws), ws.app_id.clone()).note(format!(
-                    "created workspace {:?} on the {} plan",
-                    ws.name, ws.plan
-                )),
+    let name = replybubble_core::admin::workspace_name(name)?;
+    let origins = origins
+        .iter()
+        .map(|o| replybubble_core::admin::origin(o))
+        .collect::<Result<Vec<_>, _>>()?;
+    let ws = workspaces::create(
+        &conn,
+        &crypto::new_app_id(),
+        &name,
+        plan,
+        &origins,
+        now_ms(),
+    )?;
+    Ok(
+        Output::new(workspace_json(&ws), ws.app_id.clone()).note(format!(
+            "created workspace {:?} on the {} plan",
+            ws.name, ws.plan
+        )),
+    )
+}
+
+/// `workspace list`.
+pub fn workspace_list(db: &Path) -> anyhow::Result<Output> {
+    let conn = store::open_and_migrate(db)?;
+    let all = workspaces::list(&conn)?;
+    let text = all
+        .iter()
+        .map(|w| {
+            format!(
+                "{}\t{}\t{}\t{}\tsecret v{}",
+                w.app_id, w.plan, w.mode, w.name, w.secret_version
             )
-        }
-        WorkspaceCmd::List => {
-            let all = workspaces::list(&conn)?;
-            let text = all
-                .iter()
-                .map(|w| {
-                    format!(
-                        "{}\t{}\t{}\t{}\tsecret v{}",
-                        w.app_id, w.plan, w.mode, w.name, w.secret_version
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("\n");
-            let list: Vec<Json> = all.iter().map(workspace_json).collect();
-            Ok(Output::new(json!({ "workspaces": list }), text))
-        }
-        WorkspaceCmd::SetPlan { app_id, plan } => {
-            let ws =
-                workspaces::set_plan(&conn, &app_id, plan).map_err(|e| in_workspace(e, &app_id))?;
-            Ok(Output::new(
-                workspace_json(&ws),
-                format!("{} is now on {}", ws.app_id, ws.plan),
-            ))
-        }
-    }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let list: Vec<Json> = all.iter().map(workspace_json).collect();
+    Ok(Output::new(json!({ "workspaces": list }), text))
+}
+
+/// `workspace set-plan`.
+pub fn workspace_set_plan(db: &Path, app_id: &str, plan: Plan) -> anyhow::Result<Output> {
+    let conn = store::open_and_migrate(db)?;
+    let ws = workspaces::set_plan(&conn, app_id, plan).map_err(|e| in_workspace(e, app_id))?;
+    Ok(Output::new(
+        workspace_json(&ws),
+        format!("{} is now on {}", ws.app_id, ws.plan),
+    ))
 }
 
 /// Reads the first line of stdin without its line ending.
@@ -152,27 +158,14 @@ fn password_from_stdin() -> anyhow::Result<String> {
     Ok(pw)
 }
 
-/// `agent create`.
-pub fn agent(db: &Path, cmd: AgentCmd) -> anyhow::Result<Output> {
-    let AgentCmd::Create {
-        workspace,
-        email,
-        role,
-        password_stdin: _,
-    } = cmd;
-    let email = Email::parse(email)?;
+/// `agent create`: the password comes from the first line of stdin.
+pub fn agent_create(db: &Path, workspace: &str, email: &str, role: Role) -> anyhow::Result<Output> {
+    let email = Email::parse(email.to_owned())?;
     let password = password_from_stdin()?;
     let conn = store::open_and_migrate(db)?;
     let hash = crypto::hash_password(&password);
-    let id = workspaces::create_agent(
-        &conn,
-        &workspace,
-        email.as_ref(),
-        role.as_str(),
-        &hash,
-        now_ms(),
-    )
-    .map_err(|e| in_workspace(e, &workspace))?;
+    let id = workspaces::create_agent(&conn, workspace, email.as_ref(), role, &hash, now_ms())
+        .map_err(|e| in_workspace(e, workspace))?;
     Ok(Output::new(
         json!({ "agent_id": id, "app_id": workspace, "email": email.as_ref(), "role": role.as_str() }),
         format!(
@@ -184,25 +177,24 @@ pub fn agent(db: &Path, cmd: AgentCmd) -> anyhow::Result<Output> {
     ))
 }
 
-/// `verification mode | generate-secret | regenerate-secret`.
-pub fn verification(db: &Path, cmd: VerificationCmd) -> anyhow::Result<Output> {
+/// `verification mode`.
+pub fn verification_mode(db: &Path, app_id: &str, mode: Mode) -> anyhow::Result<Output> {
     let conn = store::open_and_migrate(db)?;
-    match cmd {
-        VerificationCmd::Mode { app_id, mode } => {
-            let ws =
-                workspaces::set_mode(&conn, &app_id, mode).map_err(|e| in_workspace(e, &app_id))?;
-            let mut out = Output::new(
-                json!({ "app_id": ws.app_id, "mode": ws.mode }),
-                format!("verification mode of {} is now {}", ws.app_id, ws.mode),
-            );
-            if ws.secret_version == 0 && mode != replybubble_core::Mode::Off {
-                out = out.note("note: no secret yet, so no signature can verify: run `replybubble verification generate-secret`");
-            }
-            Ok(out)
-        }
-        VerificationCmd::GenerateSecret { app_id } => secret(&conn, &app_id, false),
-        VerificationCmd::RegenerateSecret { app_id } => secret(&conn, &app_id, true),
+    let ws = workspaces::set_mode(&conn, app_id, mode).map_err(|e| in_workspace(e, app_id))?;
+    let mut out = Output::new(
+        json!({ "app_id": ws.app_id, "mode": ws.mode }),
+        format!("verification mode of {} is now {}", ws.app_id, ws.mode),
+    );
+    if ws.secret_version == 0 && mode != Mode::Off {
+        out = out.note("note: no secret yet, so no signature can verify: run `replybubble verification generate-secret`");
     }
+    Ok(out)
+}
+
+/// `verification generate-secret` (`regenerate` false) or `regenerate-secret` (true).
+pub fn verification_secret(db: &Path, app_id: &str, regenerate: bool) -> anyhow::Result<Output> {
+    let conn = store::open_and_migrate(db)?;
+    secret(&conn, app_id, regenerate)
 }
 
 fn secret(conn: &rusqlite::Connection, app_id: &str, regenerate: bool) -> anyhow::Result<Output> {

@@ -7,8 +7,9 @@ use serde::Deserialize;
 use super::{
     check_csrf, or_dash, percent, render, see_other, snippet, state, when, Agent, Nav, DAY_MS,
 };
-use crate::error::PageError;
+use crate::http::error::PageError;
 use crate::store::contacts::ContactRow;
+use crate::store::conversations::ConversationStatus;
 use crate::store::dashboard::{self, ConversationRow, HomeStats};
 use crate::store::now_ms;
 
@@ -39,12 +40,13 @@ pub async fn home(req: HttpRequest, Agent(agent): Agent) -> Result<HttpResponse,
     let state = state(&req);
     let ws = agent.workspace_id;
     let stats = state
+        .services
         .store
         .read(move |c| {
             dashboard::home(
                 c,
                 ws,
-                now_ms() - replybubble_core::limits::IDENTIFIED_RATE_DAYS * DAY_MS,
+                now_ms() - crate::policy::IDENTIFIED_RATE_DAYS * DAY_MS,
             )
         })
         .await?;
@@ -100,7 +102,7 @@ fn row(r: &ConversationRow) -> Row {
             .unwrap_or_else(|| "No messages yet".into()),
         when,
         iso,
-        closed: r.status == "closed",
+        closed: r.status == ConversationStatus::Closed,
     }
 }
 
@@ -144,6 +146,7 @@ pub async fn conversations(
     let before = cursor(q.before.as_deref())?;
     let ws = agent.workspace_id;
     let (rows, more) = state
+        .services
         .store
         .read(move |c| dashboard::conversations(c, ws, identified, before))
         .await?;
@@ -240,6 +243,7 @@ pub async fn conversation(
     let state = state(&req);
     let (ws, id) = (agent.workspace_id, id.into_inner());
     let (conv, messages, others) = state
+        .services
         .store
         .read(move |c| {
             let conv = dashboard::conversation(c, ws, id)?
@@ -278,7 +282,7 @@ pub async fn conversation(
         title: row(&conv).title,
         label: conv.visitor_label.clone(),
         verified: conv.contact.is_some(),
-        closed: conv.status == "closed",
+        closed: conv.status == ConversationStatus::Closed,
         last_id: views.last().map(|m| m.id).unwrap_or(0),
         messages: views,
         contact: conv.contact.as_ref().map(card),
@@ -304,7 +308,7 @@ pub async fn reply(
     let state = state(&req);
     let id = id.into_inner();
     crate::service::post_agent_reply(
-        &state,
+        &state.services,
         agent.workspace_id,
         id,
         Some(agent.agent_id),
@@ -327,19 +331,12 @@ pub async fn set_status(
     form: web::Form<StatusForm>,
 ) -> Result<HttpResponse, PageError> {
     check_csrf(&agent, &form.csrf)?;
-    let open = match form.status.as_str() {
-        "open" => true,
-        "closed" => false,
-        _ => {
-            return Err(PageError::BadRequest(
-                "status must be open or closed".into(),
-            ))
-        }
-    };
+    let status: ConversationStatus = form.status.parse().map_err(PageError::BadRequest)?;
     let (ws, id) = (agent.workspace_id, id.into_inner());
     let found = state(&req)
+        .services
         .store
-        .write(move |c| dashboard::set_status(c, ws, id, open))
+        .write(move |c| dashboard::set_status(c, ws, id, status))
         .await?;
     if !found {
         return Err(PageError::NotFound("conversation"));
@@ -358,6 +355,7 @@ pub async fn events(
     let state = state(&req);
     let (ws, id) = (agent.workspace_id, id.into_inner());
     let exists = state
+        .services
         .store
         .read(move |c| dashboard::conversation(c, ws, id))
         .await?
@@ -381,19 +379,16 @@ pub async fn events(
     // Subscribe before reading the backlog, so nothing falls between the two. The stream is the
     // dashboard session's: it ends at logout (the hub closes it) or when the session expires.
     let rx = state
+        .services
         .hub
         .subscribe(id, crate::hub::StreamOwner::Agent(agent.session_id));
     let backlog = match last_seen {
         Some(after) => {
             state
+                .services
                 .store
                 .read(move |c| {
-                    crate::store::messages::after(
-                        c,
-                        id,
-                        after,
-                        replybubble_core::limits::STREAM_BACKLOG,
-                    )
+                    crate::store::messages::after(c, id, after, crate::policy::STREAM_BACKLOG)
                 })
                 .await?
         }
@@ -401,10 +396,10 @@ pub async fn events(
     };
     let until =
         std::time::UNIX_EPOCH + std::time::Duration::from_millis(agent.expires_at.max(0) as u64);
-    Ok(crate::sse::respond(
+    Ok(crate::http::sse::respond(
         rx,
         backlog,
-        crate::sse::Audience::Agent,
+        crate::http::sse::Audience::Agent,
         Some(until),
     ))
 }
@@ -436,6 +431,7 @@ pub async fn contacts(
     let before = cursor(q.before.as_deref())?;
     let ws = agent.workspace_id;
     let (rows, more) = state
+        .services
         .store
         .read(move |c| dashboard::contacts(c, ws, before))
         .await?;
@@ -476,6 +472,7 @@ pub async fn contact(
     let state = state(&req);
     let (ws, id) = (agent.workspace_id, id.into_inner());
     let (c, convs) = state
+        .services
         .store
         .read(move |c| {
             let contact = dashboard::contact(c, ws, id)?

@@ -1,28 +1,26 @@
-//! The widget API's behaviour, between the HTTP handlers and the store: sessions, identify
-//! (the core decision, the claim rules, the activity record), reset, messages, agent replies and
-//! live events. Handlers parse and answer; this module decides and writes.
+//! What visitors do through the widget: sessions and their expiry, identify (the core decision,
+//! the claim rule, the activity record), reset, messages, the contact form, stream tickets, and
+//! the sweep of ended sessions.
 
 use std::time::Duration;
 
-use replybubble_core::decision::{may_send, Hint, Reason, SendRefusal};
-use replybubble_core::identify::{decide, CurrentSecret, Outcome};
-use replybubble_core::limits::{
-    EVENTS_TICKET_TTL_SECS, ID_MAX, MESSAGES_PAGE, VISITOR_SESSION_TOUCH_MINUTES,
-};
+use replybubble_core::decision::{may_send, SendRefusal};
+use replybubble_core::identify::{decide, CurrentSecret, IdentifyResult, Outcome};
+use replybubble_core::limits::{ID_MAX, MESSAGES_PAGE};
 use replybubble_core::wire::{
     self, EventsTicket, IdentifyResponse, IdentifyStatus, MessagePage, MessagePosted, Prefill,
     SessionResponse,
 };
 use replybubble_core::{FieldError, IdentifyUser, MessageBody, Problem, Value};
 
+use super::{ServiceError, Services};
 use crate::crypto;
-use crate::error::ApiError;
 use crate::hub::{StreamOwner, StreamTarget};
-use crate::startup::AppState;
+use crate::policy::{EVENTS_TICKET_TTL_SECS, VISITOR_SESSION_TOUCH_MINUTES};
 use crate::store::events::{self, IdentifyEvent};
 use crate::store::messages::{self, MessageRow};
 use crate::store::sessions::{self, NewSession, SessionCtx};
-use crate::store::{self, conversations, now_ms, StoreError};
+use crate::store::{self, conversations, StoreError};
 
 /// RFC 3339 UTC with milliseconds.
 pub fn rfc3339(ms: i64) -> String {
@@ -42,23 +40,16 @@ pub fn wire_message(m: &MessageRow) -> wire::Message {
 
 /// 403 unless `origin` may call this workspace's widget API. No `Origin` header (a server, curl)
 /// passes: CORS protects browsers, and browsers always send it cross-origin.
-pub fn check_origin(allowed: &[String], origin: Option<&str>) -> Result<(), ApiError> {
+pub fn check_origin(allowed: &[String], origin: Option<&str>) -> Result<(), ServiceError> {
     match origin {
         Some(o) if !allowed.is_empty() && !allowed.iter().any(|a| a.eq_ignore_ascii_case(o)) => {
-            Err(ApiError::OriginNotAllowed)
+            Err(ServiceError::OriginNotAllowed)
         }
         _ => Ok(()),
     }
 }
 
-fn session_lost(e: StoreError) -> ApiError {
-    match e {
-        StoreError::NotFound("session") => ApiError::Unauthorized(crate::error::TOKEN_REVOKED),
-        other => other.into(),
-    }
-}
-
-fn required_string(raw: &Value, field: &'static str) -> Result<String, ApiError> {
+fn required_string(raw: &Value, field: &'static str) -> Result<String, ServiceError> {
     match raw.get(field) {
         Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
         None | Some(Value::Null) | Some(Value::String(_)) => {
@@ -77,27 +68,26 @@ fn required_string(raw: &Value, field: &'static str) -> Result<String, ApiError>
 
 /// The session of a bearer token: live, used within 30 days. Its last use is written down at
 /// most hourly, so a session in use never expires and reads stay reads.
-pub async fn authenticate(state: &AppState, token: &str) -> Result<SessionCtx, ApiError> {
-    let hash = crypto::token_hash(token);
-    let found = state
+pub async fn authenticate(s: &Services, token: &str) -> Result<SessionCtx, ServiceError> {
+    let (hash, now) = (crypto::token_hash(token), s.clock.now_ms());
+    let found = s
         .store
-        .read(move |c| sessions::authenticate(c, &hash, now_ms()))
+        .read(move |c| sessions::authenticate(c, &hash, now))
         .await?;
-    authenticated(state, found)
+    authenticated(s, found)
         .await?
-        .ok_or(ApiError::Unauthorized(crate::error::TOKEN_REVOKED))
+        .ok_or(ServiceError::SessionEnded)
 }
 
 async fn authenticated(
-    state: &AppState,
+    s: &Services,
     found: Option<SessionCtx>,
-) -> Result<Option<SessionCtx>, ApiError> {
+) -> Result<Option<SessionCtx>, ServiceError> {
     let Some(ctx) = found else { return Ok(None) };
-    let now = now_ms();
+    let now = s.clock.now_ms();
     if now - ctx.last_seen_at >= VISITOR_SESSION_TOUCH_MINUTES * 60_000 {
         let session_id = ctx.session_id;
-        state
-            .store
+        s.store
             .write(move |c| sessions::touch(c, session_id, now))
             .await?;
     }
@@ -105,34 +95,33 @@ async fn authenticated(
 }
 
 /// Deletes ended sessions and the conversations that never started (run on a timer).
-pub async fn sweep(state: &AppState) -> Result<sessions::Swept, ApiError> {
-    let now = now_ms();
-    Ok(state.store.write(move |c| sessions::sweep(c, now)).await?)
+pub async fn sweep(s: &Services) -> Result<sessions::Swept, ServiceError> {
+    let now = s.clock.now_ms();
+    Ok(s.store.write(move |c| sessions::sweep(c, now)).await?)
 }
 
 /// `POST session`: resumes the caller's live session of this workspace (when a valid bearer
 /// token comes along) or starts a new anonymous one.
 pub async fn open_session(
-    state: &AppState,
+    s: &Services,
     raw: &Value,
     bearer: Option<String>,
     origin: Option<&str>,
-) -> Result<SessionResponse, ApiError> {
+) -> Result<SessionResponse, ServiceError> {
     let app_id = required_string(raw, "app_id")?;
-    let ws = state
+    let ws = s
         .store
         .read(move |c| store::find_workspace(c, &app_id))
         .await?
-        .ok_or(ApiError::UnknownApp)?;
+        .ok_or(ServiceError::UnknownApp)?;
     check_origin(&ws.origins, origin)?;
     let (workspace_id, plan, mode) = (ws.id, ws.plan, ws.mode);
     if let Some(token) = bearer {
-        let hash = crypto::token_hash(&token);
+        let (hash, now) = (crypto::token_hash(&token), s.clock.now_ms());
         if let Some(ctx) = authenticated(
-            state,
-            state
-                .store
-                .read(move |c| sessions::resume(c, &hash, workspace_id, now_ms()))
+            s,
+            s.store
+                .read(move |c| sessions::resume(c, &hash, workspace_id, now))
                 .await?,
         )
         .await?
@@ -150,8 +139,8 @@ pub async fn open_session(
     let token = crypto::new_token("rbv");
     let hash = crypto::token_hash(&token);
     let label = crypto::new_visitor_label();
-    let now = now_ms();
-    let new = state
+    let now = s.clock.now_ms();
+    let new = s
         .store
         .write(move |c| sessions::create(c, workspace_id, &hash, &label, now))
         .await?;
@@ -165,23 +154,8 @@ pub async fn open_session(
     })
 }
 
-fn rejection_message(reason: Reason, hint: Option<Hint>) -> String {
-    match (reason, hint) {
-        (Reason::SignatureMissing, _) => {
-            "this workspace requires verified users: pass the signature your server computed (hex HMAC-SHA256 of the id)".into()
-        }
-        (Reason::SignatureInvalid, Some(h)) => format!("the signature is invalid: {}", h.advice()),
-        (Reason::SignatureInvalid, None) => {
-            "the signature is invalid: check that your server signs exactly this id with the current secret".into()
-        }
-    }
-}
-
-async fn record(state: &AppState, event: IdentifyEvent) -> Result<(), ApiError> {
-    state
-        .store
-        .write(move |c| events::record(c, &event))
-        .await?;
+async fn record(s: &Services, event: IdentifyEvent) -> Result<(), ServiceError> {
+    s.store.write(move |c| events::record(c, &event)).await?;
     Ok(())
 }
 
@@ -224,20 +198,20 @@ struct Applied {
 /// transaction, so of concurrent identifies on one session exactly one gets a new session and
 /// the others find it ended (401).
 pub async fn identify(
-    state: &AppState,
+    s: &Services,
     ctx: &SessionCtx,
     raw: &Value,
-) -> Result<IdentifyResponse, ApiError> {
-    let now = now_ms();
+) -> Result<IdentifyResponse, ServiceError> {
+    let now = s.clock.now_ms();
     let sent_id: Option<String> = match raw.get("id") {
         Some(Value::String(s)) => Some(s.clone()),
         _ => None,
     };
     let parsed = IdentifyUser::parse(raw).map(|p| p.user);
     let outcome = parsed.as_ref().ok().map(|user| {
-        let secret = ctx.secret.as_deref().map(|value| CurrentSecret {
-            value,
-            version: ctx.secret_version,
+        let secret = ctx.secret.as_ref().map(|s| CurrentSecret {
+            value: &s.value,
+            version: s.version,
         });
         decide(ctx.plan, ctx.mode, secret, user)
     });
@@ -245,7 +219,7 @@ pub async fn identify(
         workspace_id: ctx.workspace_id,
         at: now,
         user_id: sent_id.as_ref().map(|s| s.chars().take(ID_MAX).collect()),
-        result: outcome.map_or("invalid", |o| o.result()),
+        result: outcome.map_or(IdentifyResult::Invalid, |o| o.result()),
         code: match (&outcome, &parsed) {
             (Some(o), _) => o.code(),
             (None, _) => Some(FieldError::CODE),
@@ -263,7 +237,7 @@ pub async fn identify(
         }
         _ => None,
     };
-    let applied = state
+    let applied = s
         .store
         .write(move |c| {
             let bound =
@@ -284,17 +258,16 @@ pub async fn identify(
             events::record(c, &event)?;
             Ok(Applied { switched, claimed })
         })
-        .await
-        .map_err(session_lost)?;
+        .await?;
     if applied.switched.is_some() {
-        state.hub.close(StreamOwner::Visitor(session_id));
+        s.hub.close(StreamOwner::Visitor(session_id));
     }
     let switched = applied
         .switched
         .map(|f| (f.token, f.session.conversation_id));
     // Every answer, success or error, carries the new session when there is one.
-    let in_new_session = |error: ApiError| match &switched {
-        Some((token, conversation_id)) => ApiError::InNewSession {
+    let in_new_session = |error: ServiceError| match &switched {
+        Some((token, conversation_id)) => ServiceError::InNewSession {
             error: Box::new(error),
             visitor_token: token.clone(),
             conversation_id: *conversation_id,
@@ -349,23 +322,23 @@ pub async fn identify(
             });
             Ok(answer)
         }
-        Outcome::Rejected { reason, hint } => Err(in_new_session(ApiError::SignatureRejected {
-            reason,
-            hint,
-            message: rejection_message(reason, hint),
-        })),
+        Outcome::Rejected { reason, hint } => {
+            Err(in_new_session(ServiceError::SignatureRejected {
+                reason,
+                hint,
+            }))
+        }
     }
 }
 
 /// `POST reset`: revokes this session now and starts a fresh anonymous one.
-pub async fn reset(state: &AppState, ctx: &SessionCtx) -> Result<SessionResponse, ApiError> {
-    let (session_id, now) = (ctx.session_id, now_ms());
-    let fresh = state
+pub async fn reset(s: &Services, ctx: &SessionCtx) -> Result<SessionResponse, ServiceError> {
+    let (session_id, now) = (ctx.session_id, s.clock.now_ms());
+    let fresh = s
         .store
         .write(move |c| fresh_session(c, session_id, now))
-        .await
-        .map_err(session_lost)?;
-    state.hub.close(StreamOwner::Visitor(session_id));
+        .await?;
+    s.hub.close(StreamOwner::Visitor(session_id));
     Ok(SessionResponse {
         visitor_token: fresh.token,
         conversation_id: fresh.session.conversation_id,
@@ -379,22 +352,23 @@ pub async fn reset(state: &AppState, ctx: &SessionCtx) -> Result<SessionResponse
 /// 403 unless this session may write in its workspace's mode: Required mode lets only sessions
 /// verified under the current secret send messages or contact-form details. A session verified
 /// under an older secret is recorded as a `signature_expired` rejection on the panel.
-async fn check_may_send(state: &AppState, ctx: &SessionCtx) -> Result<(), ApiError> {
-    let verified_under = ctx
-        .verified_secret_version
-        .filter(|_| ctx.contact_id.is_some());
-    let current = (ctx.secret_version > 0).then_some(ctx.secret_version);
-    match may_send(ctx.plan, ctx.mode, verified_under, current) {
+async fn check_may_send(s: &Services, ctx: &SessionCtx) -> Result<(), ServiceError> {
+    match may_send(
+        ctx.plan,
+        ctx.mode,
+        ctx.verified_under(),
+        ctx.current_version(),
+    ) {
         Ok(()) => Ok(()),
         Err(refusal) => {
             if refusal == SendRefusal::SignatureExpired {
                 record(
-                    state,
+                    s,
                     IdentifyEvent {
                         workspace_id: ctx.workspace_id,
-                        at: now_ms(),
+                        at: s.clock.now_ms(),
                         user_id: ctx.bound_user_id.clone(),
-                        result: "rejected",
+                        result: IdentifyResult::Rejected,
                         code: Some(refusal.code()),
                         hint: None,
                     },
@@ -409,19 +383,18 @@ async fn check_may_send(state: &AppState, ctx: &SessionCtx) -> Result<(), ApiErr
 /// `POST messages`: stored in the session's conversation if the session is still live, marked
 /// verified only when the session is verified under the current secret at that moment.
 pub async fn post_visitor_message(
-    state: &AppState,
+    s: &Services,
     ctx: &SessionCtx,
     raw: &Value,
-) -> Result<MessagePosted, ApiError> {
+) -> Result<MessagePosted, ServiceError> {
     let body = MessageBody::parse_value(raw.get("body"))?;
-    check_may_send(state, ctx).await?;
-    let (session_id, now) = (ctx.session_id, now_ms());
-    let row = state
+    check_may_send(s, ctx).await?;
+    let (session_id, now) = (ctx.session_id, s.clock.now_ms());
+    let row = s
         .store
         .write(move |c| messages::insert_visitor(c, session_id, body.as_ref(), now))
-        .await
-        .map_err(session_lost)?;
-    state.hub.publish(&row);
+        .await?;
+    s.hub.publish(&row);
     Ok(MessagePosted {
         id: row.id,
         created_at: rfc3339(row.created_at),
@@ -432,33 +405,31 @@ pub async fn post_visitor_message(
 /// conversation as unverified details. Never creates or changes a contact; refused in Required
 /// mode like a message.
 pub async fn visitor_details(
-    state: &AppState,
+    s: &Services,
     ctx: &SessionCtx,
     raw: &Value,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     let details = replybubble_core::user::VisitorDetails::parse(raw)?;
-    check_may_send(state, ctx).await?;
-    let (session_id, now) = (ctx.session_id, now_ms());
-    state
-        .store
+    check_may_send(s, ctx).await?;
+    let (session_id, now) = (ctx.session_id, s.clock.now_ms());
+    s.store
         .write(move |c| {
             let name = details.name.as_ref().map(AsRef::as_ref);
             let email = details.email.as_ref().map(AsRef::as_ref);
             conversations::set_visitor_details(c, session_id, name, email, now)
         })
-        .await
-        .map_err(session_lost)?;
+        .await?;
     Ok(())
 }
 
 /// `GET messages?after=ID`: the next page of the session's conversation, oldest first.
 pub async fn messages_after(
-    state: &AppState,
+    s: &Services,
     ctx: &SessionCtx,
     after: i64,
-) -> Result<MessagePage, ApiError> {
+) -> Result<MessagePage, ServiceError> {
     let conversation_id = ctx.conversation_id;
-    let rows = state
+    let rows = s
         .store
         .read(move |c| messages::after(c, conversation_id, after, MESSAGES_PAGE))
         .await?;
@@ -468,9 +439,9 @@ pub async fn messages_after(
 }
 
 /// `POST events/ticket`: a single-use ticket that opens this session's stream within 60 s.
-pub fn events_ticket(state: &AppState, ctx: &SessionCtx) -> EventsTicket {
+pub fn events_ticket(s: &Services, ctx: &SessionCtx) -> EventsTicket {
     let ticket = crypto::new_token("rbt");
-    state.hub.issue_ticket(
+    s.hub.issue_ticket(
         crypto::token_hash(&ticket),
         StreamTarget {
             session_id: ctx.session_id,
@@ -485,41 +456,18 @@ pub fn events_ticket(state: &AppState, ctx: &SessionCtx) -> EventsTicket {
 }
 
 /// Redeems a ticket for a live session's stream target.
-pub async fn redeem_ticket(state: &AppState, ticket: &str) -> Result<StreamTarget, ApiError> {
-    let target = state.hub.redeem_ticket(&crypto::token_hash(ticket)).ok_or(ApiError::Unauthorized(
-        "the event ticket is unknown, used or expired: take a new one with POST /api/v1/widget/events/ticket",
-    ))?;
-    let session_id = target.session_id;
-    if !state
+pub async fn redeem_ticket(s: &Services, ticket: &str) -> Result<StreamTarget, ServiceError> {
+    let target = s
+        .hub
+        .redeem_ticket(&crypto::token_hash(ticket))
+        .ok_or(ServiceError::TicketInvalid)?;
+    let (session_id, now) = (target.session_id, s.clock.now_ms());
+    if !s
         .store
-        .read(move |c| sessions::is_live(c, session_id, now_ms()))
+        .read(move |c| sessions::is_live(c, session_id, now))
         .await?
     {
-        return Err(ApiError::Unauthorized(crate::error::TOKEN_REVOKED));
+        return Err(ServiceError::SessionEnded);
     }
     Ok(target)
-}
-
-/// An agent's reply: stored through the same writer and sent live to the visitor's stream.
-/// Another workspace's conversation is "not found".
-pub async fn post_agent_reply(
-    state: &AppState,
-    workspace_id: i64,
-    conversation_id: i64,
-    agent_id: Option<i64>,
-    body: &str,
-) -> Result<MessageRow, ApiError> {
-    let body = MessageBody::parse(body.to_owned())?;
-    let now = now_ms();
-    let row = state
-        .store
-        .write(move |c| {
-            if !conversations::in_workspace(c, workspace_id, conversation_id)? {
-                return Err(StoreError::NotFound("conversation"));
-            }
-            messages::insert_agent(c, conversation_id, agent_id, body.as_ref(), now)
-        })
-        .await?;
-    state.hub.publish(&row);
-    Ok(row)
 }

@@ -20,15 +20,16 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::crypto;
-use crate::error::{status, PageError};
+use crate::http::error::{Kind, PageError};
+use crate::http::state::AppState;
 use crate::ratelimit::Scope;
-use crate::startup::AppState;
 use crate::store::dashboard::{self, AgentCtx};
 use crate::store::now_ms;
+use actix_web::http::StatusCode;
 
 const SESSION_COOKIE: &str = "rb_session";
 const LOGIN_CSRF_COOKIE: &str = "rb_login_csrf";
-const SESSION_HOURS: i64 = replybubble_core::limits::AGENT_SESSION_HOURS;
+const SESSION_HOURS: i64 = crate::policy::AGENT_SESSION_HOURS;
 
 /// The logged-in agent; pages that take it redirect to the login page otherwise.
 pub struct Agent(pub AgentCtx);
@@ -50,6 +51,7 @@ impl FromRequest for Agent {
             let token = token.ok_or(PageError::LoginRequired)?;
             let hash = crypto::token_hash(&token);
             let agent = state
+                .services
                 .store
                 .read(move |c| dashboard::agent_by_session(c, &hash, now_ms()))
                 .await?;
@@ -89,7 +91,7 @@ impl Nav {
         Nav {
             workspace_name: agent.workspace_name.clone(),
             email: agent.email.clone(),
-            role: agent.role.clone(),
+            role: agent.role.as_str().to_owned(),
             is_owner: agent.is_owner(),
             csrf: agent.csrf.clone(),
             active,
@@ -99,15 +101,15 @@ impl Nav {
 
 /// Renders a page with the dashboard's headers.
 pub fn render(t: &impl Template) -> Result<HttpResponse, PageError> {
-    let html = t.render().map_err(|e| PageError::Internal(e.to_string()))?;
-    Ok(HttpResponse::build(status::OK)
+    let html = t.render()?;
+    Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(html))
 }
 
 /// A 303 to `to` after a form post.
 pub fn see_other(to: &str) -> HttpResponse {
-    HttpResponse::build(status::SEE_OTHER)
+    HttpResponse::SeeOther()
         .insert_header((header::LOCATION, to))
         .finish()
 }
@@ -212,7 +214,7 @@ fn login_form(
 }
 
 async fn login_page(req: HttpRequest) -> HttpResponse {
-    login_form(&state(&req), String::new(), None, status::OK)
+    login_form(&state(&req), String::new(), None, StatusCode::OK)
 }
 
 #[derive(Deserialize)]
@@ -247,6 +249,7 @@ async fn login(req: HttpRequest, form: web::Form<LoginForm>) -> Result<HttpRespo
     let email = form.email.trim().to_owned();
     let lookup = email.clone();
     let logins = state
+        .services
         .store
         .read(move |c| dashboard::logins(c, &lookup))
         .await?;
@@ -262,11 +265,16 @@ async fn login(req: HttpRequest, form: web::Form<LoginForm>) -> Result<HttpRespo
             .map(|l| l.agent_id)
     })
     .await
-    .map_err(|e| PageError::Internal(e.to_string()))?;
+    .map_err(PageError::internal)?;
     let Some(agent_id) = agent_id else {
         tracing::info!("dashboard login failed");
         let wrong = Some("Email or password is wrong.".to_owned());
-        return Ok(login_form(&state, email, wrong, status::UNAUTHORIZED));
+        return Ok(login_form(
+            &state,
+            email,
+            wrong,
+            Kind::Unauthorized.status(),
+        ));
     };
     let token = crypto::new_token("rbs");
     let hash = crypto::token_hash(&token);
@@ -274,6 +282,7 @@ async fn login(req: HttpRequest, form: web::Form<LoginForm>) -> Result<HttpRespo
     let now = now_ms();
     let expires = now + SESSION_HOURS * 3600 * 1000;
     state
+        .services
         .store
         .write(move |c| dashboard::create_session(c, agent_id, &hash, &csrf, now, expires))
         .await?;
@@ -298,12 +307,14 @@ async fn logout(
     if let Some(token) = req.cookie(SESSION_COOKIE) {
         let hash = crypto::token_hash(token.value());
         state
+            .services
             .store
             .write(move |c| dashboard::delete_session(c, &hash))
             .await?;
     }
     // The session's live conversation streams end with it.
     state
+        .services
         .hub
         .close(crate::hub::StreamOwner::Agent(agent.session_id));
     let mut res = see_other("/dashboard/login");
@@ -327,7 +338,7 @@ fn security_headers() -> DefaultHeaders {
 
 fn form_config() -> web::FormConfig {
     web::FormConfig::default()
-        .limit(replybubble_core::limits::DASHBOARD_FORM_MAX_BYTES)
+        .limit(crate::policy::DASHBOARD_FORM_MAX_BYTES)
         .error_handler(|e, _| {
             PageError::BadRequest(format!("the form could not be read: {e}")).into()
         })

@@ -7,7 +7,6 @@ use actix_web::web::Bytes;
 use actix_web::HttpResponse;
 use tokio::sync::mpsc;
 
-use crate::error::status;
 use crate::store::messages::MessageRow;
 
 /// How often an idle stream gets a comment line, so proxies keep it open.
@@ -72,7 +71,7 @@ pub fn respond(
             }
         },
     );
-    HttpResponse::build(status::OK)
+    HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/event-stream"))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header(("X-Accel-Buffering", "no"))

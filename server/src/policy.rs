@@ -1,0 +1,107 @@
+//! Server policy: rate quotas, paging, session lengths, body limits. What the server decides
+//! for itself and the widget never needs. Field limits shared with the widget stay in
+//! `replybubble_core::limits`: a limit is written once.
+
+/// The largest JSON body a widget endpoint accepts, in bytes. A maximal identify payload
+/// (every field at its limit, 4-byte characters) stays far below it in practice; the server
+/// answers 413 past it.
+pub const WIDGET_JSON_MAX_BYTES: usize = 64 * 1024;
+
+/// Lifetime of an event-stream ticket, in seconds.
+pub const EVENTS_TICKET_TTL_SECS: u64 = 60;
+
+/// A rate limit: sustained requests per minute and the burst allowed above it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateQuota {
+    /// Sustained rate.
+    pub per_minute: u32,
+    /// Requests allowed at once.
+    pub burst: u32,
+}
+
+/// Session creation, per client IP.
+pub const RATE_SESSION_PER_IP: RateQuota = RateQuota {
+    per_minute: 60,
+    burst: 30,
+};
+
+/// identify, per visitor token.
+pub const RATE_IDENTIFY_PER_TOKEN: RateQuota = RateQuota {
+    per_minute: 30,
+    burst: 10,
+};
+
+/// identify, per client IP.
+pub const RATE_IDENTIFY_PER_IP: RateQuota = RateQuota {
+    per_minute: 300,
+    burst: 100,
+};
+
+/// Sending messages, per visitor token.
+pub const RATE_MESSAGE_PER_TOKEN: RateQuota = RateQuota {
+    per_minute: 60,
+    burst: 20,
+};
+
+/// Sending messages, per client IP.
+pub const RATE_MESSAGE_PER_IP: RateQuota = RateQuota {
+    per_minute: 600,
+    burst: 200,
+};
+
+/// Reading (messages, tickets), per client IP: a page view takes a few.
+pub const RATE_READ_PER_IP: RateQuota = RateQuota {
+    per_minute: 600,
+    burst: 200,
+};
+
+/// The contact form, per client IP.
+pub const RATE_DETAILS_PER_IP: RateQuota = RateQuota {
+    per_minute: 30,
+    burst: 10,
+};
+
+/// Reading (messages, tickets, reset), per visitor token.
+pub const RATE_READ_PER_TOKEN: RateQuota = RateQuota {
+    per_minute: 300,
+    burst: 100,
+};
+
+/// Dashboard login attempts, per client IP.
+pub const RATE_LOGIN_PER_IP: RateQuota = RateQuota {
+    per_minute: 10,
+    burst: 5,
+};
+
+/// How much of the last message the dashboard's conversation list shows, in characters.
+pub const PREVIEW_CHARS: usize = 140;
+
+/// Rows per page of the dashboard's conversation and contact lists.
+pub const DASHBOARD_PAGE: usize = 50;
+
+/// The largest dashboard form body, in bytes (a reply is at most 5000 characters).
+pub const DASHBOARD_FORM_MAX_BYTES: usize = 64 * 1024;
+
+/// A visitor session unused for this many days expires (401; the widget starts a new one).
+pub const VISITOR_SESSION_IDLE_DAYS: i64 = 30;
+
+/// How often a session's last use is written down at most, in minutes.
+pub const VISITOR_SESSION_TOUCH_MINUTES: i64 = 60;
+
+/// How often ended sessions and their empty conversations are swept away, in minutes.
+pub const SWEEP_MINUTES: u64 = 60;
+
+/// How long a dashboard login lasts, in hours.
+pub const AGENT_SESSION_HOURS: i64 = 12;
+
+/// The identified-rate metric looks at the conversations of this many days.
+pub const IDENTIFIED_RATE_DAYS: i64 = 30;
+
+/// Required readiness looks at the identify calls of this many days.
+pub const READINESS_DAYS: i64 = 7;
+
+/// How many recent verification failures the panel lists.
+pub const FAILURES_SHOWN: usize = 50;
+
+/// How many missed messages a reconnecting dashboard stream is sent at most.
+pub const STREAM_BACKLOG: usize = 1000;

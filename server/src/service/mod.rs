@@ -1,0 +1,155 @@
+//! The domain behaviour, independent of HTTP: visitor sessions, identify and the claim rule,
+//! reset, messages, tickets, agent replies and the housekeeping sweep. Every operation takes a
+//! [`Services`] handle (store, hub, clock) and returns a domain result or a [`ServiceError`];
+//! the HTTP layer decides the status codes and the bodies.
+
+mod agent;
+#[cfg(test)]
+mod tests;
+mod visitor;
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+use replybubble_core::decision::{Hint, PlanUpgradeRequired, Reason, SendRefusal};
+use replybubble_core::FieldError;
+
+use crate::hub::Hub;
+use crate::store::{Store, StoreError};
+
+pub use agent::post_agent_reply;
+pub use visitor::{
+    authenticate, check_origin, events_ticket, identify, messages_after, open_session,
+    post_visitor_message, redeem_ticket, reset, rfc3339, sweep, visitor_details, wire_message,
+};
+
+/// What every operation works with. Cheap to clone.
+#[derive(Clone)]
+pub struct Services {
+    /// The database.
+    pub store: Store,
+    /// Live events and stream tickets.
+    pub hub: Arc<Hub>,
+    /// The time.
+    pub clock: Clock,
+}
+
+impl Services {
+    /// Services on `store` with a new hub and the system clock.
+    pub fn new(store: Store) -> Services {
+        Services {
+            store,
+            hub: Arc::new(Hub::default()),
+            clock: Clock::system(),
+        }
+    }
+}
+
+/// Milliseconds since the Unix epoch: the system's, or a fixed time that tests move.
+#[derive(Clone, Default)]
+pub struct Clock(Option<Arc<AtomicI64>>);
+
+impl Clock {
+    /// The system clock.
+    pub fn system() -> Clock {
+        Clock(None)
+    }
+
+    /// A clock stopped at `ms` until [`Clock::advance`] moves it.
+    pub fn fixed(ms: i64) -> Clock {
+        Clock(Some(Arc::new(AtomicI64::new(ms))))
+    }
+
+    /// Moves a fixed clock forward (no effect on the system clock).
+    pub fn advance(&self, ms: i64) {
+        if let Some(t) = &self.0 {
+            t.fetch_add(ms, Ordering::SeqCst);
+        }
+    }
+
+    /// Now, in milliseconds since the epoch.
+    pub fn now_ms(&self) -> i64 {
+        match &self.0 {
+            Some(t) => t.load(Ordering::SeqCst),
+            None => crate::store::now_ms(),
+        }
+    }
+}
+
+/// Why an operation failed, in domain terms.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// A field breaks a limit or has the wrong type.
+    #[error(transparent)]
+    Field(#[from] FieldError),
+    /// No workspace has this app id.
+    #[error("no workspace has this app id: copy the snippet from the dashboard")]
+    UnknownApp,
+    /// The page's origin is not among the workspace's allowed origins.
+    #[error("this site's origin is not allowed to use this workspace's widget: add it with --origin or in the dashboard")]
+    OriginNotAllowed,
+    /// The visitor session is unknown, ended (reset, replaced) or expired.
+    #[error("the visitor token is unknown, expired or was revoked: start a new session with POST /api/v1/widget/session")]
+    SessionEnded,
+    /// The stream ticket is unknown, used or expired.
+    #[error("the event ticket is unknown, used or expired: take a new one with POST /api/v1/widget/events/ticket")]
+    TicketInvalid,
+    /// Verification needs Pro or Enterprise.
+    #[error(transparent)]
+    PlanUpgradeRequired(#[from] PlanUpgradeRequired),
+    /// Required mode refused an identify.
+    #[error("{}", rejection_message(*reason, *hint))]
+    SignatureRejected {
+        /// Missing or invalid.
+        reason: Reason,
+        /// The likely mistake.
+        hint: Option<Hint>,
+    },
+    /// Required mode refused a message or contact-form details.
+    #[error(transparent)]
+    SendRefused(#[from] SendRefusal),
+    /// A thing that does not exist, or not in this workspace.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The request conflicts with the current state; the text says what to do.
+    #[error("{0}")]
+    Conflict(String),
+    /// The store failed (the cause is kept and logged; the caller sees an internal error).
+    #[error("the database failed")]
+    Store(#[source] StoreError),
+    /// `error`, answered on a fresh anonymous session that the call started (the claim rule).
+    #[error("{error}")]
+    InNewSession {
+        /// What went wrong.
+        error: Box<ServiceError>,
+        /// The new session's token.
+        visitor_token: String,
+        /// The new session's conversation.
+        conversation_id: i64,
+    },
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound("session") => ServiceError::SessionEnded,
+            StoreError::NotFound(what) => ServiceError::NotFound(what),
+            StoreError::PlanUpgradeRequired(p) => ServiceError::PlanUpgradeRequired(p),
+            StoreError::Conflict(m) => ServiceError::Conflict(m),
+            other => ServiceError::Store(other),
+        }
+    }
+}
+
+/// What a Required-mode rejection tells the developer to fix.
+pub fn rejection_message(reason: Reason, hint: Option<Hint>) -> String {
+    match (reason, hint) {
+        (Reason::SignatureMissing, _) => {
+            "this workspace requires verified users: pass the signature your server computed (hex HMAC-SHA256 of the id)".into()
+        }
+        (Reason::SignatureInvalid, Some(h)) => format!("the signature is invalid: {}", h.advice()),
+        (Reason::SignatureInvalid, None) => {
+            "the signature is invalid: check that your server signs exactly this id with the current secret".into()
+        }
+    }
+}

@@ -1,0 +1,308 @@
+//! Unit tests of the domain rules, on a temporary store and a fixed clock: no HTTP.
+
+use replybubble_core::decision::SendRefusal;
+use replybubble_core::{signature, wire, Mode, Plan, Value};
+
+use super::*;
+use crate::store::sessions::SessionCtx;
+use crate::store::{self as db, workspaces};
+
+const DAY: i64 = 24 * 3600 * 1000;
+
+struct World {
+    s: Services,
+    app_id: String,
+    secret: String,
+    _dir: tempfile::TempDir,
+}
+
+fn world(plan: Plan, mode: Mode) -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let conn = db::open_and_migrate(&path).unwrap();
+    let app_id = crate::crypto::new_app_id();
+    workspaces::create(&conn, &app_id, "T", Plan::Pro, &[], 0).unwrap();
+    let secret = crate::crypto::new_secret();
+    workspaces::store_secret(&conn, &app_id, &secret, false).unwrap();
+    workspaces::set_mode(&conn, &app_id, mode).unwrap();
+    workspaces::set_plan(&conn, &app_id, plan).unwrap();
+    let mut s = Services::new(Store::open(&path).unwrap());
+    s.clock = Clock::fixed(1_000 * DAY);
+    World {
+        s,
+        app_id,
+        secret,
+        _dir: dir,
+    }
+}
+
+fn obj(pairs: &[(&str, &str)]) -> Value {
+    Value::Object(
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
+            .collect(),
+    )
+}
+
+impl World {
+    async fn session(&self) -> (String, SessionCtx) {
+        let r = open_session(&self.s, &obj(&[("app_id", &self.app_id)]), None, None)
+            .await
+            .unwrap();
+        let ctx = authenticate(&self.s, &r.visitor_token).await.unwrap();
+        (r.visitor_token, ctx)
+    }
+
+    fn signed(&self, id: &str) -> Value {
+        obj(&[
+            ("id", id),
+            ("signature", &signature::sign(&self.secret, id)),
+        ])
+    }
+
+    async fn ctx(&self, token: &str) -> Result<SessionCtx, ServiceError> {
+        authenticate(&self.s, token).await
+    }
+
+    async fn send(&self, token: &str, text: &str) -> Result<i64, ServiceError> {
+        let ctx = self.ctx(token).await?;
+        post_visitor_message(&self.s, &ctx, &obj(&[("body", text)]))
+            .await
+            .map(|m| m.id)
+    }
+
+    async fn count(&self, sql: &'static str) -> i64 {
+        self.s
+            .store
+            .read(move |c| Ok(c.query_row(sql, [], |r| r.get(0))?))
+            .await
+            .unwrap()
+    }
+
+    /// A session verified as `id` that wrote one message: (token, conversation).
+    async fn verified(&self, id: &str) -> (String, i64) {
+        let (token, ctx) = self.session().await;
+        let r = identify(&self.s, &ctx, &self.signed(id)).await.unwrap();
+        assert_eq!(r.verified, Some(true));
+        self.send(&token, "mine").await.unwrap();
+        (token, ctx.conversation_id)
+    }
+}
+
+/// The new session a claim-rule answer carries, from a success or an error.
+fn switched(r: &Result<wire::IdentifyResponse, ServiceError>) -> Option<(String, i64)> {
+    match r {
+        Ok(a) => a.visitor_token.clone().zip(a.conversation_id),
+        Err(ServiceError::InNewSession {
+            visitor_token,
+            conversation_id,
+            ..
+        }) => Some((visitor_token.clone(), *conversation_id)),
+        Err(_) => None,
+    }
+}
+
+#[actix_rt::test]
+async fn the_claim_rule_replaces_a_bound_session_whatever_the_outcome() {
+    let w = world(Plan::Pro, Mode::Optional);
+    let long_name = "x".repeat(201);
+    let cases: Vec<(&str, Value)> = vec![
+        ("unverified", obj(&[("id", "bob")])),
+        ("verified", w.signed("bob")),
+        ("field error", obj(&[("id", "bob"), ("name", &long_name)])),
+        ("no id", obj(&[("name", "Nobody")])),
+        (
+            "invalid signature",
+            obj(&[("id", "bob"), ("signature", &"0".repeat(64))]),
+        ),
+    ];
+    for (what, body) in cases {
+        let (a, conv_a) = w.verified("alice").await;
+        let ctx = w.ctx(&a).await.unwrap();
+        let r = identify(&w.s, &ctx, &body).await;
+        let (token, conv) =
+            switched(&r).unwrap_or_else(|| panic!("{what}: no new session in {r:?}"));
+        assert_ne!(conv, conv_a, "{what}");
+        assert!(
+            matches!(w.ctx(&a).await, Err(ServiceError::SessionEnded)),
+            "{what}: A's session ended"
+        );
+        let page = messages_after(&w.s, &w.ctx(&token).await.unwrap(), 0)
+            .await
+            .unwrap();
+        assert!(page.messages.is_empty(), "{what}: none of A's messages");
+    }
+}
+
+#[actix_rt::test]
+async fn required_disabled_and_free_answers_also_switch() {
+    for (plan, mode) in [
+        (Plan::Pro, Mode::Required),
+        (Plan::Pro, Mode::Off),
+        (Plan::Free, Mode::Optional),
+    ] {
+        let w = world(Plan::Pro, Mode::Optional);
+        let (a, _) = w.verified("alice").await;
+        let app_id = w.app_id.clone();
+        w.s.store
+            .write(move |c| {
+                workspaces::set_mode(c, &app_id, mode)?;
+                workspaces::set_plan(c, &app_id, plan)?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        let ctx = w.ctx(&a).await.unwrap();
+        let r = identify(&w.s, &ctx, &obj(&[("id", "bob")])).await;
+        let (token, _) = switched(&r).unwrap_or_else(|| panic!("{plan} {mode}: {r:?}"));
+        if mode == Mode::Required {
+            assert!(matches!(
+                r,
+                Err(ServiceError::InNewSession { ref error, .. })
+                    if matches!(**error, ServiceError::SignatureRejected { .. })
+            ));
+            assert!(matches!(
+                w.send(&token, "as alice?").await,
+                Err(ServiceError::SendRefused(SendRefusal::VerificationRequired))
+            ));
+        }
+    }
+}
+
+#[actix_rt::test]
+async fn the_same_id_keeps_the_session_and_anonymous_sessions_are_never_replaced() {
+    let w = world(Plan::Pro, Mode::Optional);
+    let (a, conv_a) = w.verified("alice").await;
+    let ctx = w.ctx(&a).await.unwrap();
+    let r = identify(&w.s, &ctx, &obj(&[("id", "alice")]))
+        .await
+        .unwrap();
+    assert_eq!((r.visitor_token, r.verified), (None, Some(false)));
+    assert_eq!(w.ctx(&a).await.unwrap().conversation_id, conv_a);
+    // An anonymous session may try several ids unsigned: nothing is bound, nothing switches.
+    let (t, ctx) = w.session().await;
+    for id in ["x", "y"] {
+        let r = identify(&w.s, &ctx, &obj(&[("id", id)])).await.unwrap();
+        assert!(r.visitor_token.is_none());
+    }
+    assert!(w.ctx(&t).await.is_ok());
+    assert_eq!(
+        w.count("SELECT count(*) FROM contacts WHERE user_id IN ('x', 'y')")
+            .await,
+        0,
+        "an unverified identify never creates a contact"
+    );
+}
+
+#[actix_rt::test]
+async fn concurrent_identifies_on_one_bound_session_give_one_new_session() {
+    let w = world(Plan::Pro, Mode::Optional);
+    let (a, _) = w.verified("alice").await;
+    let ctx = w.ctx(&a).await.unwrap();
+    let (b, c) = (obj(&[("id", "bob")]), w.signed("carol"));
+    let (rb, rc) =
+        futures_util::future::join(identify(&w.s, &ctx, &b), identify(&w.s, &ctx, &c)).await;
+    let winners = [&rb, &rc].iter().filter(|r| switched(r).is_some()).count();
+    assert_eq!(winners, 1, "{rb:?} {rc:?}");
+    assert!(
+        [&rb, &rc]
+            .iter()
+            .any(|r| matches!(r, Err(ServiceError::SessionEnded))),
+        "the other finds the session ended"
+    );
+}
+
+#[actix_rt::test]
+async fn reset_ends_the_session_and_its_streams() {
+    let w = world(Plan::Pro, Mode::Optional);
+    let (a, _) = w.verified("alice").await;
+    let ctx = w.ctx(&a).await.unwrap();
+    let mut stream = w.s.hub.subscribe(
+        ctx.conversation_id,
+        crate::hub::StreamOwner::Visitor(ctx.session_id),
+    );
+    let fresh = reset(&w.s, &ctx).await.unwrap();
+    assert!(!fresh.verified);
+    assert!(matches!(w.ctx(&a).await, Err(ServiceError::SessionEnded)));
+    assert!(stream.recv().await.is_none(), "the stream closed");
+    assert!(matches!(
+        reset(&w.s, &ctx).await,
+        Err(ServiceError::SessionEnded)
+    ));
+}
+
+#[actix_rt::test]
+async fn a_regenerated_secret_ends_verified_status_and_marks_later_messages() {
+    let w = world(Plan::Pro, Mode::Optional);
+    let (a, _) = w.verified("alice").await;
+    assert!(w.ctx(&a).await.unwrap().verified_now());
+    let app_id = w.app_id.clone();
+    w.s.store
+        .write(move |c| workspaces::store_secret(c, &app_id, "rbsec_new", true))
+        .await
+        .unwrap();
+    let ctx = w.ctx(&a).await.unwrap();
+    assert!(!ctx.verified_now());
+    w.send(&a, "after").await.unwrap();
+    assert_eq!(
+        w.count("SELECT verified FROM messages WHERE body = 'after'")
+            .await,
+        0
+    );
+    assert_eq!(
+        w.count("SELECT verified FROM messages WHERE body = 'mine'")
+            .await,
+        1
+    );
+    // In Required mode the same session may not send at all, nor fill in the contact form.
+    let app_id = w.app_id.clone();
+    w.s.store
+        .write(move |c| {
+            workspaces::set_mode(c, &app_id, Mode::Required)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let ctx = w.ctx(&a).await.unwrap();
+    assert!(matches!(
+        w.send(&a, "blocked").await,
+        Err(ServiceError::SendRefused(SendRefusal::SignatureExpired))
+    ));
+    assert!(matches!(
+        visitor_details(&w.s, &ctx, &obj(&[("name", "A")])).await,
+        Err(ServiceError::SendRefused(SendRefusal::SignatureExpired))
+    ));
+}
+
+#[actix_rt::test]
+async fn sessions_expire_after_30_idle_days_and_use_keeps_them_alive() {
+    let w = world(Plan::Pro, Mode::Optional);
+    let (kept, _) = w.session().await;
+    let (idle, _) = w.session().await;
+    w.s.clock.advance(20 * DAY);
+    w.ctx(&kept).await.unwrap();
+    w.s.clock.advance(20 * DAY);
+    assert!(w.ctx(&kept).await.is_ok(), "used 20 days ago");
+    assert!(
+        matches!(w.ctx(&idle).await, Err(ServiceError::SessionEnded)),
+        "unused for 40 days"
+    );
+    let swept = sweep(&w.s).await.unwrap();
+    assert_eq!((swept.sessions, swept.conversations), (1, 1));
+}
+
+#[actix_rt::test]
+async fn every_identify_is_recorded_in_the_same_transaction() {
+    let w = world(Plan::Pro, Mode::Required);
+    let (_, ctx) = w.session().await;
+    let r = identify(&w.s, &ctx, &obj(&[("id", "u1")])).await;
+    assert!(matches!(r, Err(ServiceError::SignatureRejected { .. })));
+    let r = identify(&w.s, &ctx, &obj(&[("id", "u2"), ("email", "nope")])).await;
+    assert!(matches!(r, Err(ServiceError::Field(_))));
+    assert_eq!(
+        w.count("SELECT count(*) FROM identify_events WHERE result IN ('rejected', 'invalid')")
+            .await,
+        2
+    );
+}
