@@ -67,6 +67,13 @@ impl Hub {
         rx
     }
 
+    /// How many streams of a conversation are open (what tests wait on before a live event).
+    pub fn open_streams(&self, conversation_id: i64) -> usize {
+        let subs = self.subscribers.lock().unwrap_or_else(|p| p.into_inner());
+        subs.get(&conversation_id)
+            .map_or(0, |l| l.iter().filter(|s| !s.tx.is_closed()).count())
+    }
+
     /// Sends a committed message to every stream of its conversation.
     pub fn publish(&self, message: &MessageRow) {
         let mut subs = self.subscribers.lock().unwrap_or_else(|p| p.into_inner());

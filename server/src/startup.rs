@@ -30,6 +30,29 @@ pub struct Config {
     pub workers: usize,
 }
 
+impl Config {
+    /// A server on a free loopback port with two workers, rate limits off, no demo: what the
+    /// test suites start (the server's own and the browser end-to-end tests).
+    pub fn loopback(db: PathBuf) -> Config {
+        Config {
+            addr: "127.0.0.1:0".into(),
+            db,
+            public_url: None,
+            demo: false,
+            rate_limits: false,
+            workers: 2,
+        }
+    }
+}
+
+/// A server running on the current runtime: where it listens and its state.
+pub struct Running {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// The shared state (tests reach the services through it).
+    pub state: web::Data<AppState>,
+}
+
 /// A bound, not yet running server.
 pub struct Application {
     port: u16,
@@ -75,6 +98,17 @@ impl Application {
             server: server.run(),
             state,
         })
+    }
+
+    /// Builds the server and runs it on the current actix runtime (tests).
+    pub fn start(config: Config) -> anyhow::Result<Running> {
+        let app = Application::build(config)?;
+        let running = Running {
+            base: format!("http://127.0.0.1:{}", app.port()),
+            state: app.state(),
+        };
+        actix_web::rt::spawn(app.run_until_stopped());
+        Ok(running)
     }
 
     /// The bound port.

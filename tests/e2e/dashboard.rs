@@ -112,6 +112,7 @@ async fn an_owner_sets_up_verification_and_an_agent_sees_and_answers_a_verified_
     visitor.client.goto(&page).await.unwrap();
     let r = visitor.call(&format!("ReplyBubble.identify({user})")).await;
     assert_eq!(r["ok"]["status"], "verified", "{r}");
+    let conv = r["ok"]["conversationId"].as_i64().unwrap();
     visitor.call("ReplyBubble.open()").await;
     assert_eq!(
         visitor
@@ -206,10 +207,9 @@ async fn an_owner_sets_up_verification_and_an_agent_sees_and_answers_a_verified_
         visitor.messages().await[1],
         "Sorry about that, Ada! A replacement ships today."
     );
-    owner
-        .wait_for("window.EventSource && document.getElementById('thread')")
-        .await;
-    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    // The widget's stream and the conversation view's are open: the visitor's next message can
+    // reach the dashboard only live.
+    server.wait_for_streams(conv, 2).await;
     visitor.call("ReplyBubble.sendMessage('Thank you!')").await;
     owner
         .wait_for("document.querySelectorAll('#thread .msg.visitor').length === 2")

@@ -9,7 +9,9 @@ async fn the_loader_defines_replybubble_at_once_and_replays_queued_calls_in_orde
 <script>window.__before = Object.keys(window);</script>
 <script src="{base}/widget.js"></script>
 <script>
-  window.__added = Object.keys(window).filter(function (k) {{ return window.__before.indexOf(k) < 0; }});
+  // What the loader added to window (leaving out this page's own names: __before, and the
+  // functions of this script, which are hoisted).
+  window.__added = Object.keys(window).filter(function (k) {{ return window.__before.indexOf(k) < 0 && ["__before", "ok", "err"].indexOf(k) < 0; }});
   window.__defined = typeof window.ReplyBubble;
   window.__unsub = typeof ReplyBubble.on("message", function () {{}});
   window.__log = [];
@@ -31,6 +33,11 @@ async fn the_loader_defines_replybubble_at_once_and_replays_queued_calls_in_orde
     assert_eq!(
         browser.eval("return window.__unsub").await,
         json!("function")
+    );
+    assert_eq!(
+        browser.eval("return window.__added").await,
+        json!(["ReplyBubble"]),
+        "the loader adds one global"
     );
     browser.wait_for("window.__log.length === 3").await;
     let log = browser.eval("return window.__log").await;

@@ -324,8 +324,8 @@ async fn agent_replies_arrive_live_with_an_unread_badge_and_a_dropped_stream_los
         .as_i64()
         .unwrap();
     b.wait_for("window.__events !== undefined").await;
-    // Wait for the stream to be connected before replying.
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    // The stream is open: the reply can only arrive through it.
+    server.wait_for_streams(conv, 1).await;
     server.agent_reply(conv, "Hello from an agent").await;
     b.wait_for("document.querySelector('replybubble-root').shadowRoot.querySelectorAll('.m.agent').length === 1").await;
     assert_eq!(

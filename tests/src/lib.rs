@@ -36,22 +36,15 @@ impl Server {
     pub async fn start_with(demo: bool) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("e2e.db");
-        let app = Application::build(Config {
-            addr: "127.0.0.1:0".into(),
-            db: db.clone(),
-            public_url: None,
+        let running = Application::start(Config {
             demo,
-            rate_limits: false,
-            workers: 2,
+            ..Config::loopback(db.clone())
         })
-        .expect("the server builds");
-        let base = format!("http://127.0.0.1:{}", app.port());
-        let state = app.state();
-        actix_rt::spawn(app.run_until_stopped());
+        .expect("the server starts");
         Server {
-            base,
+            base: running.base,
             db,
-            state,
+            state: running.state,
             _dir: dir,
         }
     }
@@ -99,6 +92,18 @@ impl Server {
         .await
         .unwrap()
         .id
+    }
+
+    /// Waits up to 10 s until `n` event streams of a conversation are open (a widget's and a
+    /// dashboard's), so that what a test sends next can only arrive live.
+    pub async fn wait_for_streams(&self, conversation_id: i64, n: usize) {
+        for _ in 0..200 {
+            if self.state.services.hub.open_streams(conversation_id) >= n {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("{n} event streams of conversation {conversation_id} never opened");
     }
 
     /// Ends every event stream of the sessions of a conversation (as a network drop would).

@@ -10,6 +10,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, RequestInit, Response};
 
+use replybubble_core::wire::keys;
+
 use crate::error::WidgetError;
 use crate::js;
 
@@ -23,7 +25,7 @@ pub struct Client {
 }
 
 fn network(e: JsValue) -> WidgetError {
-    let detail = js::get_str(&e, "message").unwrap_or_else(|| "the request failed".into());
+    let detail = js::get_str(&e, keys::MESSAGE).unwrap_or_else(|| "the request failed".into());
     WidgetError::network(&detail)
 }
 
@@ -94,12 +96,16 @@ impl Client {
         if (200..300).contains(&status) {
             return Ok(body);
         }
-        let err = js::get(&body, "error");
-        let code = js::get_str(&err, "code").unwrap_or_else(|| "http_error".into());
-        let mut e = WidgetError::new(status, &code, js::get_str(&err, "message").unwrap_or(text));
-        e.field = js::get_str(&err, "field");
-        e.hint = js::get_str(&err, "hint");
-        if js::get_str(&body, "visitor_token").is_some() {
+        let err = js::get(&body, keys::ERROR);
+        let code = js::get_str(&err, keys::CODE).unwrap_or_else(|| "http_error".into());
+        let mut e = WidgetError::new(
+            status,
+            &code,
+            js::get_str(&err, keys::MESSAGE).unwrap_or(text),
+        );
+        e.field = js::get_str(&err, keys::FIELD);
+        e.hint = js::get_str(&err, keys::HINT);
+        if js::get_str(&body, keys::VISITOR_TOKEN).is_some() {
             e.new_session = Some(body);
         }
         Err(e)

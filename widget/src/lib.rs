@@ -22,10 +22,12 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
 
 use replybubble_core::limits::MESSAGES_PAGE;
-use replybubble_core::user::VisitorDetails;
+use replybubble_core::user::{TraitValue, VisitorDetails};
 use replybubble_core::{IdentifyUser, MessageBody, Value};
 
 use crate::api::Client;
+use replybubble_core::wire::keys;
+
 use crate::error::WidgetError;
 use crate::live::Live;
 use crate::ui::{Action, Ui};
@@ -165,7 +167,7 @@ fn require_init(method: &str) -> Result<(String, Client), WidgetError> {
 /// Adopts a session answer (`session`, `reset`, or an identify that switched users), bound to
 /// `user` when it is a resumed session of a verified user.
 fn adopt_session(app_id: &str, body: &JsValue, user: Option<String>) {
-    let Some(token) = js::get_str(body, "visitor_token") else {
+    let Some(token) = js::get_str(body, keys::VISITOR_TOKEN) else {
         return;
     };
     storage::save(app_id, &token);
@@ -178,9 +180,9 @@ fn adopt_session(app_id: &str, body: &JsValue, user: Option<String>) {
             .unwrap_or_default();
         s.session = Some(Session {
             token,
-            conversation_id: js::get(body, "conversation_id"),
-            mode: js::get_str(body, "mode").unwrap_or(old_mode),
-            verified: js::get(body, "verified").as_bool().unwrap_or(false),
+            conversation_id: js::get(body, keys::CONVERSATION_ID),
+            mode: js::get_str(body, keys::MODE).unwrap_or(old_mode),
+            verified: js::get(body, keys::VERIFIED).as_bool().unwrap_or(false),
             verified_as: None,
             user,
         });
@@ -239,11 +241,11 @@ fn current(generation: u32) -> bool {
 
 /// Shows one message (once), counts it as unread when the panel is closed, tells listeners.
 fn incoming(msg: &JsValue, in_order: bool) {
-    let Some(id) = js::get(msg, "id").as_f64() else {
+    let Some(id) = js::get(msg, keys::ID).as_f64() else {
         return;
     };
     let id_int = id as i64;
-    let author = js::get_str(msg, "author").unwrap_or_default();
+    let author = js::get_str(msg, keys::AUTHOR).unwrap_or_default();
     let fresh = with_state(|s| {
         if in_order && id_int > s.stream_last {
             s.stream_last = id_int;
@@ -259,8 +261,8 @@ fn incoming(msg: &JsValue, in_order: bool) {
     });
     let Some(unread) = fresh else { return };
     if let Some(ui) = ui() {
-        let body = js::get_str(msg, "body").unwrap_or_default();
-        let at = js::get_str(msg, "created_at").unwrap_or_default();
+        let body = js::get_str(msg, keys::BODY).unwrap_or_default();
+        let at = js::get_str(msg, keys::CREATED_AT).unwrap_or_default();
         ui.add_message(id_int, &author, &body, &at);
         ui.set_unread(unread);
     }
@@ -281,7 +283,7 @@ async fn fill_gap(generation: u32) -> Result<(), WidgetError> {
         if !current(generation) {
             return Ok(());
         }
-        let list: Array = js::get(&page, "messages").into();
+        let list: Array = js::get(&page, keys::MESSAGES).into();
         for m in list.iter() {
             incoming(&m, true);
         }
@@ -309,7 +311,7 @@ async fn start_live(generation: u32) {
         fill_gap(generation).await?;
         let (_, client) = client()?;
         let ticket = client.post("events/ticket", &js::object()).await?;
-        let ticket = js::get_str(&ticket, "ticket").unwrap_or_default();
+        let ticket = js::get_str(&ticket, keys::TICKET).unwrap_or_default();
         let mut url = client.base.clone();
         url.push_str("/api/v1/widget/events?ticket=");
         url.push_str(&ticket);
@@ -398,8 +400,8 @@ async fn save_details() {
         return;
     };
     let body = js::object();
-    js::set(&body, "name", &JsValue::from_str(&name));
-    js::set(&body, "email", &JsValue::from_str(&email));
+    js::set(&body, keys::NAME, &JsValue::from_str(&name));
+    js::set(&body, keys::EMAIL, &JsValue::from_str(&email));
     match client.post("visitor", &body).await {
         Ok(_) => {
             storage::set_form_done(&app_id, true);
@@ -432,7 +434,7 @@ fn ready_result() -> JsValue {
     let out = status("ready");
     with_state(|s| {
         if let Some(x) = &s.session {
-            js::set(&out, "mode", &JsValue::from_str(&x.mode));
+            js::set(&out, keys::MODE, &JsValue::from_str(&x.mode));
             js::set(&out, "conversationId", &x.conversation_id);
         }
     });
@@ -441,7 +443,7 @@ fn ready_result() -> JsValue {
 
 async fn open_session(app_id: &str, client: Client) -> Result<JsValue, WidgetError> {
     let body = js::object();
-    js::set(&body, "app_id", &JsValue::from_str(app_id));
+    js::set(&body, keys::APP_ID, &JsValue::from_str(app_id));
     let answer = match client.post("session", &body).await {
         // A stored token that the server no longer knows: start over without it.
         Err(e) if e.status == 401 && client.token.is_some() => {
@@ -479,7 +481,7 @@ async fn recover_session() -> Result<(), WidgetError> {
         },
     )
     .await?;
-    let resumed = stored.is_some() && js::get_str(&answer, "visitor_token") == stored;
+    let resumed = stored.is_some() && js::get_str(&answer, keys::VISITOR_TOKEN) == stored;
     switch_session(&app_id, &answer, bound.filter(|_| resumed));
     Ok(())
 }
@@ -568,7 +570,7 @@ pub fn init(options: JsValue) -> Promise {
             let mounted = Rc::new(Ui::mount(on_action));
             with_state(|s| s.ui = Some(mounted));
         }
-        let resumed = stored.is_some() && js::get_str(&answer, "visitor_token") == stored;
+        let resumed = stored.is_some() && js::get_str(&answer, keys::VISITOR_TOKEN) == stored;
         switch_session(&app_id, &answer, bound.filter(|_| resumed));
         Ok(ready_result())
     }))
@@ -600,7 +602,7 @@ pub fn identify(user: JsValue) -> Promise {
             Err(e) => {
                 if let Ok((app_id, client)) = client() {
                     let bound = with_state(|s| s.session.as_ref().and_then(|x| x.user.clone()));
-                    if bound.is_some() && bound != js::get_str(&user, "id") {
+                    if bound.is_some() && bound != js::get_str(&user, keys::ID) {
                         reset_session(&app_id, client).await?;
                     }
                 }
@@ -608,11 +610,41 @@ pub fn identify(user: JsValue) -> Promise {
             }
         };
         let (app_id, client) = require_init("identify")?;
-        match client.post("identify", &user).await {
+        match client.post("identify", &user_body(&valid)).await {
             Ok(answer) => identified(&app_id, &valid, answer),
             Err(e) => Err(identify_failed(&app_id, e)),
         }
     }))
+}
+
+/// The identify request built from the validated user, so what is sent is exactly what was
+/// checked (no getters, `toJSON` or unknown fields of the page's object).
+fn user_body(u: &IdentifyUser) -> JsValue {
+    let body = js::object();
+    let text = |key: &str, v: Option<&str>| {
+        if let Some(v) = v {
+            js::set(&body, key, &JsValue::from_str(v));
+        }
+    };
+    text("id", Some(u.id.as_ref()));
+    text("signature", u.signature.as_deref());
+    text(keys::EMAIL, u.email.as_ref().map(AsRef::as_ref));
+    text(keys::NAME, u.name.as_ref().map(AsRef::as_ref));
+    text("company", u.company.as_ref().map(AsRef::as_ref));
+    text("phone", u.phone.as_ref().map(AsRef::as_ref));
+    if !u.traits.is_empty() {
+        let traits = js::object();
+        for (k, v) in u.traits.iter() {
+            let v = match v {
+                TraitValue::String(s) => JsValue::from_str(s),
+                TraitValue::Number(n) => JsValue::from_f64(*n),
+                TraitValue::Bool(b) => JsValue::from_bool(*b),
+            };
+            js::set(&traits, k, &v);
+        }
+        js::set(&body, "traits", &traits);
+    }
+    body
 }
 
 /// A rejected identify: switch to the new session it may carry (or start one when the session
@@ -634,13 +666,13 @@ fn identify_failed(app_id: &str, mut e: WidgetError) -> WidgetError {
 /// A resolved identify: switch when the server started a new session, remember who the session
 /// is bound to, and update the screen.
 fn identified(app_id: &str, valid: &IdentifyUser, answer: JsValue) -> Result<JsValue, WidgetError> {
-    if js::get_str(&answer, "visitor_token").is_some() {
+    if js::get_str(&answer, keys::VISITOR_TOKEN).is_some() {
         switch_session(app_id, &answer, None);
     }
-    let verified = js::get(&answer, "verified").as_bool().unwrap_or(false);
-    let contact = js::get(&answer, "contact");
-    let shown_as = js::get_str(&contact, "name")
-        .or_else(|| js::get_str(&contact, "email"))
+    let verified = js::get(&answer, keys::VERIFIED).as_bool().unwrap_or(false);
+    let contact = js::get(&answer, keys::CONTACT);
+    let shown_as = js::get_str(&contact, keys::NAME)
+        .or_else(|| js::get_str(&contact, keys::EMAIL))
         .or(Some(valid.id.as_ref().to_owned()));
     with_state(|s| {
         if let Some(x) = s.session.as_mut() {
@@ -649,7 +681,7 @@ fn identified(app_id: &str, valid: &IdentifyUser, answer: JsValue) -> Result<JsV
                 x.verified_as = shown_as;
                 x.user = Some(valid.id.as_ref().to_owned());
             }
-            let conv = js::get(&answer, "conversation_id");
+            let conv = js::get(&answer, keys::CONVERSATION_ID);
             if !conv.is_undefined() {
                 x.conversation_id = conv;
             }
@@ -659,17 +691,17 @@ fn identified(app_id: &str, valid: &IdentifyUser, answer: JsValue) -> Result<JsV
         storage::set_bound_user(app_id, Some(valid.id.as_ref()));
     }
     refresh_ui();
-    let prefill = js::get(&answer, "prefill");
+    let prefill = js::get(&answer, keys::PREFILL);
     if prefill.is_object() && !storage::form_done(app_id) {
         if let Some(ui) = ui() {
             ui.show_form(
-                js::get_str(&prefill, "name").as_deref(),
-                js::get_str(&prefill, "email").as_deref(),
+                js::get_str(&prefill, keys::NAME).as_deref(),
+                js::get_str(&prefill, keys::EMAIL).as_deref(),
             );
         }
     }
     // The token is the widget's business, not the page's.
-    let out = js::camel_keys(&answer, "visitor_token");
+    let out = js::camel_keys(&answer, keys::VISITOR_TOKEN);
     emit("identify", &out);
     Ok(out)
 }
@@ -683,7 +715,11 @@ pub fn reset() -> Promise {
         let (app_id, client) = require_init("reset")?;
         let answer = reset_session(&app_id, client).await?;
         let out = status("reset");
-        js::set(&out, "conversationId", &js::get(&answer, "conversation_id"));
+        js::set(
+            &out,
+            "conversationId",
+            &js::get(&answer, keys::CONVERSATION_ID),
+        );
         Ok(out)
     }))
 }
@@ -714,17 +750,17 @@ async fn send_text(text: String) -> Result<JsValue, WidgetError> {
     let body = MessageBody::parse(text)?;
     let (_, client) = require_init("sendMessage")?;
     let payload = js::object();
-    js::set(&payload, "body", &JsValue::from_str(body.as_ref()));
+    js::set(&payload, keys::BODY, &JsValue::from_str(body.as_ref()));
     match client.post("messages", &payload).await {
         Ok(answer) => {
             let msg = js::object();
-            js::set(&msg, "id", &js::get(&answer, "id"));
-            js::set(&msg, "author", &JsValue::from_str("visitor"));
-            js::set(&msg, "body", &JsValue::from_str(body.as_ref()));
-            js::set(&msg, "created_at", &js::get(&answer, "created_at"));
+            js::set(&msg, keys::ID, &js::get(&answer, keys::ID));
+            js::set(&msg, keys::AUTHOR, &JsValue::from_str("visitor"));
+            js::set(&msg, keys::BODY, &JsValue::from_str(body.as_ref()));
+            js::set(&msg, keys::CREATED_AT, &js::get(&answer, keys::CREATED_AT));
             incoming(&msg, false);
             let out = status("sent");
-            js::set(&out, "messageId", &js::get(&answer, "id"));
+            js::set(&out, "messageId", &js::get(&answer, keys::ID));
             Ok(out)
         }
         // The session ended (another tab reset it, or 30 days unused): start a new one, on

@@ -26,7 +26,8 @@
     scroll();
     var source = new EventSource(thread.getAttribute("data-events"));
     source.addEventListener("message", function (e) {
-      var m = JSON.parse(e.data);
+      var m;
+      try { m = JSON.parse(e.data); } catch (err) { return; }
       if (m.id <= last || thread.querySelector('[data-id="' + m.id + '"]')) return;
       last = m.id;
       var li = document.createElement("li");
@@ -36,7 +37,7 @@
       p.textContent = m.body;
       var t = document.createElement("time");
       t.setAttribute("datetime", m.created_at);
-      t.textContent = (m.author === "agent" ? "Agent" : "Visitor") + " · " + m.created_at.slice(0, 10) + " " + m.created_at.slice(11, 16) + " UTC";
+      t.textContent = (m.author === "agent" ? "Agent" : "Visitor") + " · " + m.when;
       li.appendChild(p);
       li.appendChild(t);
       if (m.author === "visitor" && m.verified === false && thread.hasAttribute("data-verified")) {

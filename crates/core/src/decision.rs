@@ -51,6 +51,7 @@ macro_rules! str_enum {
         }
     };
 }
+#[cfg_attr(not(feature = "verify"), allow(unused_imports))]
 pub(crate) use str_enum;
 str_enum!(
     Plan,

@@ -203,3 +203,144 @@ pub struct ErrorDetail {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub hint: Option<Hint>,
 }
+
+/// The JSON field names of the types above, for a client that reads and writes JSON without
+/// serde (the widget, which leaves JSON to the browser to stay small). `tests` below fails when
+/// a name here and the serde name of its field disagree, so widget and server cannot drift.
+pub mod keys {
+    /// `SessionRequest::app_id`.
+    pub const APP_ID: &str = "app_id";
+    /// `SessionResponse::visitor_token`, `IdentifyResponse::visitor_token`,
+    /// `ErrorBody::visitor_token`.
+    pub const VISITOR_TOKEN: &str = "visitor_token";
+    /// The conversation of a session or an identify answer, or of an error body's new session.
+    pub const CONVERSATION_ID: &str = "conversation_id";
+    /// `SessionResponse::mode`.
+    pub const MODE: &str = "mode";
+    /// `SessionResponse::verified`, `IdentifyResponse::verified`.
+    pub const VERIFIED: &str = "verified";
+    /// `IdentifyResponse::contact`.
+    pub const CONTACT: &str = "contact";
+    /// `IdentifyResponse::prefill`.
+    pub const PREFILL: &str = "prefill";
+    /// `Contact::name`, `Prefill::name`.
+    pub const NAME: &str = "name";
+    /// `Contact::email`, `Prefill::email`.
+    pub const EMAIL: &str = "email";
+    /// `PostMessage::body`, `Message::body`.
+    pub const BODY: &str = "body";
+    /// `Message::id`, `MessagePosted::id`.
+    pub const ID: &str = "id";
+    /// `Message::created_at`, `MessagePosted::created_at`.
+    pub const CREATED_AT: &str = "created_at";
+    /// `Message::author`.
+    pub const AUTHOR: &str = "author";
+    /// `MessagePage::messages`.
+    pub const MESSAGES: &str = "messages";
+    /// `EventsTicket::ticket`.
+    pub const TICKET: &str = "ticket";
+    /// `ErrorBody::error`.
+    pub const ERROR: &str = "error";
+    /// `ErrorDetail::code`.
+    pub const CODE: &str = "code";
+    /// `ErrorDetail::message`.
+    pub const MESSAGE: &str = "message";
+    /// `ErrorDetail::field`.
+    pub const FIELD: &str = "field";
+    /// `ErrorDetail::hint`.
+    pub const HINT: &str = "hint";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::keys::*;
+    use super::*;
+    use serde_json::{json, Value as Json};
+
+    fn has(v: &Json, keys: &[&str]) {
+        for k in keys {
+            assert!(v.get(k).is_some(), "{k} is not a field of {v}");
+        }
+    }
+
+    #[test]
+    fn the_keys_the_widget_uses_are_the_fields_the_server_writes() {
+        let s = |x: &str| Some(x.to_owned());
+        has(&json!(SessionRequest { app_id: "a".into() }), &[APP_ID]);
+        has(&json!(PostMessage { body: "b".into() }), &[BODY]);
+        has(
+            &json!(SessionResponse {
+                visitor_token: "t".into(),
+                conversation_id: 1,
+                visitor_label: "Visitor #abcde".into(),
+                mode: Mode::Optional,
+                plan: Plan::Pro,
+                verified: true,
+            }),
+            &[VISITOR_TOKEN, CONVERSATION_ID, MODE, VERIFIED],
+        );
+        let contact = Contact {
+            id: "u".into(),
+            email: s("e@x.io"),
+            name: s("N"),
+            company: None,
+            phone: None,
+        };
+        let prefill = Prefill {
+            email: s("e@x.io"),
+            name: s("N"),
+            ..Prefill::default()
+        };
+        has(&json!(contact), &[ID, NAME, EMAIL]);
+        has(&json!(prefill), &[NAME, EMAIL]);
+        has(
+            &json!(IdentifyResponse {
+                status: IdentifyStatus::Verified,
+                verified: Some(true),
+                contact: Some(contact),
+                conversation_id: Some(1),
+                visitor_token: s("t"),
+                reason: None,
+                hint: None,
+                prefill: Some(prefill),
+            }),
+            &[VERIFIED, CONTACT, CONVERSATION_ID, VISITOR_TOKEN, PREFILL],
+        );
+        has(
+            &json!(MessagePosted {
+                id: 1,
+                created_at: "2026-01-01T00:00:00.000Z".into(),
+            }),
+            &[ID, CREATED_AT],
+        );
+        let page = json!(MessagePage {
+            messages: vec![Message {
+                id: 1,
+                author: Author::Agent,
+                body: "hi".into(),
+                created_at: "2026-01-01T00:00:00.000Z".into(),
+            }],
+        });
+        has(&page, &[MESSAGES]);
+        has(&page[MESSAGES][0], &[ID, AUTHOR, BODY, CREATED_AT]);
+        has(
+            &json!(EventsTicket {
+                ticket: "t".into(),
+                expires_in: 60,
+            }),
+            &[TICKET],
+        );
+        let error = json!(ErrorBody {
+            error: ErrorDetail {
+                code: "c".into(),
+                message: "m".into(),
+                field: s("f"),
+                hint: Some(Hint::SignedEmail),
+            },
+            visitor_token: s("t"),
+            conversation_id: Some(2),
+        });
+        has(&error, &[ERROR, VISITOR_TOKEN, CONVERSATION_ID]);
+        has(&error[ERROR], &[CODE, MESSAGE, FIELD, HINT]);
+    }
+}

@@ -73,11 +73,19 @@ pub fn widget() -> Result<Vec<(String, u64, u64)>> {
         // machine's directories, in the shipped module.
         let cargo_home = std::env::var("CARGO_HOME")
             .unwrap_or_else(|_| format!("{}/.cargo", std::env::var("HOME").unwrap_or_default()));
-        let remap = [
-            format!("--remap-path-prefix={cargo_home}/registry/src/="),
-            format!("--remap-path-prefix={}/=", root.display()),
-        ]
-        .join("\x1f");
+        // Added to the flags the caller already set (CARGO_ENCODED_RUSTFLAGS, else RUSTFLAGS),
+        // never replacing them.
+        let mut flags: Vec<String> = match std::env::var("CARGO_ENCODED_RUSTFLAGS") {
+            Ok(f) if !f.is_empty() => f.split('\x1f').map(str::to_owned).collect(),
+            _ => std::env::var("RUSTFLAGS")
+                .unwrap_or_default()
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect(),
+        };
+        flags.push(format!("--remap-path-prefix={cargo_home}/registry/src/="));
+        flags.push(format!("--remap-path-prefix={}/=", root.display()));
+        let remap = flags.join("\x1f");
         let target = "wasm32-unknown-unknown";
         exec(
             cargo()

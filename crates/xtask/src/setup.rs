@@ -35,17 +35,22 @@ pub fn chromedriver() -> String {
 
 /// The wasm-bindgen version Cargo.lock pins.
 pub fn locked_wasm_bindgen() -> Result<String> {
-    let lock =
-        std::fs::read_to_string(project_root().join("Cargo.lock")).context("reading Cargo.lock")?;
-    let mut lines = lock.lines();
-    while let Some(line) = lines.next() {
-        if line == "name = \"wasm-bindgen\"" {
-            if let Some(v) = lines.next().and_then(|l| l.strip_prefix("version = \"")) {
-                return Ok(v.trim_end_matches('"').to_owned());
-            }
-        }
+    #[derive(serde::Deserialize)]
+    struct Lock {
+        package: Vec<Package>,
     }
-    bail!("Cargo.lock has no wasm-bindgen entry")
+    #[derive(serde::Deserialize)]
+    struct Package {
+        name: String,
+        version: String,
+    }
+    let text =
+        std::fs::read_to_string(project_root().join("Cargo.lock")).context("reading Cargo.lock")?;
+    let lock: Lock = toml::from_str(&text).context("parsing Cargo.lock")?;
+    match lock.package.into_iter().find(|p| p.name == "wasm-bindgen") {
+        Some(p) => Ok(p.version),
+        None => bail!("Cargo.lock has no wasm-bindgen entry"),
+    }
 }
 
 fn is_root() -> bool {

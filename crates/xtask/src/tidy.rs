@@ -181,11 +181,34 @@ mod tests {
                 "server/src/http/state.rs",
                 "server/src/http/sse.rs",
                 "server/src/http/assets.rs",
+                "server/src/http/format.rs",
             ],
             &routes,
             &[],
         );
         assert!(found.is_empty(), "{found:?} import route modules");
+    }
+
+    /// The widget reads and writes the HTTP JSON through `replybubble_core::wire::keys`, whose
+    /// names a core test checks against the serde types the server writes: a field name spelled
+    /// out in the widget could drift from the server unnoticed.
+    #[test]
+    fn the_widget_names_wire_fields_only_through_the_keys_module() {
+        let wire = std::fs::read_to_string(project_root().join("crates/core/src/wire.rs")).unwrap();
+        let keys: Vec<String> = wire[wire.find("pub mod keys").expect("a keys module")..]
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("pub const "))
+            .filter_map(|l| l.split('"').nth(1))
+            .filter(|k| k.contains('_'))
+            .map(|k| format!("\"{k}\""))
+            .collect();
+        assert!(keys.len() >= 3, "{keys:?}");
+        let needles: Vec<&str> = keys.iter().map(String::as_str).collect();
+        let found = offenders(&["widget/src"], &needles, &[]);
+        assert!(
+            found.is_empty(),
+            "wire field names spelled out in {found:?}: use replybubble_core::wire::keys"
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod assets;
 pub mod dashboard;
 pub mod demo;
 pub mod error;
+pub mod format;
 pub mod health;
 pub mod sse;
 pub mod state;

@@ -17,7 +17,8 @@ const KEEPALIVE: Duration = Duration::from_secs(15);
 pub enum Audience {
     /// The widget: exactly the wire `Message`.
     Visitor,
-    /// The dashboard: the wire `Message` plus `verified`.
+    /// The dashboard: the wire `Message` plus `verified` and `when` (the time as the page shows
+    /// it).
     Agent,
 }
 
@@ -27,6 +28,7 @@ fn event(m: &MessageRow, audience: Audience) -> Bytes {
         Audience::Visitor => serde_json::to_string(&wire),
         Audience::Agent => serde_json::to_value(&wire).and_then(|mut v| {
             v["verified"] = serde_json::Value::Bool(m.verified);
+            v["when"] = serde_json::Value::String(crate::http::format::when(m.created_at).0);
             serde_json::to_string(&v)
         }),
     }

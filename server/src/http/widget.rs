@@ -141,22 +141,22 @@ async fn visitor(
 
 /// Reads `after` from the query: a non-negative integer, 0 when absent.
 fn after_param(req: &HttpRequest) -> Result<i64, ApiError> {
+    #[derive(serde::Deserialize)]
+    struct After {
+        after: Option<i64>,
+    }
     let bad = || {
         FieldError::new(
             "after",
             Problem::Invalid("must be a message id (a whole number, 0 or more)"),
         )
     };
-    for pair in req.query_string().split('&') {
-        if let Some(v) = pair.strip_prefix("after=") {
-            return v
-                .parse::<i64>()
-                .ok()
-                .filter(|n| *n >= 0)
-                .ok_or_else(|| bad().into());
-        }
+    let q = web::Query::<After>::from_query(req.query_string()).map_err(|_| bad())?;
+    match q.after {
+        Some(n) if n < 0 => Err(bad().into()),
+        Some(n) => Ok(n),
+        None => Ok(0),
     }
-    Ok(0)
 }
 
 async fn list_messages(req: HttpRequest, Visitor(ctx): Visitor) -> Result<HttpResponse, ApiError> {
@@ -182,15 +182,17 @@ async fn ticket(req: HttpRequest, Visitor(ctx): Visitor) -> Result<HttpResponse,
 
 async fn events(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let state = state(&req);
-    let ticket = req
-        .query_string()
-        .split('&')
-        .find_map(|p| p.strip_prefix("ticket="))
+    #[derive(serde::Deserialize)]
+    struct Ticket {
+        ticket: Option<String>,
+    }
+    let ticket = web::Query::<Ticket>::from_query(req.query_string())
+        .ok()
+        .and_then(|q| q.into_inner().ticket)
         .filter(|t| !t.is_empty())
         .ok_or(ApiError::Unauthenticated(
             "open the stream with ?ticket= from POST /api/v1/widget/events/ticket",
-        ))?
-        .to_owned();
+        ))?;
     let target = service::redeem_ticket(&state.services, &ticket).await?;
     let rx = state.services.hub.subscribe(
         target.conversation_id,

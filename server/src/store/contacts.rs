@@ -1,10 +1,13 @@
 //! Contacts: keyed by (workspace, user id) and nothing else.
 
-use rusqlite::{params, Connection, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use replybubble_core::user::{IdentifyUser, TraitValue};
 
 use super::StoreError;
+
+/// Rows per page of the contact list.
+pub const PAGE: usize = crate::policy::DASHBOARD_PAGE;
 
 /// A contact as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -98,4 +101,41 @@ pub fn upsert(
             from_row,
         )?;
     Ok(row)
+}
+
+/// One page of contacts, most recently updated first; `before` is (updated_at, id).
+pub fn list(
+    conn: &Connection,
+    workspace_id: i64,
+    before: Option<(i64, i64)>,
+) -> Result<(Vec<(ContactRow, i64)>, bool), StoreError> {
+    let (at, id) = before.unwrap_or((i64::MAX, i64::MAX));
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, user_id, email, name, company, phone, traits, updated_at FROM contacts
+         WHERE workspace_id = ?1 AND (updated_at, id) < (?2, ?3)
+         ORDER BY updated_at DESC, id DESC LIMIT ?4",
+    )?;
+    let mut rows: Vec<(ContactRow, i64)> = stmt
+        .query_map(params![workspace_id, at, id, (PAGE + 1) as i64], |r| {
+            Ok((from_row(r)?, r.get(7)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    let more = rows.len() > PAGE;
+    rows.truncate(PAGE);
+    Ok((rows, more))
+}
+
+/// One contact of the workspace.
+pub fn one(
+    conn: &Connection,
+    workspace_id: i64,
+    id: i64,
+) -> Result<Option<ContactRow>, StoreError> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {} FROM contacts WHERE workspace_id = ?1 AND id = ?2",
+            COLUMNS
+        ))?
+        .query_row(params![workspace_id, id], from_row)
+        .optional()?)
 }

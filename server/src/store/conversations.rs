@@ -1,8 +1,15 @@
-//! Conversations as agents see them.
+//! Conversations: the visitor's contact-form details, and what agents see (only started
+//! conversations: the home counts, the keyset-paged list, one conversation, a contact's). Every
+//! agent query is scoped to one workspace: another workspace's ids are simply not found.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use super::StoreError;
+use super::contacts::ContactRow;
+use super::messages::MessageRow;
+use super::{parse_enum, StoreError};
+
+/// Rows per page of the conversation list.
+pub const PAGE: usize = crate::policy::DASHBOARD_PAGE;
 
 /// Whether agents still have to look at a conversation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,4 +74,179 @@ pub fn set_visitor_details(
         return Err(StoreError::NotFound("session"));
     }
     Ok(())
+}
+
+/// The numbers on the home page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HomeStats {
+    /// Conversations started in the last 30 days.
+    pub conversations_30d: i64,
+    /// Of those, the ones linked to a verified contact.
+    pub identified_30d: i64,
+    /// Open conversations.
+    pub open: i64,
+    /// Verified contacts.
+    pub contacts: i64,
+}
+
+/// Home page numbers; `since` is 30 days ago in milliseconds.
+pub fn home(conn: &Connection, workspace_id: i64, since: i64) -> Result<HomeStats, StoreError> {
+    let (total, identified): (i64, i64) = conn.query_row(
+        "SELECT count(*), count(contact_id) FROM conversations
+         WHERE workspace_id = ?1 AND started_at IS NOT NULL AND started_at >= ?2",
+        params![workspace_id, since],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let open: i64 = conn.query_row(
+        "SELECT count(*) FROM conversations
+         WHERE workspace_id = ?1 AND status = 'open' AND started_at IS NOT NULL",
+        [workspace_id],
+        |r| r.get(0),
+    )?;
+    let contacts: i64 = conn.query_row(
+        "SELECT count(*) FROM contacts WHERE workspace_id = ?1",
+        [workspace_id],
+        |r| r.get(0),
+    )?;
+    Ok(HomeStats {
+        conversations_30d: total,
+        identified_30d: identified,
+        open,
+        contacts,
+    })
+}
+
+/// A row of the conversation list.
+#[derive(Debug, Clone)]
+pub struct ConversationRow {
+    /// Id.
+    pub id: i64,
+    /// `Visitor #xxxxx`.
+    pub visitor_label: String,
+    /// open or closed.
+    pub status: ConversationStatus,
+    /// Last activity, ms.
+    pub last_activity_at: i64,
+    /// Preview of the last message.
+    pub last_message: Option<String>,
+    /// The verified contact, if any.
+    pub contact: Option<ContactRow>,
+    /// What an anonymous visitor typed into the contact form (unverified).
+    pub visitor_name: Option<String>,
+    /// Same, email.
+    pub visitor_email: Option<String>,
+}
+
+const CONVERSATION_COLUMNS: &str = "c.id, c.visitor_label, c.status, c.last_activity_at, c.last_message, c.visitor_name, c.visitor_email,
+     k.id, k.user_id, k.email, k.name, k.company, k.phone, k.traits";
+
+fn conversation_row(r: &Row) -> rusqlite::Result<ConversationRow> {
+    let contact_id: Option<i64> = r.get(7)?;
+    let contact = match contact_id {
+        Some(id) => Some(ContactRow {
+            id,
+            user_id: r.get(8)?,
+            email: r.get(9)?,
+            name: r.get(10)?,
+            company: r.get(11)?,
+            phone: r.get(12)?,
+            traits: r.get(13)?,
+        }),
+        None => None,
+    };
+    Ok(ConversationRow {
+        id: r.get(0)?,
+        visitor_label: r.get(1)?,
+        status: parse_enum(r, 2)?,
+        last_activity_at: r.get(3)?,
+        last_message: r.get(4)?,
+        visitor_name: r.get(5)?,
+        visitor_email: r.get(6)?,
+        contact,
+    })
+}
+
+/// One page of conversations, newest activity first. `before` is the (activity, id) of the last
+/// row of the previous page. Returns the rows and whether there are more.
+pub fn list(
+    conn: &Connection,
+    workspace_id: i64,
+    identified_only: bool,
+    before: Option<(i64, i64)>,
+) -> Result<(Vec<ConversationRow>, bool), StoreError> {
+    let (at, id) = before.unwrap_or((i64::MAX, i64::MAX));
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {CONVERSATION_COLUMNS}
+         FROM conversations c LEFT JOIN contacts k ON k.id = c.contact_id
+         WHERE c.workspace_id = ?1 AND c.started_at IS NOT NULL
+           AND (?2 = 0 OR c.contact_id IS NOT NULL)
+           AND (c.last_activity_at, c.id) < (?3, ?4)
+         ORDER BY c.last_activity_at DESC, c.id DESC LIMIT ?5"
+    ))?;
+    let mut rows: Vec<ConversationRow> = stmt
+        .query_map(
+            params![
+                workspace_id,
+                identified_only as i64,
+                at,
+                id,
+                (PAGE + 1) as i64
+            ],
+            conversation_row,
+        )?
+        .collect::<Result<_, _>>()?;
+    let more = rows.len() > PAGE;
+    rows.truncate(PAGE);
+    Ok((rows, more))
+}
+
+/// One conversation of the workspace.
+pub fn one(
+    conn: &Connection,
+    workspace_id: i64,
+    id: i64,
+) -> Result<Option<ConversationRow>, StoreError> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {CONVERSATION_COLUMNS} FROM conversations c LEFT JOIN contacts k ON k.id = c.contact_id
+             WHERE c.workspace_id = ?1 AND c.id = ?2 AND c.started_at IS NOT NULL"
+        ))?
+        .query_row(params![workspace_id, id], conversation_row)
+        .optional()?)
+}
+
+/// Every message of a conversation, oldest first.
+pub fn messages(conn: &Connection, conversation_id: i64) -> Result<Vec<MessageRow>, StoreError> {
+    super::messages::after(conn, conversation_id, 0, usize::MAX >> 1)
+}
+
+/// Opens or closes a conversation of the workspace; false when there is none.
+pub fn set_status(
+    conn: &Connection,
+    workspace_id: i64,
+    id: i64,
+    status: ConversationStatus,
+) -> Result<bool, StoreError> {
+    let n = conn.execute(
+        "UPDATE conversations SET status = ?3 WHERE workspace_id = ?1 AND id = ?2 AND started_at IS NOT NULL",
+        params![workspace_id, id, status.as_str()],
+    )?;
+    Ok(n == 1)
+}
+
+/// The conversations of a contact, newest activity first.
+pub fn of_contact(
+    conn: &Connection,
+    workspace_id: i64,
+    contact_id: i64,
+) -> Result<Vec<ConversationRow>, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {CONVERSATION_COLUMNS} FROM conversations c LEFT JOIN contacts k ON k.id = c.contact_id
+         WHERE c.workspace_id = ?1 AND c.contact_id = ?2 AND c.started_at IS NOT NULL
+         ORDER BY c.last_activity_at DESC, c.id DESC"
+    ))?;
+    let rows = stmt
+        .query_map(params![workspace_id, contact_id], conversation_row)?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
 }

@@ -6,9 +6,9 @@
 //! WAL + `synchronous=FULL`). Reads go to a small pool of read-only connections. The CLI uses
 //! [`open_connection`] and the same query functions directly; SQLite's lock arbitrates.
 
+pub mod agents;
 pub mod contacts;
 pub mod conversations;
-pub mod dashboard;
 pub mod events;
 pub mod messages;
 mod migrations;

@@ -51,18 +51,12 @@ pub async fn spawn_app_with(rate_limits: bool) -> TestApp {
     }
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("test.db");
-    let app = Application::build(Config {
-        addr: "127.0.0.1:0".into(),
-        db: db.clone(),
-        public_url: None,
-        demo: false,
+    let running = Application::start(Config {
         rate_limits,
-        workers: 2,
+        ..Config::loopback(db.clone())
     })
-    .expect("the app builds");
-    let base = format!("http://127.0.0.1:{}", app.port());
-    let state = app.state();
-    actix_rt::spawn(app.run_until_stopped());
+    .expect("the app starts");
+    let (base, state) = (running.base, running.state);
     let client = awc::Client::builder()
         .timeout(std::time::Duration::from_secs(30))
         .disable_redirects()

@@ -23,7 +23,7 @@ use crate::crypto;
 use crate::http::error::{Kind, PageError};
 use crate::http::state::AppState;
 use crate::ratelimit::Scope;
-use crate::store::dashboard::{self, AgentCtx};
+use crate::store::agents::{self, AgentCtx};
 use crate::store::now_ms;
 use actix_web::http::StatusCode;
 
@@ -53,7 +53,7 @@ impl FromRequest for Agent {
             let agent = state
                 .services
                 .store
-                .read(move |c| dashboard::agent_by_session(c, &hash, now_ms()))
+                .read(move |c| agents::agent_by_session(c, &hash, now_ms()))
                 .await?;
             agent.map(Agent).ok_or(PageError::LoginRequired)
         })
@@ -164,12 +164,7 @@ pub fn or_dash(o: &Option<String>) -> String {
     o.clone().unwrap_or_else(|| "—".into())
 }
 
-/// "2026-11-24 22:50 UTC" and the RFC 3339 form for `<time datetime>`.
-pub fn when(ms: i64) -> (String, String) {
-    let iso = crate::service::rfc3339(ms);
-    let short = format!("{} {} UTC", &iso[..10], &iso[11..16]);
-    (short, iso)
-}
+pub use crate::http::format::when;
 
 fn secure(state: &AppState) -> bool {
     state.public_url.starts_with("https://")
@@ -251,7 +246,7 @@ async fn login(req: HttpRequest, form: web::Form<LoginForm>) -> Result<HttpRespo
     let logins = state
         .services
         .store
-        .read(move |c| dashboard::logins(c, &lookup))
+        .read(move |c| agents::logins(c, &lookup))
         .await?;
     let password = form.password;
     let agent_id = web::block(move || {
@@ -284,7 +279,7 @@ async fn login(req: HttpRequest, form: web::Form<LoginForm>) -> Result<HttpRespo
     state
         .services
         .store
-        .write(move |c| dashboard::create_session(c, agent_id, &hash, &csrf, now, expires))
+        .write(move |c| agents::create_session(c, agent_id, &hash, &csrf, now, expires))
         .await?;
     let mut res = see_other("/dashboard");
     let _ = res.add_cookie(&cookie(&state, SESSION_COOKIE, token, SESSION_HOURS * 3600));
@@ -309,7 +304,7 @@ async fn logout(
         state
             .services
             .store
-            .write(move |c| dashboard::delete_session(c, &hash))
+            .write(move |c| agents::delete_session(c, &hash))
             .await?;
     }
     // The session's live conversation streams end with it.

@@ -8,9 +8,10 @@ use super::{
     check_csrf, or_dash, percent, render, see_other, snippet, state, when, Agent, Nav, DAY_MS,
 };
 use crate::http::error::PageError;
+use crate::store::contacts;
 use crate::store::contacts::ContactRow;
 use crate::store::conversations::ConversationStatus;
-use crate::store::dashboard::{self, ConversationRow, HomeStats};
+use crate::store::conversations::{self, ConversationRow, HomeStats};
 use crate::store::now_ms;
 
 /// "66.7%" with "(2 of 3 conversations …)", or "—" when there are none.
@@ -43,7 +44,7 @@ pub async fn home(req: HttpRequest, Agent(agent): Agent) -> Result<HttpResponse,
         .services
         .store
         .read(move |c| {
-            dashboard::home(
+            conversations::home(
                 c,
                 ws,
                 now_ms() - crate::policy::IDENTIFIED_RATE_DAYS * DAY_MS,
@@ -148,7 +149,7 @@ pub async fn conversations(
     let (rows, more) = state
         .services
         .store
-        .read(move |c| dashboard::conversations(c, ws, identified, before))
+        .read(move |c| conversations::list(c, ws, identified, before))
         .await?;
     let filter = if identified { "identified=1&" } else { "" };
     let next_href = more.then(|| {
@@ -246,11 +247,11 @@ pub async fn conversation(
         .services
         .store
         .read(move |c| {
-            let conv = dashboard::conversation(c, ws, id)?
+            let conv = conversations::one(c, ws, id)?
                 .ok_or(crate::store::StoreError::NotFound("conversation"))?;
-            let messages = dashboard::messages(c, id)?;
+            let messages = conversations::messages(c, id)?;
             let others = match &conv.contact {
-                Some(k) => dashboard::contact_conversations(c, ws, k.id)?,
+                Some(k) => conversations::of_contact(c, ws, k.id)?,
                 None => Vec::new(),
             };
             Ok((conv, messages, others))
@@ -336,7 +337,7 @@ pub async fn set_status(
     let found = state(&req)
         .services
         .store
-        .write(move |c| dashboard::set_status(c, ws, id, status))
+        .write(move |c| conversations::set_status(c, ws, id, status))
         .await?;
     if !found {
         return Err(PageError::NotFound("conversation"));
@@ -357,7 +358,7 @@ pub async fn events(
     let exists = state
         .services
         .store
-        .read(move |c| dashboard::conversation(c, ws, id))
+        .read(move |c| conversations::one(c, ws, id))
         .await?
         .is_some();
     if !exists {
@@ -365,11 +366,13 @@ pub async fn events(
     }
     // The page asks for what came after its last rendered message (`?after=`); a reconnecting
     // browser sends `Last-Event-ID`. Either way nothing written in between is lost.
-    let from_query = req
-        .query_string()
-        .split('&')
-        .find_map(|p| p.strip_prefix("after="))
-        .and_then(|v| v.parse::<i64>().ok());
+    #[derive(Deserialize)]
+    struct After {
+        after: Option<i64>,
+    }
+    let from_query = web::Query::<After>::from_query(req.query_string())
+        .ok()
+        .and_then(|q| q.after);
     let from_header = req
         .headers()
         .get("last-event-id")
@@ -433,7 +436,7 @@ pub async fn contacts(
     let (rows, more) = state
         .services
         .store
-        .read(move |c| dashboard::contacts(c, ws, before))
+        .read(move |c| contacts::list(c, ws, before))
         .await?;
     let next_href = more.then(|| {
         let (c, at) = rows.last().expect("a full page has a last row");
@@ -475,9 +478,9 @@ pub async fn contact(
         .services
         .store
         .read(move |c| {
-            let contact = dashboard::contact(c, ws, id)?
-                .ok_or(crate::store::StoreError::NotFound("contact"))?;
-            let convs = dashboard::contact_conversations(c, ws, id)?;
+            let contact =
+                contacts::one(c, ws, id)?.ok_or(crate::store::StoreError::NotFound("contact"))?;
+            let convs = conversations::of_contact(c, ws, id)?;
             Ok((contact, convs))
         })
         .await?;

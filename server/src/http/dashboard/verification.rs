@@ -14,7 +14,8 @@ use super::{
 use crate::crypto;
 use crate::http::error::PageError;
 use crate::policy as limits;
-use crate::store::dashboard::{self, AgentCtx, OutcomeCount, Readiness};
+use crate::store::agents::{self, AgentCtx};
+use crate::store::events::{self, OutcomeCount, Readiness};
 use crate::store::{now_ms, workspaces};
 
 fn owner(agent: &AgentCtx) -> Result<(), PageError> {
@@ -112,7 +113,7 @@ pub async fn page(req: HttpRequest, Agent(agent): Agent) -> Result<HttpResponse,
     let new_secret = state
         .services
         .store
-        .write(move |c| dashboard::take_flash_secret(c, session_id))
+        .write(move |c| agents::take_flash_secret(c, session_id))
         .await?;
     let (current, day, week, failures, ready) = state
         .services
@@ -122,10 +123,10 @@ pub async fn page(req: HttpRequest, Agent(agent): Agent) -> Result<HttpResponse,
             let week_ago = now - limits::READINESS_DAYS * DAY_MS;
             Ok((
                 workspaces::by_app_id(c, &app_id)?,
-                dashboard::outcome_counts(c, ws, now - DAY_MS)?,
-                dashboard::outcome_counts(c, ws, week_ago)?,
-                dashboard::failures(c, ws, week_ago, limits::FAILURES_SHOWN)?,
-                dashboard::readiness(c, ws, week_ago)?,
+                events::outcome_counts(c, ws, now - DAY_MS)?,
+                events::outcome_counts(c, ws, week_ago)?,
+                events::failures(c, ws, week_ago, limits::FAILURES_SHOWN)?,
+                events::readiness(c, ws, week_ago)?,
             ))
         })
         .await?;
@@ -199,7 +200,7 @@ pub async fn secret(
         .store
         .write(move |c| {
             workspaces::store_secret(c, &app_id, &secret, regenerate)?;
-            dashboard::set_flash_secret(c, session_id, &secret)
+            agents::set_flash_secret(c, session_id, &secret)
         })
         .await?;
     tracing::info!(regenerate, "verification secret changed");

@@ -1,0 +1,159 @@
+//! Agents and their dashboard sessions: logins, the session a cookie names (with its CSRF token
+//! and the secret waiting to be shown once).
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use replybubble_core::{Mode, Plan};
+
+use super::workspaces::Role;
+use super::{parse_enum, StoreError};
+
+/// An agent who may log in.
+#[derive(Debug, Clone)]
+pub struct Login {
+    /// Agent id.
+    pub agent_id: i64,
+    /// The argon2 PHC hash.
+    pub password_hash: String,
+}
+
+/// Every agent login with this email (one per workspace), oldest first.
+pub fn logins(conn: &Connection, email: &str) -> Result<Vec<Login>, StoreError> {
+    let mut stmt =
+        conn.prepare_cached("SELECT id, password_hash FROM agents WHERE email = ?1 ORDER BY id")?;
+    let rows = stmt
+        .query_map([email], |r| {
+            Ok(Login {
+                agent_id: r.get(0)?,
+                password_hash: r.get(1)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+/// Starts a dashboard session.
+pub fn create_session(
+    conn: &Connection,
+    agent_id: i64,
+    token_hash: &[u8],
+    csrf: &str,
+    now: i64,
+    expires_at: i64,
+) -> Result<(), StoreError> {
+    conn.execute("DELETE FROM agent_sessions WHERE expires_at <= ?1", [now])?;
+    conn.execute(
+        "INSERT INTO agent_sessions (token_hash, agent_id, csrf, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![token_hash, agent_id, csrf, now, expires_at],
+    )?;
+    Ok(())
+}
+
+/// Ends a dashboard session.
+pub fn delete_session(conn: &Connection, token_hash: &[u8]) -> Result<(), StoreError> {
+    conn.execute(
+        "DELETE FROM agent_sessions WHERE token_hash = ?1",
+        [token_hash],
+    )?;
+    Ok(())
+}
+
+/// The logged-in agent and their workspace.
+#[derive(Debug, Clone)]
+pub struct AgentCtx {
+    /// The dashboard session (agent_sessions.id).
+    pub session_id: i64,
+    /// When it expires (ms).
+    pub expires_at: i64,
+    /// Agent id.
+    pub agent_id: i64,
+    /// Login email.
+    pub email: String,
+    /// owner or agent.
+    pub role: Role,
+    /// The session's CSRF token.
+    pub csrf: String,
+    /// Workspace id.
+    pub workspace_id: i64,
+    /// Workspace app id.
+    pub app_id: String,
+    /// Workspace name.
+    pub workspace_name: String,
+    /// Plan.
+    pub plan: Plan,
+    /// Verification mode.
+    pub mode: Mode,
+    /// Current secret version (0: none).
+    pub secret_version: u32,
+}
+
+impl AgentCtx {
+    /// Owners manage Integrations.
+    pub fn is_owner(&self) -> bool {
+        self.role == Role::Owner
+    }
+}
+
+/// The agent behind a live session token.
+pub fn agent_by_session(
+    conn: &Connection,
+    token_hash: &[u8],
+    now: i64,
+) -> Result<Option<AgentCtx>, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT a.id, a.email, a.role, s.csrf, w.id, w.app_id, w.name, w.plan, w.mode, w.secret_version,
+                    s.id, s.expires_at
+             FROM agent_sessions s JOIN agents a ON a.id = s.agent_id JOIN workspaces w ON w.id = a.workspace_id
+             WHERE s.token_hash = ?1 AND s.expires_at > ?2",
+        )?
+        .query_row(params![token_hash, now], |r| {
+            Ok(AgentCtx {
+                agent_id: r.get(0)?,
+                email: r.get(1)?,
+                role: parse_enum(r, 2)?,
+                csrf: r.get(3)?,
+                workspace_id: r.get(4)?,
+                app_id: r.get(5)?,
+                workspace_name: r.get(6)?,
+                plan: parse_enum(r, 7)?,
+                mode: parse_enum(r, 8)?,
+                secret_version: r.get(9)?,
+                session_id: r.get(10)?,
+                expires_at: r.get(11)?,
+            })
+        })
+        .optional()?)
+}
+
+/// Keeps a newly generated secret for the one page view that shows it (post/redirect/get).
+pub fn set_flash_secret(
+    conn: &Connection,
+    session_id: i64,
+    secret: &str,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE agent_sessions SET flash_secret = ?2 WHERE id = ?1",
+        params![session_id, secret],
+    )?;
+    Ok(())
+}
+
+/// Takes (and erases) the secret waiting for this dashboard session, if any.
+pub fn take_flash_secret(conn: &Connection, session_id: i64) -> Result<Option<String>, StoreError> {
+    let secret: Option<String> = conn
+        .query_row(
+            "SELECT flash_secret FROM agent_sessions WHERE id = ?1",
+            [session_id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .flatten();
+    if secret.is_some() {
+        conn.execute(
+            "UPDATE agent_sessions SET flash_secret = NULL WHERE id = ?1",
+            [session_id],
+        )?;
+    }
+    Ok(secret)
+}
