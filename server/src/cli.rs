@@ -11,8 +11,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use replybubble_core::{Mode, Plan};
 
 use crate::admin::{self, Output};
+use crate::service::Services;
 use crate::startup::{Application, Config};
-use crate::store::workspaces::Role;
+use crate::store::Role;
 
 /// Verified-identity live chat in one binary and one SQLite file.
 #[derive(Debug, Parser)]
@@ -219,35 +220,52 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<Output> {
-    let db = cli.db.as_path();
+    let db = cli.db;
     match cli.command {
         Command::Serve(args) => {
-            serve(args, cli.db)?;
+            serve(args, db)?;
             Ok(Output::none())
         }
         Command::Workspace(WorkspaceCmd::Create {
             name,
             plan,
             origins,
-        }) => admin::workspace_create(db, &name, plan, &origins),
-        Command::Workspace(WorkspaceCmd::List) => admin::workspace_list(db),
+        }) => on_store(&db, |s| async move {
+            admin::workspace_create(&s, &name, plan, &origins).await
+        }),
+        Command::Workspace(WorkspaceCmd::List) => {
+            on_store(&db, |s| async move { admin::workspace_list(&s).await })
+        }
         Command::Workspace(WorkspaceCmd::SetPlan { app_id, plan }) => {
-            admin::workspace_set_plan(db, &app_id, plan)
+            on_store(&db, |s| async move {
+                admin::workspace_set_plan(&s, &app_id, plan).await
+            })
         }
         Command::Agent(AgentCmd::Create {
             workspace,
             email,
             role,
             password_stdin: _,
-        }) => admin::agent_create(db, &workspace, &email, role),
+        }) => {
+            let password = admin::password_from_stdin()?;
+            on_store(&db, |s| async move {
+                admin::agent_create(&s, &workspace, &email, role, &password).await
+            })
+        }
         Command::Verification(VerificationCmd::Mode { app_id, mode }) => {
-            admin::verification_mode(db, &app_id, mode)
+            on_store(&db, |s| async move {
+                admin::verification_mode(&s, &app_id, mode).await
+            })
         }
         Command::Verification(VerificationCmd::GenerateSecret { app_id }) => {
-            admin::verification_secret(db, &app_id, false)
+            on_store(&db, |s| async move {
+                admin::verification_secret(&s, &app_id, false).await
+            })
         }
         Command::Verification(VerificationCmd::RegenerateSecret { app_id }) => {
-            admin::verification_secret(db, &app_id, true)
+            on_store(&db, |s| async move {
+                admin::verification_secret(&s, &app_id, true).await
+            })
         }
         Command::Sign {
             secret_env,
@@ -260,6 +278,16 @@ fn run(cli: Cli) -> anyhow::Result<Output> {
             user_id,
         } => admin::verify(&secret_env, &signature, &user_id, email.as_deref()),
     }
+}
+
+/// Opens the store `--db` names (migrating it) and runs an admin command on it.
+fn on_store<F, Fut>(db: &std::path::Path, command: F) -> anyhow::Result<Output>
+where
+    F: FnOnce(Services) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<Output>>,
+{
+    let store = crate::store::open(db)?;
+    actix_web::rt::System::new().block_on(command(Services::new(store)))
 }
 
 /// `replybubble serve`: builds the [`Config`] from the flags, starts the server and prints where
@@ -275,7 +303,7 @@ fn serve(args: ServeArgs, db: PathBuf) -> anyhow::Result<()> {
         workers: 0,
     };
     actix_web::rt::System::new().block_on(async move {
-        let app = Application::build(config.clone())?;
+        let app = Application::build(config.clone()).await?;
         let state = app.state();
         tracing::info!(url = %state.public_url, db = %config.db.display(), "replybubble is listening");
         println!("ReplyBubble is running at {}", state.public_url);

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
-use crate::store::messages::MessageRow;
+use crate::store::MessageRow;
 
 /// How many undelivered events one stream may hold before it is dropped.
 const STREAM_BUFFER: usize = 256;

@@ -11,7 +11,6 @@ use actix_web::{web, App, HttpServer};
 
 use crate::http::state::AppState;
 use crate::service::Services;
-use crate::store::Store;
 
 /// What `serve` runs with.
 #[derive(Debug, Clone)]
@@ -62,9 +61,9 @@ pub struct Application {
 
 impl Application {
     /// Opens the database (migrating it), seeds or locks the demo owner, and binds the address.
-    pub fn build(config: Config) -> anyhow::Result<Application> {
-        let demo = crate::admin::demo::prepare_file(&config.db, config.demo)?;
-        let store = Store::open(&config.db)?;
+    pub async fn build(config: Config) -> anyhow::Result<Application> {
+        let services = Services::new(crate::store::open(&config.db)?);
+        let demo = crate::service::demo::prepare(&services, config.demo).await?;
         let listener = TcpListener::bind(&config.addr)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.addr))?;
         let local = listener.local_addr()?;
@@ -75,7 +74,7 @@ impl Application {
             .trim_end_matches('/')
             .to_owned();
         let state = web::Data::new(AppState {
-            services: Services::new(store),
+            services,
             public_url,
             demo,
             limits: crate::ratelimit::Limits::new(config.rate_limits),
@@ -101,8 +100,8 @@ impl Application {
     }
 
     /// Builds the server and runs it on the current actix runtime (tests).
-    pub fn start(config: Config) -> anyhow::Result<Running> {
-        let app = Application::build(config)?;
+    pub async fn start(config: Config) -> anyhow::Result<Running> {
+        let app = Application::build(config).await?;
         let running = Running {
             base: format!("http://127.0.0.1:{}", app.port()),
             state: app.state(),

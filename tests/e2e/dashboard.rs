@@ -29,16 +29,23 @@ async fn log_in(b: &Browser, email: &str) {
 #[actix_rt::test]
 async fn an_owner_sets_up_verification_and_an_agent_sees_and_answers_a_verified_visitor() {
     let server = Server::start().await;
-    let conn = replybubble_server::store::open_and_migrate(&server.db).unwrap();
+    let conn = replybubble_server::store::sqlite::open_and_migrate(&server.db).unwrap();
     let app_id = replybubble_server::crypto::new_app_id();
-    replybubble_server::store::workspaces::create(&conn, &app_id, "Acme Coffee", Plan::Pro, &[], 0)
-        .unwrap();
+    replybubble_server::store::sqlite::workspaces::create(
+        &conn,
+        &app_id,
+        "Acme Coffee",
+        Plan::Pro,
+        &[],
+        0,
+    )
+    .unwrap();
     let hash = replybubble_server::crypto::hash_password(PASSWORD);
-    replybubble_server::store::workspaces::create_agent(
+    replybubble_server::store::sqlite::workspaces::create_agent(
         &conn,
         &app_id,
         "owner@acme.test",
-        replybubble_server::store::workspaces::Role::Owner,
+        replybubble_server::store::Role::Owner,
         &hash,
         0,
     )
@@ -255,13 +262,13 @@ async fn an_owner_sets_up_verification_and_an_agent_sees_and_answers_a_verified_
 async fn an_unsigned_identify_for_bob_after_alice_never_reaches_alices_conversation() {
     let server = Server::start().await;
     let (app_id, secret) = server.workspace(Plan::Pro, replybubble_core::Mode::Optional);
-    let conn = replybubble_server::store::open_and_migrate(&server.db).unwrap();
+    let conn = replybubble_server::store::sqlite::open_and_migrate(&server.db).unwrap();
     let hash = replybubble_server::crypto::hash_password(PASSWORD);
-    replybubble_server::store::workspaces::create_agent(
+    replybubble_server::store::sqlite::workspaces::create_agent(
         &conn,
         &app_id,
         "agent@acme.test",
-        replybubble_server::store::workspaces::Role::Agent,
+        replybubble_server::store::Role::Agent,
         &hash,
         0,
     )

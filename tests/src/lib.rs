@@ -12,7 +12,7 @@ use fantoccini::{Client, ClientBuilder};
 use replybubble_core::{Mode, Plan};
 use replybubble_server::http::state::AppState;
 use replybubble_server::startup::{Application, Config};
-use replybubble_server::store::workspaces;
+use replybubble_server::store::sqlite::workspaces;
 use serde_json::{json, Value as Json};
 
 /// The real server on 127.0.0.1:0 with a fresh database.
@@ -40,6 +40,7 @@ impl Server {
             demo,
             ..Config::loopback(db.clone())
         })
+        .await
         .expect("the server starts");
         Server {
             base: running.base,
@@ -52,7 +53,7 @@ impl Server {
 
 impl Server {
     fn conn(&self) -> rusqlite::Connection {
-        replybubble_server::store::open_and_migrate(&self.db).unwrap()
+        replybubble_server::store::sqlite::open_and_migrate(&self.db).unwrap()
     }
 
     /// Creates a workspace (as the CLI does) and returns (app id, secret).
@@ -61,7 +62,7 @@ impl Server {
         let app_id = replybubble_server::crypto::new_app_id();
         workspaces::create(&conn, &app_id, "E2E", Plan::Pro, &[], 0).unwrap();
         let secret = replybubble_server::crypto::new_secret();
-        workspaces::store_secret(&conn, &app_id, &secret, false).unwrap();
+        workspaces::store_secret(&conn, &app_id, &secret).unwrap();
         workspaces::set_mode(&conn, &app_id, mode).unwrap();
         workspaces::set_plan(&conn, &app_id, plan).unwrap();
         (app_id, secret)

@@ -1,11 +1,9 @@
-//! The admin commands behind the CLI, with plain arguments (the CLI's clap types stay in `cli`).
+//! The admin commands behind the CLI, with plain arguments (the CLI's clap types stay in `cli`),
+//! on the same [`Services`] and rules as the server.
 //! Each returns an [`Output`]: one JSON object for `--json` and the same facts as plain text
-//! otherwise. [`demo`] seeds and locks the demo workspace.
-
-pub mod demo;
+//! otherwise.
 
 use std::io::BufRead;
-use std::path::Path;
 
 use anyhow::{bail, Context};
 use serde_json::{json, Value as Json};
@@ -15,8 +13,8 @@ use replybubble_core::user::Email;
 use replybubble_core::{Mode, Plan};
 
 use crate::crypto;
-use crate::store::workspaces::Role;
-use crate::store::{self, now_ms, workspaces};
+use crate::service::{workspace, ServiceError, Services};
+use crate::store::{Role, Workspace};
 
 /// What a command prints.
 pub struct Output {
@@ -64,7 +62,7 @@ impl Output {
     }
 }
 
-fn workspace_json(ws: &workspaces::Workspace) -> Json {
+fn workspace_json(ws: &Workspace) -> Json {
     json!({
         "app_id": ws.app_id,
         "name": ws.name,
@@ -76,10 +74,10 @@ fn workspace_json(ws: &workspaces::Workspace) -> Json {
     })
 }
 
-/// Adds the context that turns a store error into a sentence about the workspace.
-fn in_workspace(e: store::StoreError, app_id: &str) -> anyhow::Error {
+/// Turns a domain failure into a sentence about the workspace.
+fn in_workspace(e: ServiceError, app_id: &str) -> anyhow::Error {
     match e {
-        store::StoreError::NotFound(_) => {
+        ServiceError::NotFound(_) => {
             anyhow::anyhow!("no workspace has app id {app_id:?}: see `replybubble workspace list`")
         }
         other => anyhow::anyhow!("{other}"),
@@ -87,26 +85,21 @@ fn in_workspace(e: store::StoreError, app_id: &str) -> anyhow::Error {
 }
 
 /// `workspace create`.
-pub fn workspace_create(
-    db: &Path,
+pub async fn workspace_create(
+    s: &Services,
     name: &str,
     plan: Plan,
     origins: &[String],
 ) -> anyhow::Result<Output> {
-    let conn = store::open_and_migrate(db)?;
     let name = replybubble_core::admin::workspace_name(name)?;
     let origins = origins
         .iter()
         .map(|o| replybubble_core::admin::origin(o))
         .collect::<Result<Vec<_>, _>>()?;
-    let ws = workspaces::create(
-        &conn,
-        &crypto::new_app_id(),
-        &name,
-        plan,
-        &origins,
-        now_ms(),
-    )?;
+    let ws = s
+        .store
+        .create_workspace(crypto::new_app_id(), name, plan, origins, s.clock.now_ms())
+        .await?;
     Ok(
         Output::new(workspace_json(&ws), ws.app_id.clone()).note(format!(
             "created workspace {:?} on the {} plan",
@@ -116,9 +109,8 @@ pub fn workspace_create(
 }
 
 /// `workspace list`.
-pub fn workspace_list(db: &Path) -> anyhow::Result<Output> {
-    let conn = store::open_and_migrate(db)?;
-    let all = workspaces::list(&conn)?;
+pub async fn workspace_list(s: &Services) -> anyhow::Result<Output> {
+    let all = s.store.workspaces().await?;
     let text = all
         .iter()
         .map(|w| {
@@ -134,9 +126,10 @@ pub fn workspace_list(db: &Path) -> anyhow::Result<Output> {
 }
 
 /// `workspace set-plan`.
-pub fn workspace_set_plan(db: &Path, app_id: &str, plan: Plan) -> anyhow::Result<Output> {
-    let conn = store::open_and_migrate(db)?;
-    let ws = workspaces::set_plan(&conn, app_id, plan).map_err(|e| in_workspace(e, app_id))?;
+pub async fn workspace_set_plan(s: &Services, app_id: &str, plan: Plan) -> anyhow::Result<Output> {
+    let ws = workspace::set_plan(s, app_id, plan)
+        .await
+        .map_err(|e| in_workspace(e, app_id))?;
     Ok(Output::new(
         workspace_json(&ws),
         format!("{} is now on {}", ws.app_id, ws.plan),
@@ -144,7 +137,7 @@ pub fn workspace_set_plan(db: &Path, app_id: &str, plan: Plan) -> anyhow::Result
 }
 
 /// Reads the first line of stdin without its line ending.
-fn password_from_stdin() -> anyhow::Result<String> {
+pub fn password_from_stdin() -> anyhow::Result<String> {
     let mut line = String::new();
     std::io::stdin()
         .lock()
@@ -158,14 +151,27 @@ fn password_from_stdin() -> anyhow::Result<String> {
     Ok(pw)
 }
 
-/// `agent create`: the password comes from the first line of stdin.
-pub fn agent_create(db: &Path, workspace: &str, email: &str, role: Role) -> anyhow::Result<Output> {
+/// `agent create` with the password read from stdin.
+pub async fn agent_create(
+    s: &Services,
+    workspace: &str,
+    email: &str,
+    role: Role,
+    password: &str,
+) -> anyhow::Result<Output> {
     let email = Email::parse(email.to_owned())?;
-    let password = password_from_stdin()?;
-    let conn = store::open_and_migrate(db)?;
-    let hash = crypto::hash_password(&password);
-    let id = workspaces::create_agent(&conn, workspace, email.as_ref(), role, &hash, now_ms())
-        .map_err(|e| in_workspace(e, workspace))?;
+    let hash = crypto::hash_password(password);
+    let id = s
+        .store
+        .create_agent(
+            workspace.to_owned(),
+            email.as_ref().to_owned(),
+            role,
+            hash,
+            s.clock.now_ms(),
+        )
+        .await
+        .map_err(|e| in_workspace(e.into(), workspace))?;
     Ok(Output::new(
         json!({ "agent_id": id, "app_id": workspace, "email": email.as_ref(), "role": role.as_str() }),
         format!(
@@ -178,9 +184,10 @@ pub fn agent_create(db: &Path, workspace: &str, email: &str, role: Role) -> anyh
 }
 
 /// `verification mode`.
-pub fn verification_mode(db: &Path, app_id: &str, mode: Mode) -> anyhow::Result<Output> {
-    let conn = store::open_and_migrate(db)?;
-    let ws = workspaces::set_mode(&conn, app_id, mode).map_err(|e| in_workspace(e, app_id))?;
+pub async fn verification_mode(s: &Services, app_id: &str, mode: Mode) -> anyhow::Result<Output> {
+    let ws = workspace::set_mode(s, app_id, mode)
+        .await
+        .map_err(|e| in_workspace(e, app_id))?;
     let mut out = Output::new(
         json!({ "app_id": ws.app_id, "mode": ws.mode }),
         format!("verification mode of {} is now {}", ws.app_id, ws.mode),
@@ -192,14 +199,13 @@ pub fn verification_mode(db: &Path, app_id: &str, mode: Mode) -> anyhow::Result<
 }
 
 /// `verification generate-secret` (`regenerate` false) or `regenerate-secret` (true).
-pub fn verification_secret(db: &Path, app_id: &str, regenerate: bool) -> anyhow::Result<Output> {
-    let conn = store::open_and_migrate(db)?;
-    secret(&conn, app_id, regenerate)
-}
-
-fn secret(conn: &rusqlite::Connection, app_id: &str, regenerate: bool) -> anyhow::Result<Output> {
-    let secret = crypto::new_secret();
-    let version = workspaces::store_secret(conn, app_id, &secret, regenerate)
+pub async fn verification_secret(
+    s: &Services,
+    app_id: &str,
+    regenerate: bool,
+) -> anyhow::Result<Output> {
+    let new = workspace::new_secret(s, app_id, regenerate, None)
+        .await
         .map_err(|e| in_workspace(e, app_id))?;
     let note = if regenerate {
         "the previous secret stopped working now. Copy this one to your server: it is shown once and cannot be retrieved later"
@@ -207,8 +213,8 @@ fn secret(conn: &rusqlite::Connection, app_id: &str, regenerate: bool) -> anyhow
         "copy this secret to your server now: it is shown once and cannot be retrieved later"
     };
     Ok(Output::new(
-        json!({ "app_id": app_id, "secret": secret, "version": version }),
-        secret.clone(),
+        json!({ "app_id": app_id, "secret": new.secret, "version": new.version }),
+        new.secret.clone(),
     )
     .note(note))
 }

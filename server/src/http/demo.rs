@@ -5,10 +5,10 @@ use actix_web::{web, HttpResponse};
 
 use replybubble_core::{signature, FieldError, Mode, Plan, Problem, Value};
 
-use crate::admin::demo::DemoInfo;
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
-use crate::store::workspaces;
+use crate::service::demo::DemoInfo;
+use crate::service::workspace;
 
 /// The demo's users, as the shop's own database would have them.
 const USERS: [(&str, &str, &str, &str); 2] = [
@@ -77,11 +77,9 @@ async fn login(
     let secret = state
         .services
         .store
-        .read(move |c| {
-            let ws = workspaces::by_app_id(c, &app_id)?;
-            Ok(workspaces::verification(c, ws.id)?.secret)
-        })
+        .verification(app_id)
         .await?
+        .secret
         .unwrap_or_default();
     // The "signed the email" mistake, to show the hint the server gives.
     let signature = signature::sign(&secret, if wrong { email } else { id });
@@ -105,15 +103,11 @@ async fn settings(
             Problem::Invalid("must be off, optional or required"),
         )
     })?;
-    let ws = state
-        .services
-        .store
-        .write(move |c| {
-            workspaces::set_plan(c, &app_id, Plan::Pro)?;
-            workspaces::set_mode(c, &app_id, mode)?;
-            workspaces::set_plan(c, &app_id, plan)
-        })
-        .await?;
+    // The mode is set on Pro (the free plan refuses modes), then the chosen plan.
+    let s = &state.services;
+    workspace::set_plan(s, &app_id, Plan::Pro).await?;
+    workspace::set_mode(s, &app_id, mode).await?;
+    let ws = workspace::set_plan(s, &app_id, plan).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "plan": ws.plan, "mode": ws.mode })))
 }
 
@@ -130,8 +124,9 @@ async fn agent_reply(
     let ws = state
         .services
         .store
-        .read(move |c| workspaces::by_app_id(c, &app_id))
-        .await?;
+        .workspace(app_id)
+        .await?
+        .ok_or(ApiError::NotFound("demo workspace"))?;
     let row =
         crate::service::post_agent_reply(&state.services, ws.id, conversation_id, None, &text)
             .await?;

@@ -7,6 +7,6 @@ use crate::http::state::AppState;
 
 /// 200 with `{"status":"ok"}` while the database answers.
 pub async fn healthz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    state.services.store.read(crate::store::ping).await?;
+    state.services.store.ping().await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "status": "ok" })))
 }

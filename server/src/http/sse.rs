@@ -7,7 +7,7 @@ use actix_web::web::Bytes;
 use actix_web::HttpResponse;
 use tokio::sync::mpsc;
 
-use crate::store::messages::MessageRow;
+use crate::store::MessageRow;
 
 /// How often an idle stream gets a comment line, so proxies keep it open.
 const KEEPALIVE: Duration = Duration::from_secs(15);

@@ -2,8 +2,8 @@
 
 use actix_web::{web, HttpRequest};
 
-use crate::admin::demo::DemoInfo;
 use crate::ratelimit::Limits;
+use crate::service::demo::DemoInfo;
 use crate::service::Services;
 
 /// Shared by every handler.

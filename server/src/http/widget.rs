@@ -17,7 +17,7 @@ use crate::http::error::{ApiError, TOKEN_MISSING};
 use crate::http::state::AppState;
 use crate::ratelimit::Scope;
 use crate::service;
-use crate::store::sessions::SessionCtx;
+use crate::store::SessionCtx;
 
 /// The caller's live visitor session, from `Authorization: Bearer <token>`; 401 otherwise.
 /// The request's `Origin` must be allowed by the session's workspace.

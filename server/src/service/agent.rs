@@ -3,8 +3,7 @@
 use replybubble_core::MessageBody;
 
 use super::{ServiceError, Services};
-use crate::store::messages::{self, MessageRow};
-use crate::store::{conversations, StoreError};
+use crate::store::MessageRow;
 
 /// An agent's reply: stored through the same writer and sent live to the visitor's stream.
 /// Another workspace's conversation is "not found".
@@ -16,15 +15,15 @@ pub async fn post_agent_reply(
     body: &str,
 ) -> Result<MessageRow, ServiceError> {
     let body = MessageBody::parse(body.to_owned())?;
-    let now = s.clock.now_ms();
     let row = s
         .store
-        .write(move |c| {
-            if !conversations::in_workspace(c, workspace_id, conversation_id)? {
-                return Err(StoreError::NotFound("conversation"));
-            }
-            messages::insert_agent(c, conversation_id, agent_id, body.as_ref(), now)
-        })
+        .insert_agent_reply(
+            workspace_id,
+            conversation_id,
+            agent_id,
+            body.as_ref().to_owned(),
+            s.clock.now_ms(),
+        )
         .await?;
     s.hub.publish(&row);
     Ok(row)

@@ -17,6 +17,9 @@ use replybubble_core::FieldError;
 use crate::hub::Hub;
 use crate::store::{Store, StoreError};
 
+pub mod demo;
+pub mod workspace;
+
 pub use agent::post_agent_reply;
 pub use visitor::{
     authenticate, check_origin, events_ticket, identify, messages_after, open_session,
@@ -26,8 +29,8 @@ pub use visitor::{
 /// What every operation works with. Cheap to clone.
 #[derive(Clone)]
 pub struct Services {
-    /// The database.
-    pub store: Store,
+    /// The database, whichever engine.
+    pub store: Arc<dyn Store>,
     /// Live events and stream tickets.
     pub hub: Arc<Hub>,
     /// The time.
@@ -36,7 +39,7 @@ pub struct Services {
 
 impl Services {
     /// Services on `store` with a new hub and the system clock.
-    pub fn new(store: Store) -> Services {
+    pub fn new(store: Arc<dyn Store>) -> Services {
         Services {
             store,
             hub: Arc::new(Hub::default()),
@@ -134,7 +137,6 @@ impl From<StoreError> for ServiceError {
         match e {
             StoreError::NotFound("session") => ServiceError::SessionEnded,
             StoreError::NotFound(what) => ServiceError::NotFound(what),
-            StoreError::PlanUpgradeRequired(p) => ServiceError::PlanUpgradeRequired(p),
             StoreError::Conflict(m) => ServiceError::Conflict(m),
             other => ServiceError::Store(other),
         }

@@ -4,8 +4,7 @@ use replybubble_core::decision::SendRefusal;
 use replybubble_core::{signature, wire, Mode, Plan, Value};
 
 use super::*;
-use crate::store::sessions::SessionCtx;
-use crate::store::{self as db, workspaces};
+use crate::store::SessionCtx;
 
 const DAY: i64 = 24 * 3600 * 1000;
 
@@ -13,25 +12,33 @@ struct World {
     s: Services,
     app_id: String,
     secret: String,
+    path: std::path::PathBuf,
     _dir: tempfile::TempDir,
 }
 
-fn world(plan: Plan, mode: Mode) -> World {
+/// A workspace on `plan` in `mode` with a secret, on a temporary store and a fixed clock.
+async fn world(plan: Plan, mode: Mode) -> World {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.db");
-    let conn = db::open_and_migrate(&path).unwrap();
-    let app_id = crate::crypto::new_app_id();
-    workspaces::create(&conn, &app_id, "T", Plan::Pro, &[], 0).unwrap();
-    let secret = crate::crypto::new_secret();
-    workspaces::store_secret(&conn, &app_id, &secret, false).unwrap();
-    workspaces::set_mode(&conn, &app_id, mode).unwrap();
-    workspaces::set_plan(&conn, &app_id, plan).unwrap();
-    let mut s = Services::new(Store::open(&path).unwrap());
+    let mut s = Services::new(crate::store::open(&path).unwrap());
     s.clock = Clock::fixed(1_000 * DAY);
+    let app_id = crate::crypto::new_app_id();
+    s.store
+        .create_workspace(app_id.clone(), "T".into(), Plan::Pro, vec![], 0)
+        .await
+        .unwrap();
+    let secret = crate::crypto::new_secret();
+    s.store
+        .replace_secret(app_id.clone(), secret.clone(), 0, None)
+        .await
+        .unwrap();
+    s.store.set_mode(app_id.clone(), mode).await.unwrap();
+    s.store.set_plan(app_id.clone(), plan).await.unwrap();
     World {
         s,
         app_id,
         secret,
+        path,
         _dir: dir,
     }
 }
@@ -72,12 +79,10 @@ impl World {
             .map(|m| m.id)
     }
 
-    async fn count(&self, sql: &'static str) -> i64 {
-        self.s
-            .store
-            .read(move |c| Ok(c.query_row(sql, [], |r| r.get(0))?))
-            .await
-            .unwrap()
+    /// A number read straight from the database file, to check what a rule wrote.
+    fn count(&self, sql: &str) -> i64 {
+        let conn = rusqlite::Connection::open(&self.path).unwrap();
+        conn.query_row(sql, [], |r| r.get(0)).unwrap()
     }
 
     /// A session verified as `id` that wrote one message: (token, conversation).
@@ -105,7 +110,7 @@ fn switched(r: &Result<wire::IdentifyResponse, ServiceError>) -> Option<(String,
 
 #[actix_rt::test]
 async fn the_claim_rule_replaces_a_bound_session_whatever_the_outcome() {
-    let w = world(Plan::Pro, Mode::Optional);
+    let w = world(Plan::Pro, Mode::Optional).await;
     let long_name = "x".repeat(201);
     let cases: Vec<(&str, Value)> = vec![
         ("unverified", obj(&[("id", "bob")])),
@@ -142,17 +147,10 @@ async fn required_disabled_and_free_answers_also_switch() {
         (Plan::Pro, Mode::Off),
         (Plan::Free, Mode::Optional),
     ] {
-        let w = world(Plan::Pro, Mode::Optional);
+        let w = world(Plan::Pro, Mode::Optional).await;
         let (a, _) = w.verified("alice").await;
-        let app_id = w.app_id.clone();
-        w.s.store
-            .write(move |c| {
-                workspaces::set_mode(c, &app_id, mode)?;
-                workspaces::set_plan(c, &app_id, plan)?;
-                Ok(())
-            })
-            .await
-            .unwrap();
+        w.s.store.set_mode(w.app_id.clone(), mode).await.unwrap();
+        w.s.store.set_plan(w.app_id.clone(), plan).await.unwrap();
         let ctx = w.ctx(&a).await.unwrap();
         let r = identify(&w.s, &ctx, &obj(&[("id", "bob")])).await;
         let (token, _) = switched(&r).unwrap_or_else(|| panic!("{plan} {mode}: {r:?}"));
@@ -172,7 +170,7 @@ async fn required_disabled_and_free_answers_also_switch() {
 
 #[actix_rt::test]
 async fn the_same_id_keeps_the_session_and_anonymous_sessions_are_never_replaced() {
-    let w = world(Plan::Pro, Mode::Optional);
+    let w = world(Plan::Pro, Mode::Optional).await;
     let (a, conv_a) = w.verified("alice").await;
     let ctx = w.ctx(&a).await.unwrap();
     let r = identify(&w.s, &ctx, &obj(&[("id", "alice")]))
@@ -188,8 +186,7 @@ async fn the_same_id_keeps_the_session_and_anonymous_sessions_are_never_replaced
     }
     assert!(w.ctx(&t).await.is_ok());
     assert_eq!(
-        w.count("SELECT count(*) FROM contacts WHERE user_id IN ('x', 'y')")
-            .await,
+        w.count("SELECT count(*) FROM contacts WHERE user_id IN ('x', 'y')"),
         0,
         "an unverified identify never creates a contact"
     );
@@ -197,7 +194,7 @@ async fn the_same_id_keeps_the_session_and_anonymous_sessions_are_never_replaced
 
 #[actix_rt::test]
 async fn concurrent_identifies_on_one_bound_session_give_one_new_session() {
-    let w = world(Plan::Pro, Mode::Optional);
+    let w = world(Plan::Pro, Mode::Optional).await;
     let (a, _) = w.verified("alice").await;
     let ctx = w.ctx(&a).await.unwrap();
     let (b, c) = (obj(&[("id", "bob")]), w.signed("carol"));
@@ -215,7 +212,7 @@ async fn concurrent_identifies_on_one_bound_session_give_one_new_session() {
 
 #[actix_rt::test]
 async fn reset_ends_the_session_and_its_streams() {
-    let w = world(Plan::Pro, Mode::Optional);
+    let w = world(Plan::Pro, Mode::Optional).await;
     let (a, _) = w.verified("alice").await;
     let ctx = w.ctx(&a).await.unwrap();
     let mut stream = w.s.hub.subscribe(
@@ -234,34 +231,25 @@ async fn reset_ends_the_session_and_its_streams() {
 
 #[actix_rt::test]
 async fn a_regenerated_secret_ends_verified_status_and_marks_later_messages() {
-    let w = world(Plan::Pro, Mode::Optional);
+    let w = world(Plan::Pro, Mode::Optional).await;
     let (a, _) = w.verified("alice").await;
     assert!(w.ctx(&a).await.unwrap().verified_now());
-    let app_id = w.app_id.clone();
-    w.s.store
-        .write(move |c| workspaces::store_secret(c, &app_id, "rbsec_new", true))
+    workspace::new_secret(&w.s, &w.app_id, true, None)
         .await
         .unwrap();
     let ctx = w.ctx(&a).await.unwrap();
     assert!(!ctx.verified_now());
     w.send(&a, "after").await.unwrap();
     assert_eq!(
-        w.count("SELECT verified FROM messages WHERE body = 'after'")
-            .await,
+        w.count("SELECT verified FROM messages WHERE body = 'after'"),
         0
     );
     assert_eq!(
-        w.count("SELECT verified FROM messages WHERE body = 'mine'")
-            .await,
+        w.count("SELECT verified FROM messages WHERE body = 'mine'"),
         1
     );
     // In Required mode the same session may not send at all, nor fill in the contact form.
-    let app_id = w.app_id.clone();
-    w.s.store
-        .write(move |c| {
-            workspaces::set_mode(c, &app_id, Mode::Required)?;
-            Ok(())
-        })
+    workspace::set_mode(&w.s, &w.app_id, Mode::Required)
         .await
         .unwrap();
     let ctx = w.ctx(&a).await.unwrap();
@@ -277,7 +265,7 @@ async fn a_regenerated_secret_ends_verified_status_and_marks_later_messages() {
 
 #[actix_rt::test]
 async fn sessions_expire_after_30_idle_days_and_use_keeps_them_alive() {
-    let w = world(Plan::Pro, Mode::Optional);
+    let w = world(Plan::Pro, Mode::Optional).await;
     let (kept, _) = w.session().await;
     let (idle, _) = w.session().await;
     w.s.clock.advance(20 * DAY);
@@ -294,15 +282,14 @@ async fn sessions_expire_after_30_idle_days_and_use_keeps_them_alive() {
 
 #[actix_rt::test]
 async fn every_identify_is_recorded_in_the_same_transaction() {
-    let w = world(Plan::Pro, Mode::Required);
+    let w = world(Plan::Pro, Mode::Required).await;
     let (_, ctx) = w.session().await;
     let r = identify(&w.s, &ctx, &obj(&[("id", "u1")])).await;
     assert!(matches!(r, Err(ServiceError::SignatureRejected { .. })));
     let r = identify(&w.s, &ctx, &obj(&[("id", "u2"), ("email", "nope")])).await;
     assert!(matches!(r, Err(ServiceError::Field(_))));
     assert_eq!(
-        w.count("SELECT count(*) FROM identify_events WHERE result IN ('rejected', 'invalid')")
-            .await,
+        w.count("SELECT count(*) FROM identify_events WHERE result IN ('rejected', 'invalid')"),
         2
     );
 }

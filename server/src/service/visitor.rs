@@ -17,10 +17,7 @@ use super::{ServiceError, Services};
 use crate::crypto;
 use crate::hub::{StreamOwner, StreamTarget};
 use crate::policy::{EVENTS_TICKET_TTL_SECS, VISITOR_SESSION_TOUCH_MINUTES};
-use crate::store::events::{self, IdentifyEvent};
-use crate::store::messages::{self, MessageRow};
-use crate::store::sessions::{self, NewSession, SessionCtx};
-use crate::store::{self, conversations, StoreError};
+use crate::store::{FreshSession, IdentifyEvent, IdentifyWrite, MessageRow, SessionCtx, Swept};
 
 /// RFC 3339 UTC with milliseconds.
 pub fn rfc3339(ms: i64) -> String {
@@ -70,10 +67,7 @@ fn required_string(raw: &Value, field: &'static str) -> Result<String, ServiceEr
 /// most hourly, so a session in use never expires and reads stay reads.
 pub async fn authenticate(s: &Services, token: &str) -> Result<SessionCtx, ServiceError> {
     let (hash, now) = (crypto::token_hash(token), s.clock.now_ms());
-    let found = s
-        .store
-        .read(move |c| sessions::authenticate(c, &hash, now))
-        .await?;
+    let found = s.store.authenticate(hash, now).await?;
     authenticated(s, found)
         .await?
         .ok_or(ServiceError::SessionEnded)
@@ -86,18 +80,14 @@ async fn authenticated(
     let Some(ctx) = found else { return Ok(None) };
     let now = s.clock.now_ms();
     if now - ctx.last_seen_at >= VISITOR_SESSION_TOUCH_MINUTES * 60_000 {
-        let session_id = ctx.session_id;
-        s.store
-            .write(move |c| sessions::touch(c, session_id, now))
-            .await?;
+        s.store.touch(ctx.session_id, now).await?;
     }
     Ok(Some(ctx))
 }
 
 /// Deletes ended sessions and the conversations that never started (run on a timer).
-pub async fn sweep(s: &Services) -> Result<sessions::Swept, ServiceError> {
-    let now = s.clock.now_ms();
-    Ok(s.store.write(move |c| sessions::sweep(c, now)).await?)
+pub async fn sweep(s: &Services) -> Result<Swept, ServiceError> {
+    Ok(s.store.sweep(s.clock.now_ms()).await?)
 }
 
 /// `POST session`: resumes the caller's live session of this workspace (when a valid bearer
@@ -111,21 +101,19 @@ pub async fn open_session(
     let app_id = required_string(raw, "app_id")?;
     let ws = s
         .store
-        .read(move |c| store::find_workspace(c, &app_id))
+        .workspace(app_id)
         .await?
         .ok_or(ServiceError::UnknownApp)?;
     check_origin(&ws.origins, origin)?;
     let (workspace_id, plan, mode) = (ws.id, ws.plan, ws.mode);
     if let Some(token) = bearer {
         let (hash, now) = (crypto::token_hash(&token), s.clock.now_ms());
-        if let Some(ctx) = authenticated(
-            s,
-            s.store
-                .read(move |c| sessions::resume(c, &hash, workspace_id, now))
-                .await?,
-        )
-        .await?
-        {
+        let resumed = s
+            .store
+            .authenticate(hash, now)
+            .await?
+            .filter(|ctx| ctx.workspace_id == workspace_id);
+        if let Some(ctx) = authenticated(s, resumed).await? {
             return Ok(SessionResponse {
                 visitor_token: token,
                 conversation_id: ctx.conversation_id,
@@ -142,7 +130,7 @@ pub async fn open_session(
     let now = s.clock.now_ms();
     let new = s
         .store
-        .write(move |c| sessions::create(c, workspace_id, &hash, &label, now))
+        .create_session(workspace_id, hash, label, now)
         .await?;
     Ok(SessionResponse {
         visitor_token: token,
@@ -155,38 +143,18 @@ pub async fn open_session(
 }
 
 async fn record(s: &Services, event: IdentifyEvent) -> Result<(), ServiceError> {
-    s.store.write(move |c| events::record(c, &event)).await?;
+    s.store.record_event(event).await?;
     Ok(())
 }
 
-/// A fresh anonymous session made inside a write job: its token (only the hash is stored).
-struct Fresh {
-    token: String,
-    session: NewSession,
-}
-
-fn fresh_session(
-    conn: &rusqlite::Connection,
-    session_id: i64,
-    now: i64,
-) -> Result<Fresh, StoreError> {
+/// A new visitor token and what the store keeps of it.
+fn fresh_session() -> (String, FreshSession) {
     let token = crypto::new_token("rbv");
-    let session = sessions::replace(
-        conn,
-        session_id,
-        &crypto::token_hash(&token),
-        &crypto::new_visitor_label(),
-        now,
-    )?;
-    Ok(Fresh { token, session })
-}
-
-/// What one identify did in the writer's transaction.
-struct Applied {
-    /// Set when the claim rule ended the session and started this one.
-    switched: Option<Fresh>,
-    /// Set when the identify was verified.
-    claimed: Option<sessions::Claimed>,
+    let fresh = FreshSession {
+        token_hash: crypto::token_hash(&token),
+        visitor_label: crypto::new_visitor_label(),
+    };
+    (token, fresh)
 }
 
 /// `POST identify`: the decision table, the claim rule and the activity record.
@@ -237,34 +205,22 @@ pub async fn identify(
         }
         _ => None,
     };
+    let (token, fresh) = fresh_session();
     let applied = s
         .store
-        .write(move |c| {
-            let bound =
-                sessions::bound_user(c, session_id)?.ok_or(StoreError::NotFound("session"))?;
-            let switched = match bound {
-                Some(owner) if sent_id.as_deref() != Some(owner.as_str()) => {
-                    Some(fresh_session(c, session_id, now)?)
-                }
-                _ => None,
-            };
-            let target = switched
-                .as_ref()
-                .map_or(session_id, |f| f.session.session_id);
-            let claimed = match verified_user {
-                Some((user, version)) => Some(sessions::claim(c, target, &user, version, now)?),
-                None => None,
-            };
-            events::record(c, &event)?;
-            Ok(Applied { switched, claimed })
+        .identify(IdentifyWrite {
+            session_id,
+            sent_id,
+            verified: verified_user,
+            fresh,
+            event,
+            now,
         })
         .await?;
     if applied.switched.is_some() {
         s.hub.close(StreamOwner::Visitor(session_id));
     }
-    let switched = applied
-        .switched
-        .map(|f| (f.token, f.session.conversation_id));
+    let switched = applied.switched.map(|n| (token, n.conversation_id));
     // Every answer, success or error, carries the new session when there is one.
     let in_new_session = |error: ServiceError| match &switched {
         Some((token, conversation_id)) => ServiceError::InNewSession {
@@ -334,15 +290,13 @@ pub async fn identify(
 /// `POST reset`: revokes this session now and starts a fresh anonymous one.
 pub async fn reset(s: &Services, ctx: &SessionCtx) -> Result<SessionResponse, ServiceError> {
     let (session_id, now) = (ctx.session_id, s.clock.now_ms());
-    let fresh = s
-        .store
-        .write(move |c| fresh_session(c, session_id, now))
-        .await?;
+    let (token, fresh) = fresh_session();
+    let new = s.store.replace_session(session_id, fresh, now).await?;
     s.hub.close(StreamOwner::Visitor(session_id));
     Ok(SessionResponse {
-        visitor_token: fresh.token,
-        conversation_id: fresh.session.conversation_id,
-        visitor_label: fresh.session.visitor_label,
+        visitor_token: token,
+        conversation_id: new.conversation_id,
+        visitor_label: new.visitor_label,
         mode: ctx.mode,
         plan: ctx.plan,
         verified: false,
@@ -392,7 +346,7 @@ pub async fn post_visitor_message(
     let (session_id, now) = (ctx.session_id, s.clock.now_ms());
     let row = s
         .store
-        .write(move |c| messages::insert_visitor(c, session_id, body.as_ref(), now))
+        .insert_visitor_message(session_id, body.as_ref().to_owned(), now)
         .await?;
     s.hub.publish(&row);
     Ok(MessagePosted {
@@ -412,12 +366,14 @@ pub async fn visitor_details(
     let details = replybubble_core::user::VisitorDetails::parse(raw)?;
     check_may_send(s, ctx).await?;
     let (session_id, now) = (ctx.session_id, s.clock.now_ms());
+    let text = |v: Option<&str>| v.map(str::to_owned);
     s.store
-        .write(move |c| {
-            let name = details.name.as_ref().map(AsRef::as_ref);
-            let email = details.email.as_ref().map(AsRef::as_ref);
-            conversations::set_visitor_details(c, session_id, name, email, now)
-        })
+        .set_visitor_details(
+            session_id,
+            text(details.name.as_ref().map(AsRef::as_ref)),
+            text(details.email.as_ref().map(AsRef::as_ref)),
+            now,
+        )
         .await?;
     Ok(())
 }
@@ -428,10 +384,9 @@ pub async fn messages_after(
     ctx: &SessionCtx,
     after: i64,
 ) -> Result<MessagePage, ServiceError> {
-    let conversation_id = ctx.conversation_id;
     let rows = s
         .store
-        .read(move |c| messages::after(c, conversation_id, after, MESSAGES_PAGE))
+        .messages_after(ctx.conversation_id, after, MESSAGES_PAGE)
         .await?;
     Ok(MessagePage {
         messages: rows.iter().map(wire_message).collect(),
@@ -462,11 +417,7 @@ pub async fn redeem_ticket(s: &Services, ticket: &str) -> Result<StreamTarget, S
         .redeem_ticket(&crypto::token_hash(ticket))
         .ok_or(ServiceError::TicketInvalid)?;
     let (session_id, now) = (target.session_id, s.clock.now_ms());
-    if !s
-        .store
-        .read(move |c| sessions::is_live(c, session_id, now))
-        .await?
-    {
+    if !s.store.is_live(session_id, now).await? {
         return Err(ServiceError::SessionEnded);
     }
     Ok(target)

@@ -1,324 +1,274 @@
-//! The SQLite store: the only module that holds SQL.
+//! The store: one interface, [`Store`], of concern-level operations (workspaces, agents,
+//! sessions and identify, messages, conversations, contacts, identify events), and its engines.
+//! [`sqlite`] is the embedded default and the only place that holds SQL today.
 //!
-//! One writer thread owns the only write connection and commits in groups: it takes every job
-//! that is pending, runs each inside its own savepoint of one `BEGIN IMMEDIATE` transaction,
-//! commits once, and only then answers each job (so "acknowledged" means "committed" under
-//! WAL + `synchronous=FULL`). Reads go to a small pool of read-only connections. The CLI uses
-//! [`open_connection`] and the same query functions directly; SQLite's lock arbitrates.
+//! Every operation is atomic: the ones that must decide and write together (the claim rule of
+//! an identify, a message only into a live session's conversation, a secret with its one-time
+//! flash) take everything they need as arguments and run in one transaction of the engine. No
+//! database type crosses the interface: arguments and results are the plain values of [`model`].
+//! Time is an argument (`now`, milliseconds since the epoch): the store never reads a clock.
 
-pub mod agents;
-pub mod contacts;
-pub mod conversations;
-pub mod events;
-pub mod messages;
-mod migrations;
-pub mod sessions;
-pub mod workspaces;
+pub mod model;
+pub mod sqlite;
 
-use std::path::{Path, PathBuf};
-use std::sync::{mpsc, Arc, Mutex};
+use std::path::Path;
+use std::sync::Arc;
 
-use rusqlite::{Connection, OpenFlags};
+use futures_util::future::BoxFuture;
+use replybubble_core::{IdentifyUser, Mode, Plan};
 
-pub use migrations::LATEST as SCHEMA_VERSION;
-use replybubble_core::decision::PlanUpgradeRequired;
+pub use model::*;
 
 /// Why a store call failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// The named thing does not exist (in this workspace).
+    /// The named thing does not exist (in this workspace), or a session is no longer live.
     #[error("{0} not found")]
     NotFound(&'static str),
-    /// Verification needs Pro or Enterprise.
-    #[error(transparent)]
-    PlanUpgradeRequired(#[from] PlanUpgradeRequired),
     /// The request conflicts with the current state; the text says what to do.
     #[error("{0}")]
     Conflict(String),
     /// The database cannot be used as it is; the text says why.
     #[error("{0}")]
     Invalid(String),
-    /// SQLite failed.
-    #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    /// The engine failed (the cause is kept).
+    #[error("database error")]
+    Engine(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// The transaction's commit failed, so nothing of the job was kept.
     #[error("database commit failed: {0}")]
     Commit(String),
-    /// The writer thread is gone (the server is shutting down).
+    /// The engine's writer is gone (the server is shutting down).
     #[error("the database writer has stopped")]
     WriterGone,
 }
 
-/// Opens a connection with the settings every connection needs, and checks that the ones that
-/// make writes durable really took effect.
-pub fn open_connection(path: &Path) -> Result<Connection, StoreError> {
-    let conn = Connection::open(path)?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
-    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
-    if !mode.eq_ignore_ascii_case("wal") {
-        return Err(StoreError::Invalid(format!(
-            "{}: SQLite could not switch to WAL mode (got {mode}); put the database on a local filesystem",
-            path.display()
-        )));
-    }
-    conn.pragma_update(None, "synchronous", "FULL")?;
-    let sync: i64 = conn.query_row("PRAGMA synchronous", [], |r| r.get(0))?;
-    if sync != 2 {
-        return Err(StoreError::Invalid(format!(
-            "PRAGMA synchronous is {sync}, expected 2 (FULL)"
-        )));
-    }
-    conn.pragma_update(None, "foreign_keys", "ON")?;
-    Ok(conn)
+/// What a store operation returns: a future that owns its arguments.
+pub type Op<T> = BoxFuture<'static, Result<T, StoreError>>;
+
+/// The new session an identify starts when the claim rule applies, made before the call (the
+/// token stays with the caller; the store keeps its hash).
+#[derive(Debug, Clone)]
+pub struct FreshSession {
+    /// SHA-256 of the new visitor token.
+    pub token_hash: Vec<u8>,
+    /// Its `Visitor #xxxxx`.
+    pub visitor_label: String,
 }
 
-/// Opens a connection and brings the schema up to date (what every CLI command does first).
-pub fn open_and_migrate(path: &Path) -> Result<Connection, StoreError> {
-    let mut conn = open_connection(path)?;
-    migrations::migrate(&mut conn)?;
-    Ok(conn)
+/// One identify call to apply.
+#[derive(Debug, Clone)]
+pub struct IdentifyWrite {
+    /// The calling session.
+    pub session_id: i64,
+    /// The `id` the call sent, exactly (None: none, or not a string).
+    pub sent_id: Option<String>,
+    /// The user and secret version, when the decision was "verified".
+    pub verified: Option<(IdentifyUser, u32)>,
+    /// The session to continue on if the claim rule replaces the calling one.
+    pub fresh: FreshSession,
+    /// The activity record.
+    pub event: IdentifyEvent,
+    /// Now.
+    pub now: i64,
 }
 
-type Completion = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
-type Job = Box<dyn FnOnce(&Connection) -> (bool, Completion) + Send>;
-
-/// How many pending jobs one transaction takes at most.
-const MAX_BATCH: usize = 256;
-/// How many idle read connections are kept.
-const READERS: usize = 4;
-
-/// The server's handle on the database. Cheap to clone.
-#[derive(Clone)]
-pub struct Store {
-    writer: mpsc::Sender<Job>,
-    readers: Arc<ReadPool>,
+/// What an identify did.
+#[derive(Debug, Clone)]
+pub struct IdentifyApplied {
+    /// The session the call continued on, when the claim rule replaced the calling one.
+    pub switched: Option<NewSession>,
+    /// The contact and conversation, when verified.
+    pub claimed: Option<Claimed>,
 }
 
-struct ReadPool {
-    path: PathBuf,
-    idle: Mutex<Vec<Connection>>,
+/// The demo workspace as seeded.
+#[derive(Debug, Clone)]
+pub struct DemoSeed {
+    /// A new app id, used when the demo does not exist yet.
+    pub app_id: String,
+    /// A new secret, likewise.
+    pub secret: String,
+    /// The owner's login email.
+    pub owner_email: String,
+    /// The owner's new password hash (set at every start).
+    pub password_hash: String,
+    /// Now.
+    pub now: i64,
 }
 
-impl Store {
-    /// Opens (creating and migrating as needed) the database at `path` and starts the writer.
-    pub fn open(path: &Path) -> Result<Store, StoreError> {
-        let conn = open_and_migrate(path)?;
-        let (tx, rx) = mpsc::channel::<Job>();
-        std::thread::Builder::new()
-            .name("replybubble-writer".into())
-            .spawn(move || writer_loop(conn, rx))
-            .map_err(|e| StoreError::Invalid(format!("cannot start the writer thread: {e}")))?;
-        Ok(Store {
-            writer: tx,
-            readers: Arc::new(ReadPool {
-                path: path.to_owned(),
-                idle: Mutex::new(Vec::new()),
-            }),
-        })
-    }
+/// The interface every engine implements. Each method is one atomic operation.
+pub trait Store: Send + Sync {
+    /// Answers when the database answers (the health check).
+    fn ping(&self) -> Op<()>;
 
-    /// Runs `f` in the writer's next group transaction and returns its result once committed.
-    /// When `f` fails, its own changes are rolled back and the rest of the group still commits.
-    pub async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
-    where
-        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
-        T: Send + 'static,
-    {
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        let job: Job = Box::new(move |conn| {
-            let result = f(conn);
-            let ok = result.is_ok();
-            let completion: Completion = Box::new(move |committed| {
-                let _ = tx.send(committed.and(result));
-            });
-            (ok, completion)
-        });
-        self.writer.send(job).map_err(|_| StoreError::WriterGone)?;
-        rx.await.map_err(|_| StoreError::WriterGone)?
-    }
+    // Workspaces and agents.
 
-    /// Runs `f` on a read connection, off the async workers.
-    pub async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
-    where
-        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
-        T: Send + 'static,
-    {
-        let pool = self.readers.clone();
-        let joined = tokio::task::spawn_blocking(move || {
-            let conn = pool.take()?;
-            let result = f(&conn);
-            pool.give_back(conn);
-            result
-        })
-        .await;
-        joined.map_err(|e| StoreError::Invalid(format!("read task failed: {e}")))?
-    }
+    /// A workspace by app id (with its origins), or None.
+    fn workspace(&self, app_id: String) -> Op<Option<Workspace>>;
+    /// All workspaces, oldest first.
+    fn workspaces(&self) -> Op<Vec<Workspace>>;
+    /// Creates a workspace on `plan`, mode Off, no secret.
+    fn create_workspace(
+        &self,
+        app_id: String,
+        name: String,
+        plan: Plan,
+        origins: Vec<String>,
+        now: i64,
+    ) -> Op<Workspace>;
+    /// Sets the plan.
+    fn set_plan(&self, app_id: String, plan: Plan) -> Op<Workspace>;
+    /// Sets the verification mode.
+    fn set_mode(&self, app_id: String, mode: Mode) -> Op<Workspace>;
+    /// The current secret (for the demo shop's own signing), if any.
+    fn verification(&self, app_id: String) -> Op<VerificationSettings>;
+    /// Replaces the secret if its version is still `expected_version` (else `Conflict`), and
+    /// keeps it for the one page view of dashboard session `flash_for` when given. Returns the
+    /// new version.
+    fn replace_secret(
+        &self,
+        app_id: String,
+        secret: String,
+        expected_version: u32,
+        flash_for: Option<i64>,
+    ) -> Op<u32>;
+    /// Creates an agent login; returns its id.
+    fn create_agent(
+        &self,
+        app_id: String,
+        email: String,
+        role: Role,
+        password_hash: String,
+        now: i64,
+    ) -> Op<i64>;
+    /// Creates the demo workspace and owner on first use; at every call gives the owner
+    /// `password_hash` and ends its dashboard sessions. Returns (app id, owner email).
+    fn seed_demo(&self, seed: DemoSeed) -> Op<(String, String)>;
+    /// Gives the demo owner (if there is one) a password hash no password matches and ends its
+    /// dashboard sessions.
+    fn lock_demo(&self, locked_hash: String) -> Op<()>;
+
+    // Dashboard logins.
+
+    /// The agents with this login email (one per workspace).
+    fn logins(&self, email: String) -> Op<Vec<Login>>;
+    /// Starts a dashboard session.
+    fn create_agent_session(
+        &self,
+        agent_id: i64,
+        token_hash: Vec<u8>,
+        csrf: String,
+        now: i64,
+        expires_at: i64,
+    ) -> Op<()>;
+    /// Ends a dashboard session.
+    fn delete_agent_session(&self, token_hash: Vec<u8>) -> Op<()>;
+    /// The agent of a live dashboard session.
+    fn agent_by_session(&self, token_hash: Vec<u8>, now: i64) -> Op<Option<AgentCtx>>;
+    /// Takes (and erases) the secret waiting for dashboard session `session_id`.
+    fn take_flash_secret(&self, session_id: i64) -> Op<Option<String>>;
+
+    // Visitor sessions and identify.
+
+    /// Starts an anonymous session with a new conversation.
+    fn create_session(
+        &self,
+        workspace_id: i64,
+        token_hash: Vec<u8>,
+        visitor_label: String,
+        now: i64,
+    ) -> Op<NewSession>;
+    /// The live session of a token: not revoked, used within the last 30 days.
+    fn authenticate(&self, token_hash: Vec<u8>, now: i64) -> Op<Option<SessionCtx>>;
+    /// Records that a session was used at `now`.
+    fn touch(&self, session_id: i64, now: i64) -> Op<()>;
+    /// Whether a session is live at `now`.
+    fn is_live(&self, session_id: i64, now: i64) -> Op<bool>;
+    /// Ends a live session and starts a fresh anonymous one (`NotFound("session")` when it had
+    /// ended already).
+    fn replace_session(&self, session_id: i64, fresh: FreshSession, now: i64) -> Op<NewSession>;
+    /// Applies an identify atomically: the claim rule (a session bound to another user id than
+    /// `sent_id` is replaced by `fresh`), the verified link, and the activity record.
+    fn identify(&self, write: IdentifyWrite) -> Op<IdentifyApplied>;
+    /// Records one identify outcome on its own (a refused send after a regenerate).
+    fn record_event(&self, event: IdentifyEvent) -> Op<()>;
+    /// Deletes ended sessions and the conversations that never started.
+    fn sweep(&self, now: i64) -> Op<Swept>;
+
+    // Messages and conversations.
+
+    /// Stores a visitor message in a live session's conversation, marked verified when the
+    /// session is verified under the current secret.
+    fn insert_visitor_message(&self, session_id: i64, body: String, now: i64) -> Op<MessageRow>;
+    /// Stores an agent's reply in a conversation of `workspace_id` (`NotFound` otherwise).
+    fn insert_agent_reply(
+        &self,
+        workspace_id: i64,
+        conversation_id: i64,
+        agent_id: Option<i64>,
+        body: String,
+        now: i64,
+    ) -> Op<MessageRow>;
+    /// Messages of a conversation after `after`, oldest first, at most `limit`.
+    fn messages_after(&self, conversation_id: i64, after: i64, limit: usize)
+        -> Op<Vec<MessageRow>>;
+    /// Stores the contact form's details on a live session's conversation.
+    fn set_visitor_details(
+        &self,
+        session_id: i64,
+        name: Option<String>,
+        email: Option<String>,
+        now: i64,
+    ) -> Op<()>;
+    /// The home page's numbers.
+    fn home(&self, workspace_id: i64, since: i64) -> Op<HomeStats>;
+    /// One page of started conversations, newest activity first, and whether there are more.
+    fn conversations(
+        &self,
+        workspace_id: i64,
+        identified_only: bool,
+        before: Option<(i64, i64)>,
+    ) -> Op<(Vec<ConversationRow>, bool)>;
+    /// A started conversation of the workspace.
+    fn conversation(&self, workspace_id: i64, id: i64) -> Op<Option<ConversationRow>>;
+    /// A contact's started conversations.
+    fn contact_conversations(&self, workspace_id: i64, contact_id: i64)
+        -> Op<Vec<ConversationRow>>;
+    /// Opens or closes a started conversation; false when there is none.
+    fn set_conversation_status(
+        &self,
+        workspace_id: i64,
+        id: i64,
+        status: ConversationStatus,
+    ) -> Op<bool>;
+
+    // Contacts and the verification panel.
+
+    /// One page of contacts, most recently updated first, and whether there are more.
+    fn contacts(
+        &self,
+        workspace_id: i64,
+        before: Option<(i64, i64)>,
+    ) -> Op<(Vec<(ContactRow, i64)>, bool)>;
+    /// A contact of the workspace.
+    fn contact(&self, workspace_id: i64, id: i64) -> Op<Option<ContactRow>>;
+    /// Identify outcomes since a time, counted by result, code and hint.
+    fn outcome_counts(&self, workspace_id: i64, since: i64) -> Op<Vec<OutcomeCount>>;
+    /// Failures since a time, one row per user id, code and hint, latest first.
+    fn failures(&self, workspace_id: i64, since: i64, limit: usize) -> Op<Vec<Failure>>;
+    /// Required readiness since a time, by distinct user id.
+    fn readiness(&self, workspace_id: i64, since: i64) -> Op<Readiness>;
 }
 
-impl ReadPool {
-    fn take(&self) -> Result<Connection, StoreError> {
-        if let Some(conn) = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop() {
-            return Ok(conn);
-        }
-        let conn = Connection::open_with_flags(
-            &self.path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        conn.pragma_update(None, "query_only", "ON")?;
-        Ok(conn)
-    }
-
-    fn give_back(&self, conn: Connection) {
-        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-        if idle.len() < READERS {
-            idle.push(conn);
-        }
-    }
+/// Opens the store a `--db` value names (a SQLite file path), creating and migrating it.
+pub fn open(db: &Path) -> Result<Arc<dyn Store>, StoreError> {
+    Ok(Arc::new(sqlite::SqliteStore::open(db)?))
 }
 
-fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
-    while let Ok(first) = rx.recv() {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
-        }
-        run_batch(&conn, batch);
-    }
-}
-
-fn run_batch(conn: &Connection, batch: Vec<Job>) {
-    let mut completions = Vec::with_capacity(batch.len());
-    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
-        let msg = e.to_string();
-        for job in batch {
-            // The job never ran: answer it with the error without running it.
-            drop(job);
-            tracing::error!(error = %msg, "cannot begin a write transaction");
-        }
-        return;
-    }
-    for job in batch {
-        let began = conn.execute_batch("SAVEPOINT job");
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(conn)));
-        let (ok, completion) = match outcome {
-            Ok(pair) => pair,
-            Err(_) => {
-                tracing::error!("a database job panicked; its changes were rolled back");
-                let c: Completion = Box::new(|_| {});
-                (false, c)
-            }
-        };
-        if began.is_ok() {
-            let end = if ok {
-                "RELEASE job"
-            } else {
-                "ROLLBACK TO job; RELEASE job"
-            };
-            if let Err(e) = conn.execute_batch(end) {
-                tracing::error!(error = %e, "savepoint failed");
-            }
-        }
-        completions.push(completion);
-    }
-    let committed = conn.execute_batch("COMMIT").map_err(|e| {
-        let _ = conn.execute_batch("ROLLBACK");
-        e.to_string()
-    });
-    for completion in completions {
-        completion(committed.clone().map_err(StoreError::Commit));
-    }
-}
-
-/// Reads a text column into an enum that parses from its database spelling.
-pub(crate) fn parse_enum<T: std::str::FromStr>(
-    row: &rusqlite::Row,
-    idx: usize,
-) -> rusqlite::Result<T> {
-    let s: String = row.get(idx)?;
-    s.parse().map_err(|_| {
-        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, s.into())
-    })
-}
-
-/// Asks the database for an answer (the health check).
-pub fn ping(conn: &Connection) -> Result<(), StoreError> {
-    conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?;
-    Ok(())
-}
-
-/// A workspace by app id, or None when there is none.
-pub fn find_workspace(
-    conn: &Connection,
-    app_id: &str,
-) -> Result<Option<workspaces::Workspace>, StoreError> {
-    match workspaces::by_app_id(conn, app_id) {
-        Ok(ws) => Ok(Some(ws)),
-        Err(StoreError::NotFound(_)) => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
-/// Milliseconds since the Unix epoch: the store's only notion of time, passed in by callers.
+/// Milliseconds since the Unix epoch (for callers without a [`crate::service::Clock`]).
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[actix_rt::test]
-    async fn a_failed_job_rolls_back_alone_and_the_group_commits() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("t.db")).unwrap();
-        let mut handles = Vec::new();
-        for i in 0..50i64 {
-            let s = store.clone();
-            handles.push(actix_rt::spawn(async move {
-                s.write(move |c| {
-                    c.execute(
-                        "INSERT INTO workspaces (app_id, name, created_at) VALUES (?1, 'w', 0)",
-                        [format!("app{i}")],
-                    )?;
-                    if i % 10 == 0 {
-                        return Err(StoreError::Conflict("boom".into()));
-                    }
-                    Ok(i)
-                })
-                .await
-            }));
-        }
-        let mut ok = 0;
-        for h in handles {
-            if h.await.unwrap().is_ok() {
-                ok += 1;
-            }
-        }
-        assert_eq!(ok, 45);
-        let n: i64 = store
-            .read(|c| Ok(c.query_row("SELECT count(*) FROM workspaces", [], |r| r.get(0))?))
-            .await
-            .unwrap();
-        assert_eq!(n, 45, "the five failed jobs left nothing behind");
-    }
-
-    #[test]
-    fn connections_are_wal_and_synchronous_full() {
-        let dir = tempfile::tempdir().unwrap();
-        let conn = open_and_migrate(&dir.path().join("t.db")).unwrap();
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
-            .unwrap();
-        let sync: i64 = conn
-            .query_row("PRAGMA synchronous", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!((mode.as_str(), sync), ("wal", 2));
-    }
 }

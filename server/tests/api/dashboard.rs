@@ -82,9 +82,9 @@ async fn post(app: &TestApp, path: &str, cookie: &str, form: &[(&str, &str)]) ->
 }
 
 fn agent(app: &TestApp, ws: &Ws, email: &str, role: &str) {
-    let conn = replybubble_server::store::open_and_migrate(&app.db).unwrap();
+    let conn = replybubble_server::store::sqlite::open_and_migrate(&app.db).unwrap();
     let hash = replybubble_server::crypto::hash_password(PASSWORD);
-    replybubble_server::store::workspaces::create_agent(
+    replybubble_server::store::sqlite::workspaces::create_agent(
         &conn,
         &ws.app_id,
         email,
@@ -639,10 +639,17 @@ async fn the_verification_panel_is_for_owners_and_gated_by_the_plan() {
 #[actix_rt::test]
 async fn the_secret_is_shown_once_and_regenerate_needs_confirmation() {
     let app = spawn_app().await;
-    let conn = replybubble_server::store::open_and_migrate(&app.db).unwrap();
+    let conn = replybubble_server::store::sqlite::open_and_migrate(&app.db).unwrap();
     let app_id = replybubble_server::crypto::new_app_id();
-    replybubble_server::store::workspaces::create(&conn, &app_id, "Fresh", Plan::Pro, &[], 0)
-        .unwrap();
+    replybubble_server::store::sqlite::workspaces::create(
+        &conn,
+        &app_id,
+        "Fresh",
+        Plan::Pro,
+        &[],
+        0,
+    )
+    .unwrap();
     let ws = Ws {
         app_id,
         secret: None,

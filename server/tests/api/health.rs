@@ -19,7 +19,7 @@ async fn the_database_is_wal_with_synchronous_full_and_migrated() {
     let version: u32 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, replybubble_server::store::SCHEMA_VERSION);
+    assert_eq!(version, replybubble_server::store::sqlite::SCHEMA_VERSION);
 }
 
 #[actix_rt::test]

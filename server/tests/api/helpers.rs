@@ -7,7 +7,7 @@ use actix_web::web;
 use replybubble_core::{Mode, Plan};
 use replybubble_server::http::state::AppState;
 use replybubble_server::startup::{Application, Config};
-use replybubble_server::store::{self, workspaces};
+use replybubble_server::store::sqlite::{self as store, workspaces};
 use serde_json::{json, Value as Json};
 
 pub struct TestApp {
@@ -55,6 +55,7 @@ pub async fn spawn_app_with(rate_limits: bool) -> TestApp {
         rate_limits,
         ..Config::loopback(db.clone())
     })
+    .await
     .expect("the app starts");
     let (base, state) = (running.base, running.state);
     let client = awc::Client::builder()
@@ -85,7 +86,7 @@ impl TestApp {
         let mut secret = None;
         if plan != Plan::Free {
             let s = replybubble_server::crypto::new_secret();
-            workspaces::store_secret(&conn, &app_id, &s, false).unwrap();
+            workspaces::store_secret(&conn, &app_id, &s).unwrap();
             workspaces::set_mode(&conn, &app_id, mode).unwrap();
             secret = Some(s);
         }
@@ -106,7 +107,7 @@ impl TestApp {
     pub fn regenerate(&self, ws: &mut Ws) -> String {
         let conn = store::open_and_migrate(&self.db).unwrap();
         let s = replybubble_server::crypto::new_secret();
-        workspaces::store_secret(&conn, &ws.app_id, &s, true).unwrap();
+        workspaces::store_secret(&conn, &ws.app_id, &s).unwrap();
         ws.secret = Some(s.clone());
         s
     }

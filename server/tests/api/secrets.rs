@@ -81,15 +81,15 @@ async fn in_required_mode_an_unverified_session_cannot_send_but_optional_can() {
 async fn a_free_workspace_cannot_change_mode_or_secret() {
     let app = spawn_app().await;
     let ws = app.workspace(Plan::Free, Mode::Off, &[]);
-    let conn = replybubble_server::store::open_and_migrate(&app.db).unwrap();
-    use replybubble_server::store::{workspaces, StoreError};
+    use replybubble_server::service::{workspace, ServiceError};
+    let s = &app.state.services;
     assert!(matches!(
-        workspaces::set_mode(&conn, &ws.app_id, Mode::Required),
-        Err(StoreError::PlanUpgradeRequired(_))
+        workspace::set_mode(s, &ws.app_id, Mode::Required).await,
+        Err(ServiceError::PlanUpgradeRequired(_))
     ));
     assert!(matches!(
-        workspaces::store_secret(&conn, &ws.app_id, "s", false),
-        Err(StoreError::PlanUpgradeRequired(_))
+        workspace::new_secret(s, &ws.app_id, false, None).await,
+        Err(ServiceError::PlanUpgradeRequired(_))
     ));
     // Chat itself works on free.
     let (token, _) = app.session(&ws).await;

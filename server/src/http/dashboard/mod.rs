@@ -23,8 +23,8 @@ use crate::crypto;
 use crate::http::error::{Kind, PageError};
 use crate::http::state::AppState;
 use crate::ratelimit::Scope;
-use crate::store::agents::{self, AgentCtx};
 use crate::store::now_ms;
+use crate::store::AgentCtx;
 use actix_web::http::StatusCode;
 
 const SESSION_COOKIE: &str = "rb_session";
@@ -53,7 +53,7 @@ impl FromRequest for Agent {
             let agent = state
                 .services
                 .store
-                .read(move |c| agents::agent_by_session(c, &hash, now_ms()))
+                .agent_by_session(hash, now_ms())
                 .await?;
             agent.map(Agent).ok_or(PageError::LoginRequired)
         })
@@ -242,12 +242,7 @@ async fn login(req: HttpRequest, form: web::Form<LoginForm>) -> Result<HttpRespo
         return Err(PageError::Csrf);
     }
     let email = form.email.trim().to_owned();
-    let lookup = email.clone();
-    let logins = state
-        .services
-        .store
-        .read(move |c| agents::logins(c, &lookup))
-        .await?;
+    let logins = state.services.store.logins(email.clone()).await?;
     let password = form.password;
     let agent_id = web::block(move || {
         if logins.is_empty() {
@@ -279,7 +274,7 @@ async fn login(req: HttpRequest, form: web::Form<LoginForm>) -> Result<HttpRespo
     state
         .services
         .store
-        .write(move |c| agents::create_session(c, agent_id, &hash, &csrf, now, expires))
+        .create_agent_session(agent_id, hash, csrf, now, expires)
         .await?;
     let mut res = see_other("/dashboard");
     let _ = res.add_cookie(&cookie(&state, SESSION_COOKIE, token, SESSION_HOURS * 3600));
@@ -301,11 +296,7 @@ async fn logout(
     let state = state(&req);
     if let Some(token) = req.cookie(SESSION_COOKIE) {
         let hash = crypto::token_hash(token.value());
-        state
-            .services
-            .store
-            .write(move |c| agents::delete_session(c, &hash))
-            .await?;
+        state.services.store.delete_agent_session(hash).await?;
     }
     // The session's live conversation streams end with it.
     state

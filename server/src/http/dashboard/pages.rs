@@ -8,11 +8,7 @@ use super::{
     check_csrf, or_dash, percent, render, see_other, snippet, state, when, Agent, Nav, DAY_MS,
 };
 use crate::http::error::PageError;
-use crate::store::contacts;
-use crate::store::contacts::ContactRow;
-use crate::store::conversations::ConversationStatus;
-use crate::store::conversations::{self, ConversationRow, HomeStats};
-use crate::store::now_ms;
+use crate::store::{now_ms, ContactRow, ConversationRow, ConversationStatus, HomeStats};
 
 /// "66.7%" with "(2 of 3 conversations …)", or "—" when there are none.
 pub fn identified_rate(stats: &HomeStats) -> (String, String) {
@@ -40,17 +36,8 @@ struct Home {
 pub async fn home(req: HttpRequest, Agent(agent): Agent) -> Result<HttpResponse, PageError> {
     let state = state(&req);
     let ws = agent.workspace_id;
-    let stats = state
-        .services
-        .store
-        .read(move |c| {
-            conversations::home(
-                c,
-                ws,
-                now_ms() - crate::policy::IDENTIFIED_RATE_DAYS * DAY_MS,
-            )
-        })
-        .await?;
+    let since = now_ms() - crate::policy::IDENTIFIED_RATE_DAYS * DAY_MS;
+    let stats = state.services.store.home(ws, since).await?;
     let (rate, rate_detail) = identified_rate(&stats);
     render(&Home {
         snippet: snippet(&state, &agent.app_id),
@@ -149,7 +136,7 @@ pub async fn conversations(
     let (rows, more) = state
         .services
         .store
-        .read(move |c| conversations::list(c, ws, identified, before))
+        .conversations(ws, identified, before)
         .await?;
     let filter = if identified { "identified=1&" } else { "" };
     let next_href = more.then(|| {
@@ -243,20 +230,16 @@ pub async fn conversation(
 ) -> Result<HttpResponse, PageError> {
     let state = state(&req);
     let (ws, id) = (agent.workspace_id, id.into_inner());
-    let (conv, messages, others) = state
-        .services
-        .store
-        .read(move |c| {
-            let conv = conversations::one(c, ws, id)?
-                .ok_or(crate::store::StoreError::NotFound("conversation"))?;
-            let messages = conversations::messages(c, id)?;
-            let others = match &conv.contact {
-                Some(k) => conversations::of_contact(c, ws, k.id)?,
-                None => Vec::new(),
-            };
-            Ok((conv, messages, others))
-        })
-        .await?;
+    let store = &state.services.store;
+    let conv = store
+        .conversation(ws, id)
+        .await?
+        .ok_or(PageError::NotFound("conversation"))?;
+    let messages = store.messages_after(id, 0, usize::MAX >> 1).await?;
+    let others = match &conv.contact {
+        Some(k) => store.contact_conversations(ws, k.id).await?,
+        None => Vec::new(),
+    };
     let views: Vec<MessageView> = messages
         .iter()
         .map(|m| {
@@ -337,7 +320,7 @@ pub async fn set_status(
     let found = state(&req)
         .services
         .store
-        .write(move |c| conversations::set_status(c, ws, id, status))
+        .set_conversation_status(ws, id, status)
         .await?;
     if !found {
         return Err(PageError::NotFound("conversation"));
@@ -355,12 +338,7 @@ pub async fn events(
 ) -> Result<HttpResponse, PageError> {
     let state = state(&req);
     let (ws, id) = (agent.workspace_id, id.into_inner());
-    let exists = state
-        .services
-        .store
-        .read(move |c| conversations::one(c, ws, id))
-        .await?
-        .is_some();
+    let exists = state.services.store.conversation(ws, id).await?.is_some();
     if !exists {
         return Err(PageError::NotFound("conversation"));
     }
@@ -390,9 +368,7 @@ pub async fn events(
             state
                 .services
                 .store
-                .read(move |c| {
-                    crate::store::messages::after(c, id, after, crate::policy::STREAM_BACKLOG)
-                })
+                .messages_after(id, after, crate::policy::STREAM_BACKLOG)
                 .await?
         }
         None => Vec::new(),
@@ -433,11 +409,7 @@ pub async fn contacts(
     let state = state(&req);
     let before = cursor(q.before.as_deref())?;
     let ws = agent.workspace_id;
-    let (rows, more) = state
-        .services
-        .store
-        .read(move |c| contacts::list(c, ws, before))
-        .await?;
+    let (rows, more) = state.services.store.contacts(ws, before).await?;
     let next_href = more.then(|| {
         let (c, at) = rows.last().expect("a full page has a last row");
         format!("/dashboard/contacts?before={at}.{}", c.id)
@@ -474,16 +446,12 @@ pub async fn contact(
 ) -> Result<HttpResponse, PageError> {
     let state = state(&req);
     let (ws, id) = (agent.workspace_id, id.into_inner());
-    let (c, convs) = state
-        .services
-        .store
-        .read(move |c| {
-            let contact =
-                contacts::one(c, ws, id)?.ok_or(crate::store::StoreError::NotFound("contact"))?;
-            let convs = conversations::of_contact(c, ws, id)?;
-            Ok((contact, convs))
-        })
-        .await?;
+    let store = &state.services.store;
+    let c = store
+        .contact(ws, id)
+        .await?
+        .ok_or(PageError::NotFound("contact"))?;
+    let convs = store.contact_conversations(ws, id).await?;
     render(&ContactPage {
         nav: Nav::new(&agent, "contacts"),
         c: card(&c),

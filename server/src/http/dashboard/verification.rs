@@ -11,12 +11,10 @@ use replybubble_core::{Mode, Plan};
 use super::{
     check_csrf, or_dash, percent, render, see_other, snippet, state, when, Agent, Nav, DAY_MS,
 };
-use crate::crypto;
 use crate::http::error::PageError;
 use crate::policy as limits;
-use crate::store::agents::{self, AgentCtx};
-use crate::store::events::{self, OutcomeCount, Readiness};
-use crate::store::{now_ms, workspaces};
+use crate::service::workspace;
+use crate::store::{now_ms, AgentCtx, OutcomeCount, Readiness};
 
 fn owner(agent: &AgentCtx) -> Result<(), PageError> {
     if agent.is_owner() {
@@ -109,27 +107,18 @@ pub async fn page(req: HttpRequest, Agent(agent): Agent) -> Result<HttpResponse,
     let state = state(&req);
     let ws = agent.workspace_id;
     let app_id = agent.app_id.clone();
-    let session_id = agent.session_id;
-    let new_secret = state
-        .services
-        .store
-        .write(move |c| agents::take_flash_secret(c, session_id))
-        .await?;
-    let (current, day, week, failures, ready) = state
-        .services
-        .store
-        .read(move |c| {
-            let now = now_ms();
-            let week_ago = now - limits::READINESS_DAYS * DAY_MS;
-            Ok((
-                workspaces::by_app_id(c, &app_id)?,
-                events::outcome_counts(c, ws, now - DAY_MS)?,
-                events::outcome_counts(c, ws, week_ago)?,
-                events::failures(c, ws, week_ago, limits::FAILURES_SHOWN)?,
-                events::readiness(c, ws, week_ago)?,
-            ))
-        })
-        .await?;
+    let store = &state.services.store;
+    let new_secret = store.take_flash_secret(agent.session_id).await?;
+    let now = now_ms();
+    let week_ago = now - limits::READINESS_DAYS * DAY_MS;
+    let current = store
+        .workspace(app_id)
+        .await?
+        .ok_or(PageError::NotFound("workspace"))?;
+    let day = store.outcome_counts(ws, now - DAY_MS).await?;
+    let week = store.outcome_counts(ws, week_ago).await?;
+    let failures = store.failures(ws, week_ago, limits::FAILURES_SHOWN).await?;
+    let ready = store.readiness(ws, week_ago).await?;
     let (readiness, readiness_detail) = readiness(&ready);
     let label = |v: &Vec<OutcomeCount>| v.iter().map(|o| (outcome_label(o), o.count)).collect();
     render(&Panel {
@@ -193,16 +182,13 @@ pub async fn secret(
             ))
         }
     };
-    let secret = crypto::new_secret();
-    let (app_id, session_id) = (agent.app_id.clone(), agent.session_id);
-    state(&req)
-        .services
-        .store
-        .write(move |c| {
-            workspaces::store_secret(c, &app_id, &secret, regenerate)?;
-            agents::set_flash_secret(c, session_id, &secret)
-        })
-        .await?;
+    workspace::new_secret(
+        &state(&req).services,
+        &agent.app_id,
+        regenerate,
+        Some(agent.session_id),
+    )
+    .await?;
     tracing::info!(regenerate, "verification secret changed");
     Ok(see_other("/dashboard/integrations/verification"))
 }
@@ -227,12 +213,7 @@ pub async fn mode(
         .map_err(|e: replybubble_core::decision::UnknownName| {
             PageError::BadRequest(e.to_string())
         })?;
-    let app_id = agent.app_id.clone();
-    state(&req)
-        .services
-        .store
-        .write(move |c| workspaces::set_mode(c, &app_id, mode))
-        .await?;
+    workspace::set_mode(&state(&req).services, &agent.app_id, mode).await?;
     Ok(see_other("/dashboard/integrations/verification"))
 }
 

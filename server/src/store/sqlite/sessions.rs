@@ -3,89 +3,10 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use replybubble_core::{Mode, Plan};
-
-use super::contacts::{self, ContactRow};
+use super::contacts;
 use super::{parse_enum, StoreError};
-
-/// Everything a widget request needs to know about its session and workspace, read at once.
-#[derive(Clone)]
-pub struct SessionCtx {
-    /// Session id.
-    pub session_id: i64,
-    /// Workspace id.
-    pub workspace_id: i64,
-    /// The session's conversation.
-    pub conversation_id: i64,
-    /// Its visitor label.
-    pub visitor_label: String,
-    /// The verified contact of the session, if any.
-    pub contact_id: Option<i64>,
-    /// That contact's user id: the session is bound to it (the claim rule).
-    pub bound_user_id: Option<String>,
-    /// When the session was last used (ms).
-    pub last_seen_at: i64,
-    /// The secret version the session was verified under.
-    pub verified_secret_version: Option<u32>,
-    /// Workspace plan.
-    pub plan: Plan,
-    /// Workspace mode.
-    pub mode: Mode,
-    /// The workspace's current secret (none until one is generated).
-    pub secret: Option<Secret>,
-    /// Allowed origins (empty: any).
-    pub origins: Vec<String>,
-}
-
-impl std::fmt::Debug for SessionCtx {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SessionCtx")
-            .field("session_id", &self.session_id)
-            .field("workspace_id", &self.workspace_id)
-            .field("conversation_id", &self.conversation_id)
-            .field("contact_id", &self.contact_id)
-            .field("secret", &"<redacted>")
-            .finish_non_exhaustive()
-    }
-}
-
-/// A workspace's current verification secret and its version.
-#[derive(Clone)]
-pub struct Secret {
-    /// The secret.
-    pub value: String,
-    /// How many times a secret was generated for the workspace (1 for the first).
-    pub version: u32,
-}
-
-impl SessionCtx {
-    /// The secret version the session's identity was verified under (None: not verified).
-    pub fn verified_under(&self) -> Option<u32> {
-        self.verified_secret_version
-            .filter(|_| self.contact_id.is_some())
-    }
-
-    /// The current secret's version (None: no secret yet).
-    pub fn current_version(&self) -> Option<u32> {
-        self.secret.as_ref().map(|s| s.version)
-    }
-
-    /// Whether the session carries an identity verified under the current secret.
-    pub fn verified_now(&self) -> bool {
-        self.verified_under().is_some() && self.verified_under() == self.current_version()
-    }
-}
-
-/// A newly created session.
-#[derive(Debug, Clone)]
-pub struct NewSession {
-    /// Session id.
-    pub session_id: i64,
-    /// Its conversation.
-    pub conversation_id: i64,
-    /// `Visitor #xxxxx`.
-    pub visitor_label: String,
-}
+use crate::store::model::*;
+use crate::store::{IdentifyApplied, IdentifyWrite};
 
 /// The oldest `last_seen_at` a live session may have at `now`.
 pub fn idle_cutoff(now: i64) -> i64 {
@@ -221,15 +142,6 @@ pub fn replace(
     create(conn, workspace_id, token_hash, visitor_label, now)
 }
 
-/// What a sweep removed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Swept {
-    /// Revoked or expired sessions deleted.
-    pub sessions: usize,
-    /// Conversations that never started (no message, no contact-form details) deleted.
-    pub conversations: usize,
-}
-
 /// Deletes sessions that were revoked or went unused for 30 days, then the conversations that
 /// never started and no live session holds any more. Started conversations are never touched.
 pub fn sweep(conn: &Connection, now: i64) -> Result<Swept, StoreError> {
@@ -247,15 +159,6 @@ pub fn sweep(conn: &Connection, now: i64) -> Result<Swept, StoreError> {
         sessions,
         conversations,
     })
-}
-
-/// The result of a verified identify.
-#[derive(Debug, Clone)]
-pub struct Claimed {
-    /// The upserted contact.
-    pub contact: ContactRow,
-    /// The conversation now linked to it.
-    pub conversation_id: i64,
 }
 
 /// Applies a verified identify in the writer's transaction: upserts the contact by (workspace,
@@ -331,4 +234,30 @@ pub fn is_live(conn: &Connection, session_id: i64, now: i64) -> Result<bool, Sto
         .query_row(params![session_id, idle_cutoff(now)], |_| Ok(()))
         .optional()?
         .is_some())
+}
+
+/// Applies an identify in the writer's transaction: the claim rule first (a session bound to a
+/// user id other than the one sent is replaced by the fresh session), then the verified link
+/// on whichever session continues, then the activity record. Because the writer runs one job
+/// at a time, of concurrent identifies on one bound session exactly one replaces it; the others
+/// find it ended (`NotFound("session")`).
+pub fn identify(conn: &Connection, w: &IdentifyWrite) -> Result<IdentifyApplied, StoreError> {
+    let bound = bound_user(conn, w.session_id)?.ok_or(StoreError::NotFound("session"))?;
+    let switched = match bound {
+        Some(owner) if w.sent_id.as_deref() != Some(owner.as_str()) => Some(replace(
+            conn,
+            w.session_id,
+            &w.fresh.token_hash,
+            &w.fresh.visitor_label,
+            w.now,
+        )?),
+        _ => None,
+    };
+    let target = switched.as_ref().map_or(w.session_id, |n| n.session_id);
+    let claimed = match &w.verified {
+        Some((user, version)) => Some(claim(conn, target, user, *version, w.now)?),
+        None => None,
+    };
+    super::events::record(conn, &w.event)?;
+    Ok(IdentifyApplied { switched, claimed })
 }

@@ -3,19 +3,8 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use replybubble_core::{Mode, Plan};
-
-use super::workspaces::Role;
 use super::{parse_enum, StoreError};
-
-/// An agent who may log in.
-#[derive(Debug, Clone)]
-pub struct Login {
-    /// Agent id.
-    pub agent_id: i64,
-    /// The argon2 PHC hash.
-    pub password_hash: String,
-}
+use crate::store::model::*;
 
 /// Every agent login with this email (one per workspace), oldest first.
 pub fn logins(conn: &Connection, email: &str) -> Result<Vec<Login>, StoreError> {
@@ -56,42 +45,6 @@ pub fn delete_session(conn: &Connection, token_hash: &[u8]) -> Result<(), StoreE
         [token_hash],
     )?;
     Ok(())
-}
-
-/// The logged-in agent and their workspace.
-#[derive(Debug, Clone)]
-pub struct AgentCtx {
-    /// The dashboard session (agent_sessions.id).
-    pub session_id: i64,
-    /// When it expires (ms).
-    pub expires_at: i64,
-    /// Agent id.
-    pub agent_id: i64,
-    /// Login email.
-    pub email: String,
-    /// owner or agent.
-    pub role: Role,
-    /// The session's CSRF token.
-    pub csrf: String,
-    /// Workspace id.
-    pub workspace_id: i64,
-    /// Workspace app id.
-    pub app_id: String,
-    /// Workspace name.
-    pub workspace_name: String,
-    /// Plan.
-    pub plan: Plan,
-    /// Verification mode.
-    pub mode: Mode,
-    /// Current secret version (0: none).
-    pub secret_version: u32,
-}
-
-impl AgentCtx {
-    /// Owners manage Integrations.
-    pub fn is_owner(&self) -> bool {
-        self.role == Role::Owner
-    }
 }
 
 /// The agent behind a live session token.

@@ -6,23 +6,7 @@ use crate::policy::PREVIEW_CHARS;
 use replybubble_core::wire::Author;
 
 use super::{parse_enum, StoreError};
-
-/// A stored message.
-#[derive(Debug, Clone, PartialEq)]
-pub struct MessageRow {
-    /// Message id.
-    pub id: i64,
-    /// Its conversation.
-    pub conversation_id: i64,
-    /// Visitor or agent.
-    pub author: Author,
-    /// The text.
-    pub body: String,
-    /// When it was stored (ms).
-    pub created_at: i64,
-    /// A visitor message sent by a session verified under the then current secret.
-    pub verified: bool,
-}
+use crate::store::model::*;
 
 fn insert(
     conn: &Connection,

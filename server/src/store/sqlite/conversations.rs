@@ -4,42 +4,11 @@
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use super::contacts::ContactRow;
-use super::messages::MessageRow;
 use super::{parse_enum, StoreError};
+use crate::store::model::*;
 
 /// Rows per page of the conversation list.
 pub const PAGE: usize = crate::policy::DASHBOARD_PAGE;
-
-/// Whether agents still have to look at a conversation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ConversationStatus {
-    /// Waiting or in progress (a new message reopens a closed one).
-    Open,
-    /// Done.
-    Closed,
-}
-
-impl ConversationStatus {
-    /// The database and form spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ConversationStatus::Open => "open",
-            ConversationStatus::Closed => "closed",
-        }
-    }
-}
-
-impl std::str::FromStr for ConversationStatus {
-    type Err = String;
-    fn from_str(s: &str) -> Result<ConversationStatus, String> {
-        match s {
-            "open" => Ok(ConversationStatus::Open),
-            "closed" => Ok(ConversationStatus::Closed),
-            other => Err(format!("unknown status {other:?}: use open or closed")),
-        }
-    }
-}
 
 /// Whether `conversation_id` belongs to `workspace_id` (another workspace's id is "not found").
 pub fn in_workspace(
@@ -76,19 +45,6 @@ pub fn set_visitor_details(
     Ok(())
 }
 
-/// The numbers on the home page.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HomeStats {
-    /// Conversations started in the last 30 days.
-    pub conversations_30d: i64,
-    /// Of those, the ones linked to a verified contact.
-    pub identified_30d: i64,
-    /// Open conversations.
-    pub open: i64,
-    /// Verified contacts.
-    pub contacts: i64,
-}
-
 /// Home page numbers; `since` is 30 days ago in milliseconds.
 pub fn home(conn: &Connection, workspace_id: i64, since: i64) -> Result<HomeStats, StoreError> {
     let (total, identified): (i64, i64) = conn.query_row(
@@ -114,27 +70,6 @@ pub fn home(conn: &Connection, workspace_id: i64, since: i64) -> Result<HomeStat
         open,
         contacts,
     })
-}
-
-/// A row of the conversation list.
-#[derive(Debug, Clone)]
-pub struct ConversationRow {
-    /// Id.
-    pub id: i64,
-    /// `Visitor #xxxxx`.
-    pub visitor_label: String,
-    /// open or closed.
-    pub status: ConversationStatus,
-    /// Last activity, ms.
-    pub last_activity_at: i64,
-    /// Preview of the last message.
-    pub last_message: Option<String>,
-    /// The verified contact, if any.
-    pub contact: Option<ContactRow>,
-    /// What an anonymous visitor typed into the contact form (unverified).
-    pub visitor_name: Option<String>,
-    /// Same, email.
-    pub visitor_email: Option<String>,
 }
 
 const CONVERSATION_COLUMNS: &str = "c.id, c.visitor_label, c.status, c.last_activity_at, c.last_message, c.visitor_name, c.visitor_email,

@@ -1,88 +1,12 @@
-//! Workspaces, their verification settings and their agents.
+//! Workspaces, their verification settings, their agents and the demo workspace.
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use replybubble_core::{Mode, Plan};
 
 use super::{parse_enum, StoreError};
-
-/// A dashboard role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    /// Everything, including Integrations > User Verification.
-    Owner,
-    /// Conversations and contacts.
-    Agent,
-}
-
-impl Role {
-    /// The database and command-line spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Owner => "owner",
-            Role::Agent => "agent",
-        }
-    }
-}
-
-impl std::str::FromStr for Role {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Role, String> {
-        match s {
-            "owner" => Ok(Role::Owner),
-            "agent" => Ok(Role::Agent),
-            other => Err(format!("unknown role {other:?}: use owner or agent")),
-        }
-    }
-}
-
-/// A workspace as operators see it (never its secret).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Workspace {
-    /// Internal id.
-    #[serde(skip)]
-    pub id: i64,
-    /// Public id used by the snippet.
-    pub app_id: String,
-    /// Display name.
-    pub name: String,
-    /// Plan.
-    pub plan: Plan,
-    /// Verification mode.
-    pub mode: Mode,
-    /// 0 when no secret was generated yet.
-    pub secret_version: u32,
-    /// Allowed origins for the widget (empty: any).
-    pub origins: Vec<String>,
-}
-
-/// What the identify decision needs to know about a workspace, secret included. Never leaves
-/// the server.
-#[derive(Clone)]
-pub struct VerificationSettings {
-    /// Internal id.
-    pub workspace_id: i64,
-    /// Plan.
-    pub plan: Plan,
-    /// Mode.
-    pub mode: Mode,
-    /// The current secret, if any.
-    pub secret: Option<String>,
-    /// Its version (0 when none).
-    pub secret_version: u32,
-}
-
-impl std::fmt::Debug for VerificationSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("VerificationSettings")
-            .field("workspace_id", &self.workspace_id)
-            .field("plan", &self.plan)
-            .field("mode", &self.mode)
-            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
-            .field("secret_version", &self.secret_version)
-            .finish()
-    }
-}
+use crate::store::model::*;
+use crate::store::DemoSeed;
 
 const WORKSPACE_COLUMNS: &str = "id, app_id, name, plan, mode, secret_version";
 
@@ -197,38 +121,49 @@ pub fn set_plan(conn: &Connection, app_id: &str, plan: Plan) -> Result<Workspace
     by_app_id(conn, app_id)
 }
 
-/// Changes the verification mode (the 402 rule applies).
+/// Changes the verification mode.
 pub fn set_mode(conn: &Connection, app_id: &str, mode: Mode) -> Result<Workspace, StoreError> {
-    let ws = by_app_id(conn, app_id)?;
-    ws.plan.check_verification()?;
-    conn.execute(
-        "UPDATE workspaces SET mode = ?1 WHERE id = ?2",
-        params![mode.as_str(), ws.id],
+    let n = conn.execute(
+        "UPDATE workspaces SET mode = ?1 WHERE app_id = ?2",
+        params![mode.as_str(), app_id],
     )?;
+    if n == 0 {
+        return Err(StoreError::NotFound("workspace"));
+    }
     by_app_id(conn, app_id)
 }
 
-/// Stores a new secret (made by the caller) and returns its version. `regenerate` replaces an
-/// existing one; plain generate refuses to, so a secret in use is never replaced by accident.
-pub fn store_secret(
+/// Replaces the secret when its version is still `expected_version` (`Conflict` when another
+/// change came first), and keeps the new one for dashboard session `flash_for` to show once.
+/// Returns the new version.
+pub fn replace_secret(
     conn: &Connection,
     app_id: &str,
     secret: &str,
-    regenerate: bool,
+    expected_version: u32,
+    flash_for: Option<i64>,
 ) -> Result<u32, StoreError> {
-    let ws = by_app_id(conn, app_id)?;
-    ws.plan.check_verification()?;
-    if ws.secret_version > 0 && !regenerate {
+    let version = expected_version + 1;
+    let n = conn.execute(
+        "UPDATE workspaces SET secret = ?1, secret_version = ?2 WHERE app_id = ?3 AND secret_version = ?4",
+        params![secret, version, app_id, expected_version],
+    )?;
+    if n == 0 {
+        by_app_id(conn, app_id)?;
         return Err(StoreError::Conflict(
-            "this workspace already has a secret: use regenerate-secret to replace it (the old one stops working at once)".into(),
+            "the secret changed meanwhile: reload the page to see its current state".into(),
         ));
     }
-    let version = ws.secret_version + 1;
-    conn.execute(
-        "UPDATE workspaces SET secret = ?1, secret_version = ?2 WHERE id = ?3",
-        params![secret, version, ws.id],
-    )?;
+    if let Some(session_id) = flash_for {
+        super::agents::set_flash_secret(conn, session_id, secret)?;
+    }
     Ok(version)
+}
+
+/// Sets a new secret whatever the current one (setting up tests and tools).
+pub fn store_secret(conn: &Connection, app_id: &str, secret: &str) -> Result<u32, StoreError> {
+    let ws = by_app_id(conn, app_id)?;
+    replace_secret(conn, app_id, secret, ws.secret_version, None)
 }
 
 /// Creates an agent login.
@@ -294,5 +229,38 @@ pub fn set_agent_password(
         params![agent_id, password_hash],
     )?;
     conn.execute("DELETE FROM agent_sessions WHERE agent_id = ?1", [agent_id])?;
+    Ok(())
+}
+
+/// Creates the demo workspace (Pro, Optional, with a secret) and its owner when there is none;
+/// then, either way, gives the owner the new password hash and ends its dashboard sessions.
+pub fn seed_demo(conn: &Connection, seed: &DemoSeed) -> Result<(String, String), StoreError> {
+    let (app_id, email, agent_id) = match demo(conn)? {
+        Some(found) => found,
+        None => {
+            let ws = create(conn, &seed.app_id, "Demo Shop", Plan::Pro, &[], seed.now)?;
+            store_secret(conn, &seed.app_id, &seed.secret)?;
+            set_mode(conn, &seed.app_id, Mode::Optional)?;
+            let agent_id = create_agent(
+                conn,
+                &seed.app_id,
+                &seed.owner_email,
+                Role::Owner,
+                &seed.password_hash,
+                seed.now,
+            )?;
+            save_demo(conn, ws.id, &seed.owner_email)?;
+            (seed.app_id.clone(), seed.owner_email.clone(), agent_id)
+        }
+    };
+    set_agent_password(conn, agent_id, &seed.password_hash)?;
+    Ok((app_id, email))
+}
+
+/// Locks the demo owner out, if there is a demo.
+pub fn lock_demo(conn: &Connection, locked_hash: &str) -> Result<(), StoreError> {
+    if let Some((_, _, agent_id)) = demo(conn)? {
+        set_agent_password(conn, agent_id, locked_hash)?;
+    }
     Ok(())
 }

@@ -5,28 +5,10 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use replybubble_core::user::{IdentifyUser, TraitValue};
 
 use super::StoreError;
+use crate::store::model::*;
 
 /// Rows per page of the contact list.
 pub const PAGE: usize = crate::policy::DASHBOARD_PAGE;
-
-/// A contact as stored.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ContactRow {
-    /// Internal id.
-    pub id: i64,
-    /// The site's user id.
-    pub user_id: String,
-    /// Email.
-    pub email: Option<String>,
-    /// Name.
-    pub name: Option<String>,
-    /// Company.
-    pub company: Option<String>,
-    /// Phone.
-    pub phone: Option<String>,
-    /// Traits as a JSON object.
-    pub traits: String,
-}
 
 /// The columns [`from_row`] reads, in order.
 pub const COLUMNS: &str = "id, user_id, email, name, company, phone, traits";

@@ -3,26 +3,8 @@
 
 use rusqlite::{params, Connection};
 
-use replybubble_core::identify::IdentifyResult;
-
 use super::{parse_enum, StoreError};
-
-/// One outcome to record.
-#[derive(Debug, Clone, PartialEq)]
-pub struct IdentifyEvent {
-    /// Workspace id.
-    pub workspace_id: i64,
-    /// Milliseconds since the epoch.
-    pub at: i64,
-    /// The user id as sent (None when it was not a string).
-    pub user_id: Option<String>,
-    /// verified, unverified, rejected, disabled, plan_upgrade_required, invalid.
-    pub result: IdentifyResult,
-    /// The code (signature_missing, signature_invalid, signature_expired, invalid_field, ...).
-    pub code: Option<&'static str>,
-    /// The hint, or for invalid_field the field.
-    pub hint: Option<String>,
-}
+use crate::store::model::*;
 
 /// Records one outcome.
 pub fn record(conn: &Connection, e: &IdentifyEvent) -> Result<(), StoreError> {
@@ -31,19 +13,6 @@ pub fn record(conn: &Connection, e: &IdentifyEvent) -> Result<(), StoreError> {
     )?
     .execute(params![e.workspace_id, e.at, e.user_id, e.result.as_str(), e.code, e.hint])?;
     Ok(())
-}
-
-/// Identify outcomes counted by (result, code, hint) since a time.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutcomeCount {
-    /// verified, unverified, rejected, disabled, plan_upgrade_required, invalid.
-    pub result: IdentifyResult,
-    /// The code, if any.
-    pub code: Option<String>,
-    /// The hint (or the field of an invalid_field), if any.
-    pub hint: Option<String>,
-    /// How many.
-    pub count: i64,
 }
 
 /// Outcome counts since `since`, most frequent first.
@@ -67,21 +36,6 @@ pub fn outcome_counts(
         })?
         .collect::<Result<_, _>>()?;
     Ok(rows)
-}
-
-/// The failures of one user id (as sent) with one code and hint.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Failure {
-    /// The latest such call.
-    pub at: i64,
-    /// The user id as sent (None: the call had no usable id).
-    pub user_id: Option<String>,
-    /// The error code.
-    pub code: Option<String>,
-    /// The hint or the field.
-    pub hint: Option<String>,
-    /// How many calls failed this way.
-    pub calls: i64,
 }
 
 /// The failures since `since`, one row per user id, code and hint with its call count, latest
@@ -109,19 +63,6 @@ pub fn failures(
         })?
         .collect::<Result<_, _>>()?;
     Ok(rows)
-}
-
-/// Checked identify calls (verified, unverified, rejected) since a time, by distinct user id.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Readiness {
-    /// Distinct user ids whose signature was checked.
-    pub users: i64,
-    /// Of those, the ids with at least one call Required mode would reject.
-    pub failing_users: i64,
-    /// Checked calls.
-    pub calls: i64,
-    /// Of those, the calls Required mode would reject.
-    pub failing_calls: i64,
 }
 
 /// Required readiness counted by distinct user id, so one visitor repeating a bad call weighs

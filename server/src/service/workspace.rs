@@ -1,0 +1,74 @@
+//! Workspace settings and their rules: verification (modes, secrets) needs Pro or Enterprise
+//! (402), and a secret in use is replaced only by an explicit regenerate.
+
+use replybubble_core::{Mode, Plan};
+
+use super::{ServiceError, Services};
+use crate::crypto;
+use crate::store::Workspace;
+
+async fn existing(s: &Services, app_id: &str) -> Result<Workspace, ServiceError> {
+    s.store
+        .workspace(app_id.to_owned())
+        .await?
+        .ok_or(ServiceError::NotFound("workspace"))
+}
+
+/// Changes the plan.
+pub async fn set_plan(s: &Services, app_id: &str, plan: Plan) -> Result<Workspace, ServiceError> {
+    Ok(s.store.set_plan(app_id.to_owned(), plan).await?)
+}
+
+/// Changes the verification mode (402 on the free plan).
+pub async fn set_mode(s: &Services, app_id: &str, mode: Mode) -> Result<Workspace, ServiceError> {
+    existing(s, app_id).await?.plan.check_verification()?;
+    Ok(s.store.set_mode(app_id.to_owned(), mode).await?)
+}
+
+/// A secret just made, to be shown once.
+#[derive(Clone)]
+pub struct NewSecret {
+    /// The secret.
+    pub secret: String,
+    /// Its version.
+    pub version: u32,
+}
+
+impl std::fmt::Debug for NewSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewSecret")
+            .field("secret", &"<redacted>")
+            .field("version", &self.version)
+            .finish()
+    }
+}
+
+/// Generates the first secret (`regenerate` false: refused when one exists, so a secret in use
+/// is never replaced by accident) or replaces the current one (`regenerate` true: the old one
+/// stops working at once). With `flash_for`, the dashboard session that asked keeps it for the
+/// one page view that shows it. 402 on the free plan.
+pub async fn new_secret(
+    s: &Services,
+    app_id: &str,
+    regenerate: bool,
+    flash_for: Option<i64>,
+) -> Result<NewSecret, ServiceError> {
+    let ws = existing(s, app_id).await?;
+    ws.plan.check_verification()?;
+    if ws.secret_version > 0 && !regenerate {
+        return Err(ServiceError::Conflict(
+            "this workspace already has a secret: use regenerate-secret to replace it (the old one stops working at once)".into(),
+        ));
+    }
+    let secret = crypto::new_secret();
+    let version = s
+        .store
+        .replace_secret(
+            app_id.to_owned(),
+            secret.clone(),
+            ws.secret_version,
+            flash_for,
+        )
+        .await?;
+    Ok(NewSecret { secret, version })
+}

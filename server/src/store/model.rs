@@ -1,0 +1,383 @@
+//! What the store hands out and takes in, whatever the engine: plain values, no database type.
+
+use replybubble_core::identify::IdentifyResult;
+use replybubble_core::wire::Author;
+use replybubble_core::{Mode, Plan};
+
+/// An agent who may log in.
+#[derive(Debug, Clone)]
+pub struct Login {
+    /// Agent id.
+    pub agent_id: i64,
+    /// The argon2 PHC hash.
+    pub password_hash: String,
+}
+
+/// The logged-in agent and their workspace.
+#[derive(Debug, Clone)]
+pub struct AgentCtx {
+    /// The dashboard session (agent_sessions.id).
+    pub session_id: i64,
+    /// When it expires (ms).
+    pub expires_at: i64,
+    /// Agent id.
+    pub agent_id: i64,
+    /// Login email.
+    pub email: String,
+    /// owner or agent.
+    pub role: Role,
+    /// The session's CSRF token.
+    pub csrf: String,
+    /// Workspace id.
+    pub workspace_id: i64,
+    /// Workspace app id.
+    pub app_id: String,
+    /// Workspace name.
+    pub workspace_name: String,
+    /// Plan.
+    pub plan: Plan,
+    /// Verification mode.
+    pub mode: Mode,
+    /// Current secret version (0: none).
+    pub secret_version: u32,
+}
+
+impl AgentCtx {
+    /// Owners manage Integrations.
+    pub fn is_owner(&self) -> bool {
+        self.role == Role::Owner
+    }
+}
+
+/// A contact as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactRow {
+    /// Internal id.
+    pub id: i64,
+    /// The site's user id.
+    pub user_id: String,
+    /// Email.
+    pub email: Option<String>,
+    /// Name.
+    pub name: Option<String>,
+    /// Company.
+    pub company: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+    /// Traits as a JSON object.
+    pub traits: String,
+}
+
+/// Whether agents still have to look at a conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConversationStatus {
+    /// Waiting or in progress (a new message reopens a closed one).
+    Open,
+    /// Done.
+    Closed,
+}
+
+impl ConversationStatus {
+    /// The database and form spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConversationStatus::Open => "open",
+            ConversationStatus::Closed => "closed",
+        }
+    }
+}
+
+impl std::str::FromStr for ConversationStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<ConversationStatus, String> {
+        match s {
+            "open" => Ok(ConversationStatus::Open),
+            "closed" => Ok(ConversationStatus::Closed),
+            other => Err(format!("unknown status {other:?}: use open or closed")),
+        }
+    }
+}
+
+/// The numbers on the home page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HomeStats {
+    /// Conversations started in the last 30 days.
+    pub conversations_30d: i64,
+    /// Of those, the ones linked to a verified contact.
+    pub identified_30d: i64,
+    /// Open conversations.
+    pub open: i64,
+    /// Verified contacts.
+    pub contacts: i64,
+}
+
+/// A row of the conversation list.
+#[derive(Debug, Clone)]
+pub struct ConversationRow {
+    /// Id.
+    pub id: i64,
+    /// `Visitor #xxxxx`.
+    pub visitor_label: String,
+    /// open or closed.
+    pub status: ConversationStatus,
+    /// Last activity, ms.
+    pub last_activity_at: i64,
+    /// Preview of the last message.
+    pub last_message: Option<String>,
+    /// The verified contact, if any.
+    pub contact: Option<ContactRow>,
+    /// What an anonymous visitor typed into the contact form (unverified).
+    pub visitor_name: Option<String>,
+    /// Same, email.
+    pub visitor_email: Option<String>,
+}
+
+/// One outcome to record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IdentifyEvent {
+    /// Workspace id.
+    pub workspace_id: i64,
+    /// Milliseconds since the epoch.
+    pub at: i64,
+    /// The user id as sent (None when it was not a string).
+    pub user_id: Option<String>,
+    /// verified, unverified, rejected, disabled, plan_upgrade_required, invalid.
+    pub result: IdentifyResult,
+    /// The code (signature_missing, signature_invalid, signature_expired, invalid_field, ...).
+    pub code: Option<&'static str>,
+    /// The hint, or for invalid_field the field.
+    pub hint: Option<String>,
+}
+
+/// Identify outcomes counted by (result, code, hint) since a time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutcomeCount {
+    /// verified, unverified, rejected, disabled, plan_upgrade_required, invalid.
+    pub result: IdentifyResult,
+    /// The code, if any.
+    pub code: Option<String>,
+    /// The hint (or the field of an invalid_field), if any.
+    pub hint: Option<String>,
+    /// How many.
+    pub count: i64,
+}
+
+/// The failures of one user id (as sent) with one code and hint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// The latest such call.
+    pub at: i64,
+    /// The user id as sent (None: the call had no usable id).
+    pub user_id: Option<String>,
+    /// The error code.
+    pub code: Option<String>,
+    /// The hint or the field.
+    pub hint: Option<String>,
+    /// How many calls failed this way.
+    pub calls: i64,
+}
+
+/// Checked identify calls (verified, unverified, rejected) since a time, by distinct user id.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Readiness {
+    /// Distinct user ids whose signature was checked.
+    pub users: i64,
+    /// Of those, the ids with at least one call Required mode would reject.
+    pub failing_users: i64,
+    /// Checked calls.
+    pub calls: i64,
+    /// Of those, the calls Required mode would reject.
+    pub failing_calls: i64,
+}
+
+/// A stored message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MessageRow {
+    /// Message id.
+    pub id: i64,
+    /// Its conversation.
+    pub conversation_id: i64,
+    /// Visitor or agent.
+    pub author: Author,
+    /// The text.
+    pub body: String,
+    /// When it was stored (ms).
+    pub created_at: i64,
+    /// A visitor message sent by a session verified under the then current secret.
+    pub verified: bool,
+}
+
+/// Everything a widget request needs to know about its session and workspace, read at once.
+#[derive(Clone)]
+pub struct SessionCtx {
+    /// Session id.
+    pub session_id: i64,
+    /// Workspace id.
+    pub workspace_id: i64,
+    /// The session's conversation.
+    pub conversation_id: i64,
+    /// Its visitor label.
+    pub visitor_label: String,
+    /// The verified contact of the session, if any.
+    pub contact_id: Option<i64>,
+    /// That contact's user id: the session is bound to it (the claim rule).
+    pub bound_user_id: Option<String>,
+    /// When the session was last used (ms).
+    pub last_seen_at: i64,
+    /// The secret version the session was verified under.
+    pub verified_secret_version: Option<u32>,
+    /// Workspace plan.
+    pub plan: Plan,
+    /// Workspace mode.
+    pub mode: Mode,
+    /// The workspace's current secret (none until one is generated).
+    pub secret: Option<Secret>,
+    /// Allowed origins (empty: any).
+    pub origins: Vec<String>,
+}
+
+impl std::fmt::Debug for SessionCtx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionCtx")
+            .field("session_id", &self.session_id)
+            .field("workspace_id", &self.workspace_id)
+            .field("conversation_id", &self.conversation_id)
+            .field("contact_id", &self.contact_id)
+            .field("secret", &"<redacted>")
+            .finish_non_exhaustive()
+    }
+}
+
+/// A workspace's current verification secret and its version.
+#[derive(Clone)]
+pub struct Secret {
+    /// The secret.
+    pub value: String,
+    /// How many times a secret was generated for the workspace (1 for the first).
+    pub version: u32,
+}
+
+impl SessionCtx {
+    /// The secret version the session's identity was verified under (None: not verified).
+    pub fn verified_under(&self) -> Option<u32> {
+        self.verified_secret_version
+            .filter(|_| self.contact_id.is_some())
+    }
+
+    /// The current secret's version (None: no secret yet).
+    pub fn current_version(&self) -> Option<u32> {
+        self.secret.as_ref().map(|s| s.version)
+    }
+
+    /// Whether the session carries an identity verified under the current secret.
+    pub fn verified_now(&self) -> bool {
+        self.verified_under().is_some() && self.verified_under() == self.current_version()
+    }
+}
+
+/// A newly created session.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    /// Session id.
+    pub session_id: i64,
+    /// Its conversation.
+    pub conversation_id: i64,
+    /// `Visitor #xxxxx`.
+    pub visitor_label: String,
+}
+
+/// What a sweep removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Swept {
+    /// Revoked or expired sessions deleted.
+    pub sessions: usize,
+    /// Conversations that never started (no message, no contact-form details) deleted.
+    pub conversations: usize,
+}
+
+/// The result of a verified identify.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    /// The upserted contact.
+    pub contact: ContactRow,
+    /// The conversation now linked to it.
+    pub conversation_id: i64,
+}
+
+/// A dashboard role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Everything, including Integrations > User Verification.
+    Owner,
+    /// Conversations and contacts.
+    Agent,
+}
+
+impl Role {
+    /// The database and command-line spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Agent => "agent",
+        }
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Role, String> {
+        match s {
+            "owner" => Ok(Role::Owner),
+            "agent" => Ok(Role::Agent),
+            other => Err(format!("unknown role {other:?}: use owner or agent")),
+        }
+    }
+}
+
+/// A workspace as operators see it (never its secret).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Workspace {
+    /// Internal id.
+    #[serde(skip)]
+    pub id: i64,
+    /// Public id used by the snippet.
+    pub app_id: String,
+    /// Display name.
+    pub name: String,
+    /// Plan.
+    pub plan: Plan,
+    /// Verification mode.
+    pub mode: Mode,
+    /// 0 when no secret was generated yet.
+    pub secret_version: u32,
+    /// Allowed origins for the widget (empty: any).
+    pub origins: Vec<String>,
+}
+
+/// What the identify decision needs to know about a workspace, secret included. Never leaves
+/// the server.
+#[derive(Clone)]
+pub struct VerificationSettings {
+    /// Internal id.
+    pub workspace_id: i64,
+    /// Plan.
+    pub plan: Plan,
+    /// Mode.
+    pub mode: Mode,
+    /// The current secret, if any.
+    pub secret: Option<String>,
+    /// Its version (0 when none).
+    pub secret_version: u32,
+}
+
+impl std::fmt::Debug for VerificationSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerificationSettings")
+            .field("workspace_id", &self.workspace_id)
+            .field("plan", &self.plan)
+            .field("mode", &self.mode)
+            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .field("secret_version", &self.secret_version)
+            .finish()
+    }
+}

@@ -1,0 +1,284 @@
+//! [`Store`] on SQLite: every operation is one job of the group-committing writer or one read
+//! on the pool, calling the query modules.
+
+use replybubble_core::{Mode, Plan};
+
+use super::SqliteStore;
+use super::{agents, contacts, conversations, events, messages, ping, sessions, workspaces};
+use crate::store::model::*;
+use crate::store::{DemoSeed, FreshSession, IdentifyApplied, IdentifyWrite, Op, Store, StoreError};
+
+impl SqliteStore {
+    fn reading<T, F>(&self, f: F) -> Op<T>
+    where
+        F: FnOnce(&rusqlite::Connection) -> Result<T, StoreError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let this = self.clone();
+        Box::pin(async move { this.read(f).await })
+    }
+
+    fn writing<T, F>(&self, f: F) -> Op<T>
+    where
+        F: FnOnce(&rusqlite::Connection) -> Result<T, StoreError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let this = self.clone();
+        Box::pin(async move { this.write(f).await })
+    }
+}
+
+fn found<T>(r: Result<T, StoreError>) -> Result<Option<T>, StoreError> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(StoreError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+impl Store for SqliteStore {
+    fn ping(&self) -> Op<()> {
+        self.reading(ping)
+    }
+
+    fn workspace(&self, app_id: String) -> Op<Option<Workspace>> {
+        self.reading(move |c| found(workspaces::by_app_id(c, &app_id)))
+    }
+
+    fn workspaces(&self) -> Op<Vec<Workspace>> {
+        self.reading(workspaces::list)
+    }
+
+    fn create_workspace(
+        &self,
+        app_id: String,
+        name: String,
+        plan: Plan,
+        origins: Vec<String>,
+        now: i64,
+    ) -> Op<Workspace> {
+        self.writing(move |c| workspaces::create(c, &app_id, &name, plan, &origins, now))
+    }
+
+    fn set_plan(&self, app_id: String, plan: Plan) -> Op<Workspace> {
+        self.writing(move |c| workspaces::set_plan(c, &app_id, plan))
+    }
+
+    fn set_mode(&self, app_id: String, mode: Mode) -> Op<Workspace> {
+        self.writing(move |c| workspaces::set_mode(c, &app_id, mode))
+    }
+
+    fn verification(&self, app_id: String) -> Op<VerificationSettings> {
+        self.reading(move |c| {
+            let ws = workspaces::by_app_id(c, &app_id)?;
+            workspaces::verification(c, ws.id)
+        })
+    }
+
+    fn replace_secret(
+        &self,
+        app_id: String,
+        secret: String,
+        expected_version: u32,
+        flash_for: Option<i64>,
+    ) -> Op<u32> {
+        self.writing(move |c| {
+            workspaces::replace_secret(c, &app_id, &secret, expected_version, flash_for)
+        })
+    }
+
+    fn create_agent(
+        &self,
+        app_id: String,
+        email: String,
+        role: Role,
+        password_hash: String,
+        now: i64,
+    ) -> Op<i64> {
+        self.writing(move |c| {
+            workspaces::create_agent(c, &app_id, &email, role, &password_hash, now)
+        })
+    }
+
+    fn seed_demo(&self, seed: DemoSeed) -> Op<(String, String)> {
+        self.writing(move |c| workspaces::seed_demo(c, &seed))
+    }
+
+    fn lock_demo(&self, locked_hash: String) -> Op<()> {
+        self.writing(move |c| workspaces::lock_demo(c, &locked_hash))
+    }
+
+    fn logins(&self, email: String) -> Op<Vec<Login>> {
+        self.reading(move |c| agents::logins(c, &email))
+    }
+
+    fn create_agent_session(
+        &self,
+        agent_id: i64,
+        token_hash: Vec<u8>,
+        csrf: String,
+        now: i64,
+        expires_at: i64,
+    ) -> Op<()> {
+        self.writing(move |c| {
+            agents::create_session(c, agent_id, &token_hash, &csrf, now, expires_at)
+        })
+    }
+
+    fn delete_agent_session(&self, token_hash: Vec<u8>) -> Op<()> {
+        self.writing(move |c| agents::delete_session(c, &token_hash))
+    }
+
+    fn agent_by_session(&self, token_hash: Vec<u8>, now: i64) -> Op<Option<AgentCtx>> {
+        self.reading(move |c| agents::agent_by_session(c, &token_hash, now))
+    }
+
+    fn take_flash_secret(&self, session_id: i64) -> Op<Option<String>> {
+        self.writing(move |c| agents::take_flash_secret(c, session_id))
+    }
+
+    fn create_session(
+        &self,
+        workspace_id: i64,
+        token_hash: Vec<u8>,
+        visitor_label: String,
+        now: i64,
+    ) -> Op<NewSession> {
+        self.writing(move |c| sessions::create(c, workspace_id, &token_hash, &visitor_label, now))
+    }
+
+    fn authenticate(&self, token_hash: Vec<u8>, now: i64) -> Op<Option<SessionCtx>> {
+        self.reading(move |c| sessions::authenticate(c, &token_hash, now))
+    }
+
+    fn touch(&self, session_id: i64, now: i64) -> Op<()> {
+        self.writing(move |c| sessions::touch(c, session_id, now))
+    }
+
+    fn is_live(&self, session_id: i64, now: i64) -> Op<bool> {
+        self.reading(move |c| sessions::is_live(c, session_id, now))
+    }
+
+    fn replace_session(&self, session_id: i64, fresh: FreshSession, now: i64) -> Op<NewSession> {
+        self.writing(move |c| {
+            sessions::replace(c, session_id, &fresh.token_hash, &fresh.visitor_label, now)
+        })
+    }
+
+    fn identify(&self, write: IdentifyWrite) -> Op<IdentifyApplied> {
+        self.writing(move |c| sessions::identify(c, &write))
+    }
+
+    fn record_event(&self, event: IdentifyEvent) -> Op<()> {
+        self.writing(move |c| events::record(c, &event))
+    }
+
+    fn sweep(&self, now: i64) -> Op<Swept> {
+        self.writing(move |c| sessions::sweep(c, now))
+    }
+
+    fn insert_visitor_message(&self, session_id: i64, body: String, now: i64) -> Op<MessageRow> {
+        self.writing(move |c| messages::insert_visitor(c, session_id, &body, now))
+    }
+
+    fn insert_agent_reply(
+        &self,
+        workspace_id: i64,
+        conversation_id: i64,
+        agent_id: Option<i64>,
+        body: String,
+        now: i64,
+    ) -> Op<MessageRow> {
+        self.writing(move |c| {
+            if !conversations::in_workspace(c, workspace_id, conversation_id)? {
+                return Err(StoreError::NotFound("conversation"));
+            }
+            messages::insert_agent(c, conversation_id, agent_id, &body, now)
+        })
+    }
+
+    fn messages_after(
+        &self,
+        conversation_id: i64,
+        after: i64,
+        limit: usize,
+    ) -> Op<Vec<MessageRow>> {
+        self.reading(move |c| messages::after(c, conversation_id, after, limit))
+    }
+
+    fn set_visitor_details(
+        &self,
+        session_id: i64,
+        name: Option<String>,
+        email: Option<String>,
+        now: i64,
+    ) -> Op<()> {
+        self.writing(move |c| {
+            conversations::set_visitor_details(
+                c,
+                session_id,
+                name.as_deref(),
+                email.as_deref(),
+                now,
+            )
+        })
+    }
+
+    fn home(&self, workspace_id: i64, since: i64) -> Op<HomeStats> {
+        self.reading(move |c| conversations::home(c, workspace_id, since))
+    }
+
+    fn conversations(
+        &self,
+        workspace_id: i64,
+        identified_only: bool,
+        before: Option<(i64, i64)>,
+    ) -> Op<(Vec<ConversationRow>, bool)> {
+        self.reading(move |c| conversations::list(c, workspace_id, identified_only, before))
+    }
+
+    fn conversation(&self, workspace_id: i64, id: i64) -> Op<Option<ConversationRow>> {
+        self.reading(move |c| conversations::one(c, workspace_id, id))
+    }
+
+    fn contact_conversations(
+        &self,
+        workspace_id: i64,
+        contact_id: i64,
+    ) -> Op<Vec<ConversationRow>> {
+        self.reading(move |c| conversations::of_contact(c, workspace_id, contact_id))
+    }
+
+    fn set_conversation_status(
+        &self,
+        workspace_id: i64,
+        id: i64,
+        status: ConversationStatus,
+    ) -> Op<bool> {
+        self.writing(move |c| conversations::set_status(c, workspace_id, id, status))
+    }
+
+    fn contacts(
+        &self,
+        workspace_id: i64,
+        before: Option<(i64, i64)>,
+    ) -> Op<(Vec<(ContactRow, i64)>, bool)> {
+        self.reading(move |c| contacts::list(c, workspace_id, before))
+    }
+
+    fn contact(&self, workspace_id: i64, id: i64) -> Op<Option<ContactRow>> {
+        self.reading(move |c| contacts::one(c, workspace_id, id))
+    }
+
+    fn outcome_counts(&self, workspace_id: i64, since: i64) -> Op<Vec<OutcomeCount>> {
+        self.reading(move |c| events::outcome_counts(c, workspace_id, since))
+    }
+
+    fn failures(&self, workspace_id: i64, since: i64, limit: usize) -> Op<Vec<Failure>> {
+        self.reading(move |c| events::failures(c, workspace_id, since, limit))
+    }
+
+    fn readiness(&self, workspace_id: i64, since: i64) -> Op<Readiness> {
+        self.reading(move |c| events::readiness(c, workspace_id, since))
+    }
+}
