@@ -4,9 +4,11 @@
 //! the HTTP layer decides the status codes and the bodies.
 
 mod agent;
+mod identify;
+mod messages;
+mod session;
 #[cfg(test)]
 mod tests;
-mod visitor;
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -21,10 +23,12 @@ pub mod demo;
 pub mod workspace;
 
 pub use agent::post_agent_reply;
-pub use visitor::{
-    authenticate, check_origin, events_ticket, identify, messages_after, open_session,
-    post_visitor_message, redeem_ticket, reset, rfc3339, sweep, visitor_details, wire_message,
+pub use identify::identify;
+pub use messages::{
+    events_ticket, messages_after, post_visitor_message, redeem_ticket, rfc3339, visitor_details,
+    wire_message,
 };
+pub use session::{authenticate, check_origin, open_session, reset, sweep};
 
 /// What every operation works with. Cheap to clone.
 #[derive(Clone)]

@@ -6,6 +6,7 @@
 //! double-submit cookie's), checked in constant time. Every query is scoped to the agent's
 //! workspace, so another workspace's ids are "not found".
 
+mod contacts;
 mod pages;
 mod verification;
 
@@ -112,33 +113,6 @@ pub fn see_other(to: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, to))
         .finish()
-}
-
-#[derive(Template)]
-#[template(path = "dashboard/error.html")]
-struct ErrorPage<'a> {
-    status: u16,
-    title: &'a str,
-    message: &'a str,
-}
-
-/// The HTML of an error page (used by `error.rs`).
-pub fn error_page(status: u16, message: &str) -> String {
-    let title = match status {
-        402 => "Upgrade required",
-        403 => "Not allowed",
-        404 => "Not found",
-        429 => "Slow down",
-        400 => "Please check the form",
-        _ => "Something went wrong",
-    };
-    ErrorPage {
-        status,
-        title,
-        message,
-    }
-    .render()
-    .unwrap_or_else(|_| message.to_owned())
 }
 
 /// The snippet for a workspace.
@@ -356,8 +330,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(pages::set_status),
             )
             .route("/conversations/{id}/events", web::get().to(pages::events))
-            .route("/contacts", web::get().to(pages::contacts))
-            .route("/contacts/{id}", web::get().to(pages::contact))
+            .route("/contacts", web::get().to(contacts::contacts))
+            .route("/contacts/{id}", web::get().to(contacts::contact))
             .route(
                 "/integrations/verification",
                 web::get().to(verification::page),

@@ -1,12 +1,11 @@
-//! Home, conversations (list, view, reply, close/reopen, live events) and contacts.
+//! Home and conversations (list, view, reply, close/reopen, live events).
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{
-    check_csrf, or_dash, percent, render, see_other, snippet, state, when, Agent, Nav, DAY_MS,
-};
+use super::contacts::{card, ContactCard};
+use super::{check_csrf, percent, render, see_other, snippet, state, when, Agent, Nav, DAY_MS};
 use crate::http::error::PageError;
 use crate::store::{now_ms, ContactRow, ConversationRow, ConversationStatus, HomeStats};
 
@@ -60,14 +59,14 @@ pub struct Row {
     pub closed: bool,
 }
 
-fn contact_title(c: &ContactRow) -> String {
+pub(super) fn contact_title(c: &ContactRow) -> String {
     c.name
         .clone()
         .or_else(|| c.email.clone())
         .unwrap_or_else(|| c.user_id.clone())
 }
 
-fn row(r: &ConversationRow) -> Row {
+pub(super) fn row(r: &ConversationRow) -> Row {
     let (when, iso) = when(r.last_activity_at);
     let (title, subtitle) = match &r.contact {
         Some(c) => {
@@ -95,7 +94,7 @@ fn row(r: &ConversationRow) -> Row {
 }
 
 /// Parses a `before=<ms>.<id>` cursor.
-fn cursor(s: Option<&str>) -> Result<Option<(i64, i64)>, PageError> {
+pub(super) fn cursor(s: Option<&str>) -> Result<Option<(i64, i64)>, PageError> {
     let Some(s) = s.filter(|s| !s.is_empty()) else {
         return Ok(None);
     };
@@ -111,7 +110,7 @@ fn cursor(s: Option<&str>) -> Result<Option<(i64, i64)>, PageError> {
 #[derive(Deserialize)]
 pub struct ListQuery {
     identified: Option<String>,
-    before: Option<String>,
+    pub(super) before: Option<String>,
 }
 
 #[derive(Template)]
@@ -173,40 +172,6 @@ pub struct MessageView {
 }
 
 /// A contact card.
-pub struct ContactCard {
-    pub id: i64,
-    pub title: String,
-    pub user_id: String,
-    pub email: String,
-    pub company: String,
-    pub phone: String,
-    pub traits: Vec<(String, String)>,
-}
-
-fn card(c: &ContactRow) -> ContactCard {
-    let traits = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&c.traits)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(k, v)| {
-            (
-                k,
-                v.as_str()
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| v.to_string()),
-            )
-        })
-        .collect();
-    ContactCard {
-        id: c.id,
-        title: contact_title(c),
-        user_id: c.user_id.clone(),
-        email: or_dash(&c.email),
-        company: or_dash(&c.company),
-        phone: or_dash(&c.phone),
-        traits,
-    }
-}
-
 #[derive(Template)]
 #[template(path = "dashboard/conversation.html")]
 struct ConversationPage {
@@ -384,81 +349,6 @@ pub async fn events(
 }
 
 /// A contact as the list shows it.
-pub struct ContactItem {
-    pub id: i64,
-    pub title: String,
-    pub email: String,
-    pub company: String,
-    pub user_id: String,
-    pub when: String,
-}
-
-#[derive(Template)]
-#[template(path = "dashboard/contacts.html")]
-struct Contacts {
-    nav: Nav,
-    rows: Vec<ContactItem>,
-    next_href: Option<String>,
-}
-
-pub async fn contacts(
-    req: HttpRequest,
-    Agent(agent): Agent,
-    q: web::Query<ListQuery>,
-) -> Result<HttpResponse, PageError> {
-    let state = state(&req);
-    let before = cursor(q.before.as_deref())?;
-    let ws = agent.workspace_id;
-    let (rows, more) = state.services.store.contacts(ws, before).await?;
-    let next_href = more.then(|| {
-        let (c, at) = rows.last().expect("a full page has a last row");
-        format!("/dashboard/contacts?before={at}.{}", c.id)
-    });
-    render(&Contacts {
-        nav: Nav::new(&agent, "contacts"),
-        rows: rows
-            .iter()
-            .map(|(c, at)| ContactItem {
-                id: c.id,
-                title: contact_title(c),
-                email: or_dash(&c.email),
-                company: or_dash(&c.company),
-                user_id: c.user_id.clone(),
-                when: when(*at).0,
-            })
-            .collect(),
-        next_href,
-    })
-}
-
-#[derive(Template)]
-#[template(path = "dashboard/contact.html")]
-struct ContactPage {
-    nav: Nav,
-    c: ContactCard,
-    conversations: Vec<Row>,
-}
-
-pub async fn contact(
-    req: HttpRequest,
-    Agent(agent): Agent,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, PageError> {
-    let state = state(&req);
-    let (ws, id) = (agent.workspace_id, id.into_inner());
-    let store = &state.services.store;
-    let c = store
-        .contact(ws, id)
-        .await?
-        .ok_or(PageError::NotFound("contact"))?;
-    let convs = store.contact_conversations(ws, id).await?;
-    render(&ContactPage {
-        nav: Nav::new(&agent, "contacts"),
-        c: card(&c),
-        conversations: convs.iter().map(row).collect(),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

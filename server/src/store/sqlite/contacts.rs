@@ -97,14 +97,12 @@ pub fn list(
          WHERE workspace_id = ?1 AND (updated_at, id) < (?2, ?3)
          ORDER BY updated_at DESC, id DESC LIMIT ?4",
     )?;
-    let mut rows: Vec<(ContactRow, i64)> = stmt
+    let rows: Vec<(ContactRow, i64)> = stmt
         .query_map(params![workspace_id, at, id, (PAGE + 1) as i64], |r| {
             Ok((from_row(r)?, r.get(7)?))
         })?
         .collect::<Result<_, _>>()?;
-    let more = rows.len() > PAGE;
-    rows.truncate(PAGE);
-    Ok((rows, more))
+    Ok(super::full_page(rows, PAGE))
 }
 
 /// One contact of the workspace.

@@ -118,7 +118,7 @@ pub fn list(
            AND (c.last_activity_at, c.id) < (?3, ?4)
          ORDER BY c.last_activity_at DESC, c.id DESC LIMIT ?5"
     ))?;
-    let mut rows: Vec<ConversationRow> = stmt
+    let rows: Vec<ConversationRow> = stmt
         .query_map(
             params![
                 workspace_id,
@@ -130,9 +130,7 @@ pub fn list(
             conversation_row,
         )?
         .collect::<Result<_, _>>()?;
-    let more = rows.len() > PAGE;
-    rows.truncate(PAGE);
-    Ok((rows, more))
+    Ok(super::full_page(rows, PAGE))
 }
 
 /// One conversation of the workspace.

@@ -1,0 +1,141 @@
+//! `identify()`: the core decision, the claim rule and the activity record.
+
+use replybubble_core::identify::{decide, CurrentSecret, IdentifyResult, Outcome};
+use replybubble_core::limits::ID_MAX;
+use replybubble_core::wire::{self, IdentifyResponse, IdentifyStatus, Prefill};
+use replybubble_core::{FieldError, IdentifyUser, Value};
+
+use super::session::fresh_session;
+use super::{ServiceError, Services};
+use crate::hub::StreamOwner;
+use crate::store::{IdentifyEvent, IdentifyWrite, SessionCtx};
+
+/// `POST identify`: the decision table, the claim rule and the activity record.
+///
+/// The claim rule: a session bound to user A is never used by anyone else. An identify on it
+/// whose `id` is not A's ends it and continues on a fresh anonymous session, whatever the
+/// outcome (verified, unverified, disabled, 402, 403, 400), and the answer (success or error)
+/// carries the new `visitor_token` and `conversation_id`. The check runs inside the writer's
+/// transaction, so of concurrent identifies on one session exactly one gets a new session and
+/// the others find it ended (401).
+pub async fn identify(
+    s: &Services,
+    ctx: &SessionCtx,
+    raw: &Value,
+) -> Result<IdentifyResponse, ServiceError> {
+    let now = s.clock.now_ms();
+    let sent_id: Option<String> = match raw.get("id") {
+        Some(Value::String(s)) => Some(s.clone()),
+        _ => None,
+    };
+    let parsed = IdentifyUser::parse(raw).map(|p| p.user);
+    let outcome = parsed.as_ref().ok().map(|user| {
+        let secret = ctx.secret.as_ref().map(|s| CurrentSecret {
+            value: &s.value,
+            version: s.version,
+        });
+        decide(ctx.plan, ctx.mode, secret, user)
+    });
+    let event = IdentifyEvent {
+        workspace_id: ctx.workspace_id,
+        at: now,
+        user_id: sent_id.as_ref().map(|s| s.chars().take(ID_MAX).collect()),
+        result: outcome.map_or(IdentifyResult::Invalid, |o| o.result()),
+        code: match (&outcome, &parsed) {
+            (Some(o), _) => o.code(),
+            (None, _) => Some(FieldError::CODE),
+        },
+        hint: match (&outcome, &parsed) {
+            (Some(o), _) => o.hint().map(|h| h.as_str().to_owned()),
+            (None, Err(e)) => Some(e.field().to_owned()),
+            (None, Ok(_)) => None,
+        },
+    };
+    let session_id = ctx.session_id;
+    let verified_user = match (outcome, &parsed) {
+        (Some(Outcome::Verified { secret_version }), Ok(user)) => {
+            Some((user.clone(), secret_version))
+        }
+        _ => None,
+    };
+    let (token, fresh) = fresh_session();
+    let applied = s
+        .store
+        .identify(IdentifyWrite {
+            session_id,
+            sent_id,
+            verified: verified_user,
+            fresh,
+            event,
+            now,
+        })
+        .await?;
+    if applied.switched.is_some() {
+        s.hub.close(StreamOwner::Visitor(session_id));
+    }
+    let switched = applied.switched.map(|n| (token, n.conversation_id));
+    // Every answer, success or error, carries the new session when there is one.
+    let in_new_session = |error: ServiceError| match &switched {
+        Some((token, conversation_id)) => ServiceError::InNewSession {
+            error: Box::new(error),
+            visitor_token: token.clone(),
+            conversation_id: *conversation_id,
+        },
+        None => error,
+    };
+    let user = match parsed {
+        Ok(user) => user,
+        Err(e) => return Err(in_new_session(e.into())),
+    };
+    let mut answer = IdentifyResponse {
+        status: IdentifyStatus::Disabled,
+        verified: None,
+        contact: None,
+        conversation_id: switched.as_ref().map(|s| s.1),
+        visitor_token: switched.as_ref().map(|s| s.0.clone()),
+        reason: None,
+        hint: None,
+        prefill: None,
+    };
+    match outcome.expect("a parsed user has an outcome") {
+        Outcome::Verified { .. } => {
+            let claimed = applied.claimed.expect("a verified identify claims");
+            let c = claimed.contact;
+            answer.status = IdentifyStatus::Verified;
+            answer.verified = Some(true);
+            answer.conversation_id = Some(claimed.conversation_id);
+            answer.contact = Some(wire::Contact {
+                id: c.user_id,
+                email: c.email,
+                name: c.name,
+                company: c.company,
+                phone: c.phone,
+            });
+            Ok(answer)
+        }
+        Outcome::PlanUpgradeRequired => Err(in_new_session(
+            replybubble_core::decision::PlanUpgradeRequired.into(),
+        )),
+        Outcome::Disabled => Ok(answer),
+        Outcome::Unverified { reason, hint } => {
+            let text = |o: Option<&str>| o.map(str::to_owned);
+            answer.status = IdentifyStatus::Unverified;
+            answer.verified = Some(false);
+            answer.reason = Some(reason);
+            answer.hint = hint;
+            answer.prefill = Some(Prefill {
+                email: text(user.email.as_ref().map(AsRef::as_ref)),
+                name: text(user.name.as_ref().map(AsRef::as_ref)),
+                company: text(user.company.as_ref().map(AsRef::as_ref)),
+                phone: text(user.phone.as_ref().map(AsRef::as_ref)),
+            });
+            Ok(answer)
+        }
+        Outcome::Rejected { reason, hint } => {
+            Err(in_new_session(ServiceError::SignatureRejected {
+                reason,
+                hint,
+            }))
+        }
+    }
+}
