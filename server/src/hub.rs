@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
+use crate::policy::{STREAMS_PER_IP, STREAMS_PER_SESSION};
 use crate::store::MessageRow;
 
 /// How many undelivered events one stream may hold before it is dropped.
@@ -41,6 +42,17 @@ struct Ticket {
 pub struct Hub {
     subscribers: Mutex<HashMap<i64, Vec<Subscriber>>>,
     tickets: Mutex<HashMap<Vec<u8>, Ticket>>,
+    /// The widget streams of each client IP key (weak: they never keep a stream open).
+    by_ip: Mutex<HashMap<String, Vec<mpsc::WeakSender<MessageRow>>>>,
+}
+
+/// One client address already holds [`STREAMS_PER_IP`] open widget streams.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("this address already holds {STREAMS_PER_IP} open event streams: close a tab and retry")]
+pub struct TooManyStreams;
+
+fn live(w: &mpsc::WeakSender<MessageRow>) -> bool {
+    w.upgrade().is_some_and(|s| !s.is_closed())
 }
 
 /// What a redeemed ticket opens.
@@ -74,6 +86,76 @@ impl Hub {
             .map_or(0, |l| l.iter().filter(|s| !s.tx.is_closed()).count())
     }
 
+    /// Subscribes a widget's stream: at most [`STREAMS_PER_SESSION`] per visitor session (a new
+    /// one closes the session's oldest) and [`STREAMS_PER_IP`] per client IP key (more are
+    /// refused), so no stranger can make the server hold sockets without bound.
+    pub fn subscribe_visitor(
+        &self,
+        conversation_id: i64,
+        session_id: i64,
+        ip: &str,
+    ) -> Result<mpsc::Receiver<MessageRow>, TooManyStreams> {
+        let (tx, rx) = mpsc::channel(STREAM_BUFFER);
+        {
+            let mut by_ip = self.by_ip.lock().unwrap_or_else(|p| p.into_inner());
+            let list = by_ip.entry(ip.to_owned()).or_default();
+            list.retain(live);
+            if list.len() >= STREAMS_PER_IP {
+                return Err(TooManyStreams);
+            }
+            list.push(tx.downgrade());
+        }
+        let owner = StreamOwner::Visitor(session_id);
+        let mut subs = self.subscribers.lock().unwrap_or_else(|p| p.into_inner());
+        let list = subs.entry(conversation_id).or_default();
+        list.retain(|s| !s.tx.is_closed());
+        let mine = list.iter().filter(|s| s.owner == owner).count();
+        if mine >= STREAMS_PER_SESSION {
+            if let Some(oldest) = list.iter().position(|s| s.owner == owner) {
+                // Dropping its only sender ends that stream.
+                list.remove(oldest);
+            }
+        }
+        list.push(Subscriber { owner, tx });
+        Ok(rx)
+    }
+
+    /// Forgets closed streams and expired tickets (run on a timer, so memory stays flat under a
+    /// stream of new visitors).
+    pub fn prune(&self) {
+        {
+            let mut subs = self.subscribers.lock().unwrap_or_else(|p| p.into_inner());
+            for list in subs.values_mut() {
+                list.retain(|s| !s.tx.is_closed());
+            }
+            subs.retain(|_, l| !l.is_empty());
+        }
+        {
+            let mut by_ip = self.by_ip.lock().unwrap_or_else(|p| p.into_inner());
+            for list in by_ip.values_mut() {
+                list.retain(live);
+            }
+            by_ip.retain(|_, l| !l.is_empty());
+        }
+        let now = Instant::now();
+        self.tickets
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|_, t| t.expires > now);
+    }
+
+    /// How many entries the hub holds: conversations with streams, client IP keys, tickets.
+    pub fn sizes(&self) -> (usize, usize, usize) {
+        (
+            self.subscribers
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .len(),
+            self.by_ip.lock().unwrap_or_else(|p| p.into_inner()).len(),
+            self.tickets.lock().unwrap_or_else(|p| p.into_inner()).len(),
+        )
+    }
+
     /// Sends a committed message to every stream of its conversation.
     pub fn publish(&self, message: &MessageRow) {
         let mut subs = self.subscribers.lock().unwrap_or_else(|p| p.into_inner());
@@ -95,11 +177,19 @@ impl Hub {
         subs.retain(|_, l| !l.is_empty());
     }
 
+    /// Ends every stream (the server is shutting down: clients reconnect to another instance or
+    /// after the restart, and fill their gap).
+    pub fn close_all(&self) {
+        self.subscribers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+
     /// Stores a ticket (by its hash) for `ttl`.
     pub fn issue_ticket(&self, ticket_hash: Vec<u8>, target: StreamTarget, ttl: Duration) {
         let now = Instant::now();
         let mut tickets = self.tickets.lock().unwrap_or_else(|p| p.into_inner());
-        tickets.retain(|_, t| t.expires > now);
         tickets.insert(
             ticket_hash,
             Ticket {
@@ -161,6 +251,59 @@ mod tests {
             agent.try_recv().is_err(),
             "a logged-out agent's stream ends"
         );
+    }
+
+    #[test]
+    fn a_session_holds_two_streams_and_an_address_twenty() {
+        let hub = Hub::default();
+        let mut first = hub.subscribe_visitor(1, 10, "1.2.3.4").unwrap();
+        let mut second = hub.subscribe_visitor(1, 10, "1.2.3.4").unwrap();
+        let mut third = hub.subscribe_visitor(1, 10, "1.2.3.4").unwrap();
+        hub.publish(&msg(5, 1));
+        assert!(first.try_recv().is_err(), "the oldest was closed");
+        assert_eq!(second.try_recv().unwrap().id, 5);
+        assert_eq!(third.try_recv().unwrap().id, 5);
+        let mut held = Vec::new();
+        for session in 0..(STREAMS_PER_IP as i64 - 2) {
+            held.push(
+                hub.subscribe_visitor(100 + session, 100 + session, "1.2.3.4")
+                    .unwrap(),
+            );
+        }
+        assert_eq!(
+            hub.subscribe_visitor(500, 500, "1.2.3.4").err(),
+            Some(TooManyStreams)
+        );
+        assert!(
+            hub.subscribe_visitor(500, 500, "5.6.7.8").is_ok(),
+            "another address"
+        );
+        drop(held.pop());
+        assert!(
+            hub.subscribe_visitor(501, 501, "1.2.3.4").is_ok(),
+            "a closed stream frees its place"
+        );
+    }
+
+    #[test]
+    fn prune_leaves_nothing_of_ten_thousand_gone_visitors() {
+        let hub = Hub::default();
+        for i in 0..10_000i64 {
+            let ip = format!("10.0.{}.{}", i / 256, i % 256);
+            let rx = hub.subscribe_visitor(i, i, &ip).unwrap();
+            hub.issue_ticket(
+                i.to_le_bytes().to_vec(),
+                StreamTarget {
+                    session_id: i,
+                    conversation_id: i,
+                },
+                Duration::from_secs(0),
+            );
+            drop(rx);
+        }
+        assert_eq!(hub.sizes().0, 10_000);
+        hub.prune();
+        assert_eq!(hub.sizes(), (0, 0, 0));
     }
 
     #[test]

@@ -7,6 +7,19 @@
 /// answers 413 past it.
 pub const WIDGET_JSON_MAX_BYTES: usize = 64 * 1024;
 
+/// Open widget event streams per visitor session: a new one closes the oldest.
+pub const STREAMS_PER_SESSION: usize = 2;
+
+/// Open widget event streams per client IP key: more are refused (429).
+pub const STREAMS_PER_IP: usize = 20;
+
+/// What a refused stream is told to wait, in seconds.
+pub const STREAM_RETRY_SECS: u64 = 30;
+
+/// How often closed streams, expired tickets and full rate-limit buckets are forgotten, in
+/// seconds.
+pub const PRUNE_SECS: u64 = 60;
+
 /// Lifetime of an event-stream ticket, in seconds.
 pub const EVENTS_TICKET_TTL_SECS: u64 = 60;
 

@@ -84,11 +84,16 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
+                .wrap(from_fn(crate::http::head::as_get))
                 .wrap(from_fn(crate::telemetry::log_requests))
                 .configure(|cfg| crate::http::configure(cfg, with_demo))
                 .default_service(web::to(crate::http::error::not_found))
         })
-        .listen(listener)?;
+        .listen(listener)?
+        // Signals are ours (`run_until_stopped`): streams end first, then in-flight requests
+        // finish within this cap.
+        .disable_signals()
+        .shutdown_timeout(SHUTDOWN_SECS);
         if config.workers > 0 {
             server = server.workers(config.workers);
         }
@@ -120,22 +125,67 @@ impl Application {
         self.state.clone()
     }
 
-    /// Runs until the server is stopped (Ctrl-C), with the housekeeping timer beside it.
+    /// Runs until SIGTERM or SIGINT, with the housekeeping timer beside it. On a signal it stops
+    /// accepting, ends every event stream at once (clients reconnect and fill their gap),
+    /// finishes the requests in flight (at most 5 s), and returns once every acknowledged write
+    /// is committed (the writer answers only after its commit).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let housekeeping = actix_web::rt::spawn(housekeeping(self.state.clone()));
+        let handle = self.server.handle();
+        let hub = self.state.services.hub.clone();
+        let signals = actix_web::rt::spawn(async move {
+            stop_signal().await;
+            tracing::info!("shutting down: ending event streams, finishing requests");
+            hub.close_all();
+            handle.stop(true).await;
+        });
         let result = self.server.await;
         housekeeping.abort();
+        signals.abort();
         result
     }
 }
 
-/// Every hour: deletes ended sessions and the conversations that never started, and lets the
-/// rate limiters forget keys whose buckets are full again.
+/// How long in-flight requests get to finish after a stop signal.
+const SHUTDOWN_SECS: u64 = 5;
+
+/// Waits for SIGTERM (systemd, Kubernetes) or SIGINT (Ctrl-C).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use actix_web::rt::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = actix_web::rt::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = actix_web::rt::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = actix_web::rt::signal::ctrl_c().await;
+    }
+}
+
+/// Every minute: forgets closed streams, expired tickets and rate-limit keys whose buckets are
+/// full again (memory stays flat under a stream of new visitors). Every hour: deletes ended
+/// sessions and the conversations that never started.
 async fn housekeeping(state: web::Data<AppState>) {
-    let every = std::time::Duration::from_secs(crate::policy::SWEEP_MINUTES * 60);
-    let mut tick = actix_web::rt::time::interval(every);
-    loop {
+    use crate::policy::{PRUNE_SECS, SWEEP_MINUTES};
+    let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(PRUNE_SECS));
+    let sweep_every = (SWEEP_MINUTES * 60 / PRUNE_SECS).max(1);
+    for round in 0u64.. {
         tick.tick().await;
+        state.services.hub.prune();
+        state.limits.shrink();
+        if round % sweep_every != 0 {
+            continue;
+        }
         match crate::service::sweep(&state.services).await {
             Ok(swept) => tracing::info!(
                 sessions = swept.sessions,
@@ -146,6 +196,5 @@ async fn housekeeping(state: web::Data<AppState>) {
                 tracing::error!(error = %crate::http::error::chain(&error), "the sweep failed")
             }
         }
-        state.limits.shrink();
     }
 }

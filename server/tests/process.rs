@@ -441,3 +441,67 @@ async fn serve_demo_seeds_once_prints_a_fresh_login_each_start_and_locks_it_with
     plain.child.kill().unwrap();
     plain.child.wait().unwrap();
 }
+
+#[actix_rt::test]
+async fn sigterm_with_event_streams_open_ends_them_and_exits_within_5_seconds() {
+    use futures_util::StreamExt;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shutdown.db");
+    let app_id = cli(&db, &["workspace", "create", "--name", "Shutdown"])["app_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut s = serve(&db);
+    let c = awc::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .finish();
+    let mut streams = Vec::new();
+    for _ in 0..3 {
+        let (_, session) = post(
+            &c,
+            format!("{}/api/v1/widget/session", s.base),
+            None,
+            json!({ "app_id": app_id }),
+        )
+        .await;
+        let token = session["visitor_token"].as_str().unwrap().to_owned();
+        let (_, t) = post(
+            &c,
+            format!("{}/api/v1/widget/events/ticket", s.base),
+            Some(&token),
+            json!({}),
+        )
+        .await;
+        let mut res = c
+            .get(format!(
+                "{}/api/v1/widget/events?ticket={}",
+                s.base,
+                t["ticket"].as_str().unwrap()
+            ))
+            .send()
+            .await
+            .unwrap();
+        let hello = res.next().await.unwrap().unwrap();
+        assert!(std::str::from_utf8(&hello).unwrap().contains("connected"));
+        streams.push(res);
+    }
+    let started = std::time::Instant::now();
+    Command::new("kill")
+        .args(["-TERM", &s.child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = s.child.wait().unwrap();
+    let took = started.elapsed();
+    assert!(status.success(), "a clean exit: {status:?}");
+    assert!(
+        took < Duration::from_secs(5),
+        "SIGTERM with 3 streams open took {took:?}"
+    );
+    for mut res in streams {
+        let rest = tokio::time::timeout(Duration::from_secs(5), async {
+            while let Some(Ok(_)) = res.next().await {}
+        })
+        .await;
+        assert!(rest.is_ok(), "every stream ended");
+    }
+}

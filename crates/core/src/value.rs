@@ -53,6 +53,13 @@ impl<'de> Deserialize<'de> for Value {
     }
 }
 
+/// The most keys one JSON object may hold (no payload of the widget API needs more than 20).
+pub const MAX_OBJECT_KEYS: usize = 256;
+
+/// The start of the parse error of an object over [`MAX_OBJECT_KEYS`], so the server can answer
+/// it as a field error rather than as malformed JSON.
+pub const TOO_MANY_KEYS: &str = "an object holds more than 256 keys";
+
 struct ValueVisitor;
 
 impl<'de> Visitor<'de> for ValueVisitor {
@@ -97,7 +104,14 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut entries: Vec<(String, Value)> = Vec::new();
+        let mut read = 0usize;
         while let Some((key, value)) = map.next_entry::<String, Value>()? {
+            // Counting every key read (repeats too) bounds the work below: at most
+            // MAX_OBJECT_KEYS entries are ever compared, so an object costs linear time.
+            read += 1;
+            if read > MAX_OBJECT_KEYS {
+                return Err(de::Error::custom(TOO_MANY_KEYS));
+            }
             entries.retain(|(k, _)| *k != key);
             entries.push((key, value));
         }
@@ -120,5 +134,23 @@ mod tests {
         assert_eq!(v.get("zz"), None);
         let Value::Object(entries) = v else { panic!() };
         assert_eq!(entries.len(), 4);
+    }
+
+    fn object(keys: usize, distinct: bool) -> String {
+        let pairs: Vec<String> = (0..keys)
+            .map(|i| format!("\"k{}\":1", if distinct { i } else { 0 }))
+            .collect();
+        format!("{{{}}}", pairs.join(","))
+    }
+
+    #[test]
+    fn objects_hold_at_most_256_keys_repeats_counted() {
+        assert!(serde_json::from_str::<Value>(&object(256, true)).is_ok());
+        for distinct in [true, false] {
+            let err = serde_json::from_str::<Value>(&object(257, distinct)).unwrap_err();
+            assert!(err.to_string().starts_with(TOO_MANY_KEYS), "{err}");
+        }
+        let nested = format!("{{\"traits\":{}}}", object(5_800, true));
+        assert!(serde_json::from_str::<Value>(&nested).is_err());
     }
 }

@@ -233,6 +233,18 @@ pub fn json_error(
             ApiError::PayloadTooLarge { limit }
         }
         J::ContentType => ApiError::UnsupportedMediaType,
+        J::Deserialize(e)
+            if e.to_string()
+                .starts_with(replybubble_core::value::TOO_MANY_KEYS) =>
+        {
+            FieldError::new(
+                "body",
+                replybubble_core::Problem::Invalid(
+                    "no JSON object may hold more than 256 keys: send only the documented fields",
+                ),
+            )
+            .into()
+        }
         J::Deserialize(e) => ApiError::MalformedJson(e.to_string()),
         J::Payload(PayloadError::Overflow) => ApiError::PayloadTooLarge { limit },
         other => ApiError::MalformedJson(other.to_string()),

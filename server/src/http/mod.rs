@@ -7,6 +7,7 @@ pub mod dashboard;
 pub mod demo;
 pub mod error;
 pub mod format;
+pub mod head;
 pub mod health;
 pub mod sse;
 pub mod state;

@@ -5,7 +5,10 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_cors::Cors;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{header, Method};
+use actix_web::middleware::{from_fn, Next};
 use actix_web::web::{self, Json};
 use actix_web::{FromRequest, HttpRequest, HttpResponse};
 
@@ -80,7 +83,6 @@ fn json<T: serde::Serialize>(code: actix_web::http::StatusCode, body: &T) -> Htt
 
 async fn session(req: HttpRequest, body: Json<Value>) -> Result<HttpResponse, ApiError> {
     let state = state(&req);
-    state.limits.check(Scope::SessionIp, &client_ip(&req))?;
     let answer = service::open_session(&state.services, &body, bearer(&req), origin(&req)).await?;
     Ok(json(StatusCode::OK, &answer))
 }
@@ -92,7 +94,6 @@ async fn identify(
 ) -> Result<HttpResponse, ApiError> {
     let state = state(&req);
     per_session(&state, Scope::IdentifyToken, &ctx)?;
-    state.limits.check(Scope::IdentifyIp, &client_ip(&req))?;
     Ok(json(
         StatusCode::OK,
         &service::identify(&state.services, &ctx, &body).await?,
@@ -102,8 +103,6 @@ async fn identify(
 async fn reset(req: HttpRequest, Visitor(ctx): Visitor) -> Result<HttpResponse, ApiError> {
     let state = state(&req);
     per_session(&state, Scope::ReadToken, &ctx)?;
-    // A reset makes a session: it counts against the same per-IP limit as `POST session`.
-    state.limits.check(Scope::SessionIp, &client_ip(&req))?;
     Ok(json(
         StatusCode::OK,
         &service::reset(&state.services, &ctx).await?,
@@ -117,7 +116,6 @@ async fn post_message(
 ) -> Result<HttpResponse, ApiError> {
     let state = state(&req);
     per_session(&state, Scope::MessageToken, &ctx)?;
-    state.limits.check(Scope::MessageIp, &client_ip(&req))?;
     Ok(json(
         StatusCode::CREATED,
         &service::post_visitor_message(&state.services, &ctx, &body).await?,
@@ -131,7 +129,6 @@ async fn visitor(
 ) -> Result<HttpResponse, ApiError> {
     let state = state(&req);
     per_session(&state, Scope::MessageToken, &ctx)?;
-    state.limits.check(Scope::DetailsIp, &client_ip(&req))?;
     service::visitor_details(&state.services, &ctx, &body).await?;
     Ok(json(
         StatusCode::OK,
@@ -162,7 +159,6 @@ fn after_param(req: &HttpRequest) -> Result<i64, ApiError> {
 async fn list_messages(req: HttpRequest, Visitor(ctx): Visitor) -> Result<HttpResponse, ApiError> {
     let state = state(&req);
     per_session(&state, Scope::ReadToken, &ctx)?;
-    state.limits.check(Scope::ReadIp, &client_ip(&req))?;
     let after = after_param(&req)?;
     Ok(json(
         StatusCode::OK,
@@ -173,7 +169,6 @@ async fn list_messages(req: HttpRequest, Visitor(ctx): Visitor) -> Result<HttpRe
 async fn ticket(req: HttpRequest, Visitor(ctx): Visitor) -> Result<HttpResponse, ApiError> {
     let state = state(&req);
     per_session(&state, Scope::ReadToken, &ctx)?;
-    state.limits.check(Scope::ReadIp, &client_ip(&req))?;
     Ok(json(
         StatusCode::OK,
         &service::events_ticket(&state.services, &ctx),
@@ -194,10 +189,15 @@ async fn events(req: HttpRequest) -> Result<HttpResponse, ApiError> {
             "open the stream with ?ticket= from POST /api/v1/widget/events/ticket",
         ))?;
     let target = service::redeem_ticket(&state.services, &ticket).await?;
-    let rx = state.services.hub.subscribe(
-        target.conversation_id,
-        crate::hub::StreamOwner::Visitor(target.session_id),
-    );
+    let rx = state
+        .services
+        .hub
+        .subscribe_visitor(target.conversation_id, target.session_id, &client_ip(&req))
+        .map_err(|_| {
+            ApiError::RateLimited(crate::ratelimit::RateLimited {
+                retry_after: crate::policy::STREAM_RETRY_SECS,
+            })
+        })?;
     // The widget fills its own gaps with GET messages?after= (tickets are single use).
     Ok(crate::http::sse::respond(
         rx,
@@ -205,6 +205,35 @@ async fn events(req: HttpRequest) -> Result<HttpResponse, ApiError> {
         crate::http::sse::Audience::Visitor,
         None,
     ))
+}
+
+/// The per-IP limit of a widget call, by route: checked by [`per_ip`] before the body is read,
+/// so a stranger's oversized or costly body is refused before it is parsed. `POST reset` makes a
+/// session, so it counts with `POST session`.
+fn ip_scope(method: &Method, path: &str) -> Option<Scope> {
+    match (method.as_str(), path.strip_prefix("/api/v1/widget")?) {
+        ("POST", "/session" | "/reset") => Some(Scope::SessionIp),
+        ("POST", "/identify") => Some(Scope::IdentifyIp),
+        ("POST", "/messages") => Some(Scope::MessageIp),
+        ("POST", "/visitor") => Some(Scope::DetailsIp),
+        ("GET", "/messages") | ("POST", "/events/ticket") => Some(Scope::ReadIp),
+        _ => None,
+    }
+}
+
+/// Middleware: the per-IP limits of [`ip_scope`].
+async fn per_ip(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if let Some(scope) = ip_scope(req.method(), req.path()) {
+        let state = state(req.request());
+        state
+            .limits
+            .check(scope, &client_ip(req.request()))
+            .map_err(ApiError::from)?;
+    }
+    next.call(req).await
 }
 
 /// CORS for the widget API: preflights are answered for any origin (they carry no token and
@@ -222,6 +251,7 @@ fn cors() -> Cors {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1/widget")
+            .wrap(from_fn(per_ip))
             .wrap(cors())
             .app_data(crate::http::error::json_config())
             .route("/session", web::post().to(session))

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod abuse;
 mod claims;
 mod dashboard;
 mod edge;

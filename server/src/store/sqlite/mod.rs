@@ -35,6 +35,7 @@ impl From<rusqlite::Error> for StoreError {
 /// Opens a connection with the settings every connection needs, and checks that the ones that
 /// make writes durable really took effect.
 pub fn open_connection(path: &Path) -> Result<Connection, StoreError> {
+    owner_only(path)?;
     let conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
@@ -53,6 +54,43 @@ pub fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     }
     conn.pragma_update(None, "foreign_keys", "ON")?;
     Ok(conn)
+}
+
+/// Creates the database file readable and writable by its owner only (0600) when it does not
+/// exist, and narrows an existing one, its `-wal` and its `-shm` to 0600: the file holds every
+/// workspace's data. SQLite creates `-wal` and `-shm` with the database file's permissions.
+fn owner_only(path: &Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let denied = |e: std::io::Error| {
+            StoreError::Invalid(format!(
+                "{}: cannot create or secure the database file: {e}",
+                path.display()
+            ))
+        };
+        if !path.exists() {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .mode(0o600)
+                .open(path)
+                .map_err(denied)?;
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            let file = Path::new(&name);
+            if let Ok(meta) = std::fs::metadata(file) {
+                if meta.permissions().mode() & 0o077 != 0 {
+                    std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600))
+                        .map_err(denied)?;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Opens a connection and brings the schema up to date (what every CLI command does first).
