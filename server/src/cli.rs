@@ -88,6 +88,15 @@ pub struct ServeArgs {
     /// Rate limits on widget endpoints and dashboard login.
     #[arg(long, env = "REPLYBUBBLE_RATE_LIMITS", default_value = "on")]
     pub rate_limits: OnOff,
+    /// A reverse proxy (address or CIDR range) whose X-Forwarded-For names the client; repeat
+    /// for more.
+    #[arg(
+        long = "trusted-proxy",
+        env = "REPLYBUBBLE_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_parser = crate::http::client::parse_trusted
+    )]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// on or off.
@@ -301,6 +310,7 @@ fn serve(args: ServeArgs, db: PathBuf) -> anyhow::Result<()> {
         demo: args.demo,
         rate_limits: args.rate_limits == OnOff::On,
         workers: 0,
+        trusted_proxies: args.trusted_proxies,
     };
     actix_web::rt::System::new().block_on(async move {
         let app = Application::build(config.clone()).await?;

@@ -80,6 +80,12 @@ pub const RATE_READ_PER_TOKEN: RateQuota = RateQuota {
     burst: 100,
 };
 
+/// Dashboard login attempts, per email tried: 5, then one every 30 s.
+pub const RATE_LOGIN_PER_EMAIL: RateQuota = RateQuota {
+    per_minute: 2,
+    burst: 5,
+};
+
 /// Dashboard login attempts, per client IP.
 pub const RATE_LOGIN_PER_IP: RateQuota = RateQuota {
     per_minute: 10,

@@ -36,6 +36,8 @@ pub enum Scope {
     DetailsIp,
     /// Dashboard login, keyed by IP.
     LoginIp,
+    /// Dashboard login, keyed by the email tried.
+    LoginEmail,
 }
 
 /// Every limiter of the server.
@@ -63,6 +65,7 @@ impl Limits {
             (Scope::ReadIp, limits::RATE_READ_PER_IP),
             (Scope::DetailsIp, limits::RATE_DETAILS_PER_IP),
             (Scope::LoginIp, limits::RATE_LOGIN_PER_IP),
+            (Scope::LoginEmail, limits::RATE_LOGIN_PER_EMAIL),
         ]
         .into_iter()
         .map(|(s, q)| (s, limiter(q)))

@@ -27,6 +27,8 @@ pub struct Config {
     pub rate_limits: bool,
     /// HTTP worker threads (0: one per core).
     pub workers: usize,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Config {
@@ -40,6 +42,7 @@ impl Config {
             demo: false,
             rate_limits: false,
             workers: 2,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -78,6 +81,7 @@ impl Application {
             public_url,
             demo,
             limits: crate::ratelimit::Limits::new(config.rate_limits),
+            trusted_proxies: config.trusted_proxies.clone(),
         });
         let data = state.clone();
         let with_demo = config.demo;

@@ -103,6 +103,10 @@ pub fn run_all() -> Result<()> {
     if !has("python3") {
         apt.push("python3");
     }
+    // The reverse proxy the deployment tests put in front of the server.
+    if !Path::new("/usr/sbin/nginx").exists() && !has("nginx") {
+        apt.push("nginx");
+    }
     if !apt.is_empty() {
         apt_install(&apt)?;
     }

@@ -3,6 +3,7 @@
 //! the rate limits, call [`crate::service`] and answer.
 
 pub mod assets;
+pub mod client;
 pub mod dashboard;
 pub mod demo;
 pub mod error;

@@ -16,6 +16,15 @@ pub struct AppState {
     pub demo: Option<DemoInfo>,
     /// Rate limits (off with `--rate-limits off`).
     pub limits: Limits,
+    /// The reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+impl AppState {
+    /// The rate-limit key of a request's client (see [`crate::http::client`]).
+    pub fn client_key(&self, req: &HttpRequest) -> String {
+        crate::http::client::client_key(req, &self.trusted_proxies)
+    }
 }
 
 /// The state of a request's app (registered by `startup`).

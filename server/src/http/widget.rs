@@ -42,9 +42,7 @@ fn origin(req: &HttpRequest) -> Option<&str> {
 }
 
 fn client_ip(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default()
+    state(req).client_key(req)
 }
 
 fn state(req: &HttpRequest) -> web::Data<AppState> {

@@ -202,11 +202,9 @@ fn decoy_hash() -> &'static str {
 
 async fn login(req: HttpRequest, form: web::Form<LoginForm>) -> Result<HttpResponse, PageError> {
     let state = state(&req);
-    let ip = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
-    state.limits.check(Scope::LoginIp, &ip)?;
+    state
+        .limits
+        .check(Scope::LoginIp, &state.client_key(&req))?;
     let form = form.into_inner();
     let expected = req
         .cookie(LOGIN_CSRF_COOKIE)
@@ -215,6 +213,11 @@ async fn login(req: HttpRequest, form: web::Form<LoginForm>) -> Result<HttpRespo
     if expected.is_empty() || !crypto::same_secret(&expected, &form.csrf) {
         return Err(PageError::Csrf);
     }
+    // Per account too, so a botnet of addresses cannot guess one agent's password: a burst,
+    // then one attempt every 30 s.
+    state
+        .limits
+        .check(Scope::LoginEmail, &form.email.trim().to_lowercase())?;
     let email = form.email.trim().to_owned();
     let logins = state.services.store.logins(email.clone()).await?;
     let password = form.password;
