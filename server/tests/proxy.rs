@@ -80,7 +80,7 @@ http {{
         .unwrap()
         .write_all(conf.as_bytes())
         .unwrap();
-    let child = Command::new(bin)
+    let mut child = Command::new(bin)
         .arg("-p")
         .arg(dir.path())
         .arg("-c")
@@ -101,6 +101,8 @@ http {{
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!(
         "nginx did not start: {}",
         std::fs::read_to_string(dir.path().join("error.log")).unwrap_or_default()
