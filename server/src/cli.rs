@@ -49,6 +49,12 @@ pub enum Command {
     /// Configure user verification (Pro and Enterprise).
     #[command(subcommand)]
     Verification(VerificationCmd),
+    /// Copy the database to OUT while the server runs (SQLite's online backup); never
+    /// overwrites OUT.
+    Backup {
+        /// The new file to write.
+        out: PathBuf,
+    },
     /// Print the signature of USER_ID, as your server should compute it.
     Sign {
         /// The environment variable that holds the secret.
@@ -276,6 +282,7 @@ fn run(cli: Cli) -> anyhow::Result<Output> {
                 admin::verification_secret(&s, &app_id, true).await
             })
         }
+        Command::Backup { out } => admin::backup(&db, &out),
         Command::Sign {
             secret_env,
             user_id,

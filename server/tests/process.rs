@@ -505,3 +505,86 @@ async fn sigterm_with_event_streams_open_ends_them_and_exits_within_5_seconds() 
         assert!(rest.is_ok(), "every stream ended");
     }
 }
+
+#[actix_rt::test]
+async fn backup_while_writes_are_in_flight_holds_every_write_acknowledged_before_it() {
+    use std::sync::{Arc, Mutex};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("live.db");
+    let out = dir.path().join("copy.db");
+    let app_id = cli(&db, &["workspace", "create", "--name", "Backup"])["app_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut s = serve(&db);
+    let acked = Arc::new(Mutex::new(Vec::new()));
+    let enough = Arc::new(tokio::sync::Notify::new());
+    let mut writers = Vec::new();
+    for _ in 0..2 {
+        let c = awc::Client::default();
+        let (_, session) = post(
+            &c,
+            format!("{}/api/v1/widget/session", s.base),
+            None,
+            json!({ "app_id": app_id }),
+        )
+        .await;
+        let token = session["visitor_token"].as_str().unwrap().to_owned();
+        writers.push(actix_rt::spawn(keep_writing(
+            c,
+            format!("{}/api/v1/widget/messages", s.base),
+            token,
+            acked.clone(),
+            enough.clone(),
+            100,
+        )));
+    }
+    tokio::time::timeout(Duration::from_secs(60), enough.notified())
+        .await
+        .expect("100 acknowledged writes");
+    let before: Vec<i64> = acked.lock().unwrap().clone();
+    // The copy is made while the two clients keep writing.
+    let copied = cli(&db, &["backup", out.to_str().unwrap()]);
+    assert_eq!(copied["backup"], out.to_str().unwrap());
+    assert!(copied["bytes"].as_u64().unwrap() > 0);
+    s.child.kill().unwrap();
+    s.child.wait().unwrap();
+    for w in writers {
+        w.await.unwrap();
+    }
+    let conn = rusqlite::Connection::open(&out).unwrap();
+    for id in &before {
+        let n: i64 = conn
+            .query_row("SELECT count(*) FROM messages WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(
+            n, 1,
+            "message {id}, acknowledged before the backup, is missing"
+        );
+    }
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    // Never over an existing file.
+    let again = Command::new(BIN)
+        .arg("--db")
+        .arg(&db)
+        .args(["backup", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("never overwrites"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+}

@@ -219,6 +219,20 @@ pub async fn verification_secret(
     .note(note))
 }
 
+/// `backup OUT`.
+pub fn backup(db: &std::path::Path, out: &std::path::Path) -> anyhow::Result<Output> {
+    let bytes = crate::store::sqlite::backup(db, out)?;
+    Ok(Output::new(
+        json!({ "backup": out.display().to_string(), "bytes": bytes }),
+        out.display().to_string(),
+    )
+    .note(format!(
+        "copied {} to {} ({bytes} bytes): restore by stopping the server and putting the copy in place of the database",
+        db.display(),
+        out.display()
+    )))
+}
+
 fn secret_from_env(var: &str) -> anyhow::Result<String> {
     match std::env::var(var) {
         Ok(s) if !s.is_empty() => Ok(s),

@@ -265,6 +265,33 @@ pub(crate) fn parse_enum<T: std::str::FromStr>(
     })
 }
 
+/// Copies the database at `db` to a new file `out` with SQLite's online backup API: consistent
+/// (one snapshot) while a server writes to it, every write committed before the copy began
+/// included. Refuses to overwrite `out`. Returns the copy's size in bytes.
+pub fn backup(db: &Path, out: &Path) -> Result<u64, StoreError> {
+    if out.exists() {
+        return Err(StoreError::Invalid(format!(
+            "{} exists: backup never overwrites a file; choose a new name",
+            out.display()
+        )));
+    }
+    if !db.exists() {
+        return Err(StoreError::NotFound("database file"));
+    }
+    let src = open_connection(db)?;
+    owner_only(out)?;
+    let mut dst = Connection::open(out)?;
+    rusqlite::backup::Backup::new(&src, &mut dst)?.run_to_completion(
+        1024,
+        std::time::Duration::ZERO,
+        None,
+    )?;
+    drop(dst);
+    std::fs::metadata(out)
+        .map(|m| m.len())
+        .map_err(|e| StoreError::Invalid(format!("{}: {e}", out.display())))
+}
+
 /// Keyset paging: the query asked for one row more than `page`; that row, when it came, says
 /// there are more pages and is not shown.
 pub(crate) fn full_page<T>(mut rows: Vec<T>, page: usize) -> (Vec<T>, bool) {
