@@ -302,8 +302,7 @@ where
     F: FnOnce(Services) -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<Output>>,
 {
-    let store = crate::store::open(db)?;
-    actix_web::rt::System::new().block_on(command(Services::new(store)))
+    actix_web::rt::System::new().block_on(async move { command(Services::open(db).await?).await })
 }
 
 /// `replybubble serve`: builds the [`Config`] from the flags, starts the server and prints where

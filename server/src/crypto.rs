@@ -64,6 +64,137 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Seals verification secrets at rest with ChaCha20-Poly1305 (RustCrypto): a copy of the
+/// database alone cannot sign or verify an identity. A sealed value reads `v1:` + hex(nonce) +
+/// hex(ciphertext and tag); the context (what the value belongs to) is authenticated with it, so
+/// a sealed secret copied to another workspace does not open.
+pub struct SecretBox(chacha20poly1305::ChaCha20Poly1305);
+
+impl std::fmt::Debug for SecretBox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretBox(<key redacted>)")
+    }
+}
+
+/// A sealed value that does not open: another key, or damaged.
+#[derive(Debug, thiserror::Error)]
+#[error("a sealed secret does not open with this master key: restore the key file next to the database (or REPLYBUBBLE_MASTER_KEY) it was sealed with, or regenerate the secrets")]
+pub struct WrongKey;
+
+const SEALED_PREFIX: &str = "v1:";
+
+impl SecretBox {
+    /// A box on a 32-byte key.
+    pub fn new(key: [u8; 32]) -> SecretBox {
+        use chacha20poly1305::KeyInit;
+        SecretBox(chacha20poly1305::ChaCha20Poly1305::new(&key.into()))
+    }
+
+    /// Whether a stored value is sealed (older databases hold secrets in clear).
+    pub fn is_sealed(value: &str) -> bool {
+        value.starts_with(SEALED_PREFIX)
+    }
+
+    /// Seals `plain` for `context`.
+    pub fn seal(&self, plain: &str, context: &str) -> String {
+        use chacha20poly1305::aead::{Aead, Payload};
+        let nonce = random_bytes::<12>();
+        let sealed = self
+            .0
+            .encrypt(
+                &nonce.into(),
+                Payload {
+                    msg: plain.as_bytes(),
+                    aad: context.as_bytes(),
+                },
+            )
+            .expect("ChaCha20-Poly1305 encrypts any input that fits in memory");
+        format!(
+            "{SEALED_PREFIX}{}{}",
+            hex::encode(nonce),
+            hex::encode(sealed)
+        )
+    }
+
+    /// Opens a value sealed for `context`.
+    pub fn open(&self, sealed: &str, context: &str) -> Result<String, WrongKey> {
+        use chacha20poly1305::aead::{Aead, Payload};
+        let bytes = sealed
+            .strip_prefix(SEALED_PREFIX)
+            .and_then(|h| hex::decode(h).ok())
+            .filter(|b| b.len() > 12)
+            .ok_or(WrongKey)?;
+        let (nonce, body) = bytes.split_at(12);
+        let nonce: [u8; 12] = nonce.try_into().map_err(|_| WrongKey)?;
+        let plain = self
+            .0
+            .decrypt(
+                &nonce.into(),
+                Payload {
+                    msg: body,
+                    aad: context.as_bytes(),
+                },
+            )
+            .map_err(|_| WrongKey)?;
+        String::from_utf8(plain).map_err(|_| WrongKey)
+    }
+}
+
+/// Why the master key cannot be had.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    /// `REPLYBUBBLE_MASTER_KEY` is not 64 hex characters.
+    #[error("REPLYBUBBLE_MASTER_KEY must be 64 hex characters (32 bytes), e.g. from `openssl rand -hex 32`")]
+    BadEnv,
+    /// The key file is not 64 hex characters.
+    #[error("{0}: the key file must hold 64 hex characters (32 bytes); it is damaged: restore it from your backup")]
+    BadFile(String),
+    /// The key file cannot be read or created.
+    #[error("{path}: cannot read or create the key file: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn parse_key(text: &str) -> Option<[u8; 32]> {
+    hex::decode(text.trim()).ok()?.try_into().ok()
+}
+
+/// The master key that seals secrets: `REPLYBUBBLE_MASTER_KEY` (64 hex characters) when set,
+/// else the key file `<db>.key`, created (0600, 32 random bytes) on first start.
+pub fn master_key(db: &std::path::Path) -> Result<[u8; 32], KeyError> {
+    if let Ok(env) = std::env::var("REPLYBUBBLE_MASTER_KEY") {
+        return parse_key(&env).ok_or(KeyError::BadEnv);
+    }
+    let mut name = db.as_os_str().to_owned();
+    name.push(".key");
+    let path = std::path::PathBuf::from(name);
+    let io = |source| KeyError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => parse_key(&text).ok_or_else(|| KeyError::BadFile(path.display().to_string())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let key = random_bytes::<32>();
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            use std::io::Write;
+            let mut file = options.open(&path).map_err(io)?;
+            file.write_all(hex::encode(key).as_bytes()).map_err(io)?;
+            file.sync_all().map_err(io)?;
+            Ok(key)
+        }
+        Err(e) => Err(io(e)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,5 +220,46 @@ mod tests {
         assert!(verify_password("correct horse battery", &h));
         assert!(!verify_password("wrong", &h));
         assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn sealed_secrets_open_only_with_their_key_and_context() {
+        let a = SecretBox::new([7; 32]);
+        let sealed = a.seal("rbsec_abc", "workspace 1");
+        assert!(SecretBox::is_sealed(&sealed) && !sealed.contains("rbsec_abc"));
+        assert_ne!(
+            sealed,
+            a.seal("rbsec_abc", "workspace 1"),
+            "a fresh nonce each time"
+        );
+        assert_eq!(a.open(&sealed, "workspace 1").unwrap(), "rbsec_abc");
+        assert!(
+            a.open(&sealed, "workspace 2").is_err(),
+            "bound to its context"
+        );
+        assert!(SecretBox::new([8; 32])
+            .open(&sealed, "workspace 1")
+            .is_err());
+        assert!(a.open("v1:zz", "workspace 1").is_err());
+        assert!(a.open("rbsec_abc", "workspace 1").is_err());
+    }
+
+    #[test]
+    fn the_key_file_is_made_once_0600_and_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("k.db");
+        let first = master_key(&db).unwrap();
+        assert_eq!(master_key(&db).unwrap(), first);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("k.db.key"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        std::fs::write(dir.path().join("k.db.key"), "short").unwrap();
+        assert!(matches!(master_key(&db), Err(KeyError::BadFile(_))));
     }
 }

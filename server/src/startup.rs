@@ -65,7 +65,7 @@ pub struct Application {
 impl Application {
     /// Opens the database (migrating it), seeds or locks the demo owner, and binds the address.
     pub async fn build(config: Config) -> anyhow::Result<Application> {
-        let services = Services::new(crate::store::open(&config.db)?);
+        let services = Services::open(&config.db).await?;
         let demo = crate::service::demo::prepare(&services, config.demo).await?;
         let listener = TcpListener::bind(&config.addr)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.addr))?;

@@ -588,3 +588,120 @@ async fn backup_while_writes_are_in_flight_holds_every_write_acknowledged_before
         String::from_utf8_lossy(&again.stderr)
     );
 }
+
+/// Whether `needle` occurs in the database file or its `-wal`/`-shm` companions.
+fn in_database_files(db: &std::path::Path, needle: &str) -> bool {
+    ["", "-wal", "-shm"].iter().any(|suffix| {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        std::fs::read(&name)
+            .map(|bytes| bytes.windows(needle.len()).any(|w| w == needle.as_bytes()))
+            .unwrap_or(false)
+    })
+}
+
+async fn verified_through_a_server(db: &std::path::Path, app_id: &str, secret: &str) -> bool {
+    let mut s = serve(db);
+    let c = awc::Client::default();
+    let (_, session) = post(
+        &c,
+        format!("{}/api/v1/widget/session", s.base),
+        None,
+        json!({ "app_id": app_id }),
+    )
+    .await;
+    let token = session["visitor_token"].as_str().unwrap().to_owned();
+    let (_, r) = post(
+        &c,
+        format!("{}/api/v1/widget/identify", s.base),
+        Some(&token),
+        json!({ "id": "ada", "signature": replybubble_core::signature::sign(secret, "ada") }),
+    )
+    .await;
+    s.child.kill().unwrap();
+    s.child.wait().unwrap();
+    r["status"] == "verified"
+}
+
+#[actix_rt::test]
+async fn secrets_are_sealed_at_rest_and_a_clear_text_database_is_sealed_on_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("sealed.db");
+    let app_id = cli(
+        &db,
+        &["workspace", "create", "--name", "S", "--plan", "pro"],
+    )["app_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    cli(&db, &["verification", "mode", &app_id, "optional"]);
+    let secret = cli(&db, &["verification", "generate-secret", &app_id])["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        !in_database_files(&db, &secret),
+        "the secret is in the file in clear"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let key = dir.path().join("sealed.db.key");
+        assert_eq!(
+            std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    assert!(verified_through_a_server(&db, &app_id, &secret).await);
+
+    // A database written by an older release holds its secret in clear: sealed at the next start.
+    let old = "rbsec_written_in_clear_by_an_older_release_0123456789abcdef";
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute(
+            "UPDATE workspaces SET secret = ?1 WHERE app_id = ?2",
+            [old, app_id.as_str()],
+        )
+        .unwrap();
+    assert!(in_database_files(&db, old));
+    cli(&db, &["workspace", "list"]);
+    assert!(
+        !in_database_files(&db, old),
+        "sealed on start, clear text gone"
+    );
+    assert!(verified_through_a_server(&db, &app_id, old).await);
+
+    // Without its key the database does not start, and says what to do.
+    std::fs::rename(
+        dir.path().join("sealed.db.key"),
+        dir.path().join("moved.key"),
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .arg("--db")
+        .arg(&db)
+        .args(["workspace", "list"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("master key") && err.contains("restore"),
+        "{err}"
+    );
+    // The key given through the environment instead of the file works.
+    let key = std::fs::read_to_string(dir.path().join("moved.key")).unwrap();
+    let _ = std::fs::remove_file(dir.path().join("sealed.db.key"));
+    let out = Command::new(BIN)
+        .arg("--db")
+        .arg(&db)
+        .args(["--json", "workspace", "list"])
+        .env("REPLYBUBBLE_MASTER_KEY", key.trim())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -62,7 +62,11 @@ impl Server {
         let app_id = replybubble_server::crypto::new_app_id();
         workspaces::create(&conn, &app_id, "E2E", Plan::Pro, &[], 0).unwrap();
         let secret = replybubble_server::crypto::new_secret();
-        workspaces::store_secret(&conn, &app_id, &secret).unwrap();
+        let sealed = self.state.services.secrets.seal(
+            &secret,
+            &replybubble_server::service::secret_context(&app_id),
+        );
+        workspaces::store_secret(&conn, &app_id, &sealed).unwrap();
         workspaces::set_mode(&conn, &app_id, mode).unwrap();
         workspaces::set_plan(&conn, &app_id, plan).unwrap();
         (app_id, secret)

@@ -74,12 +74,8 @@ async fn login(
     let Some(&(id, name, email, company)) = USERS.iter().find(|u| u.0 == who) else {
         return Err(FieldError::new("user", Problem::Invalid("must be alice or bob")).into());
     };
-    let secret = state
-        .services
-        .store
-        .verification(app_id)
+    let secret = workspace::current_secret(&state.services, &app_id)
         .await?
-        .secret
         .unwrap_or_default();
     // The "signed the email" mistake, to show the hint the server gives.
     let signature = signature::sign(&secret, if wrong { email } else { id });

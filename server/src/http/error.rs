@@ -87,7 +87,7 @@ fn service_kind(e: &ServiceError) -> (Kind, &'static str) {
         ServiceError::SendRefused(r) => (Kind::Forbidden, r.code()),
         ServiceError::NotFound(_) => (Kind::NotFound, "not_found"),
         ServiceError::Conflict(_) => (Kind::Conflict, "conflict"),
-        ServiceError::Store(_) => (Kind::Internal, "internal"),
+        ServiceError::Store(_) | ServiceError::Key(_) => (Kind::Internal, "internal"),
         ServiceError::InNewSession { error, .. } => service_kind(error),
     }
 }

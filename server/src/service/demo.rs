@@ -30,11 +30,16 @@ pub async fn prepare(s: &Services, demo: bool) -> Result<Option<DemoInfo>, Servi
         return Ok(None);
     }
     let password = hex::encode(crypto::random_bytes::<8>());
+    // The app id and the (sealed) secret are used only when the demo does not exist yet.
+    let app_id = crypto::new_app_id();
+    let secret = s
+        .secrets
+        .seal(&crypto::new_secret(), &super::secret_context(&app_id));
     let (app_id, email) = s
         .store
         .seed_demo(DemoSeed {
-            app_id: crypto::new_app_id(),
-            secret: crypto::new_secret(),
+            app_id,
+            secret,
             owner_email: OWNER.to_owned(),
             password_hash: crypto::hash_password(&password),
             now: s.clock.now_ms(),

@@ -29,12 +29,21 @@ pub async fn identify(
         _ => None,
     };
     let parsed = IdentifyUser::parse(raw).map(|p| p.user);
+    // The secret is stored sealed: opened here, for this one decision.
+    let secret = match &ctx.secret {
+        Some(sealed) => Some((
+            s.secrets
+                .open(&sealed.value, &super::secret_context(&ctx.app_id))?,
+            sealed.version,
+        )),
+        None => None,
+    };
     let outcome = parsed.as_ref().ok().map(|user| {
-        let secret = ctx.secret.as_ref().map(|s| CurrentSecret {
-            value: &s.value,
-            version: s.version,
+        let current = secret.as_ref().map(|(value, version)| CurrentSecret {
+            value,
+            version: *version,
         });
-        decide(ctx.plan, ctx.mode, secret, user)
+        decide(ctx.plan, ctx.mode, current, user)
     });
     let event = IdentifyEvent {
         workspace_id: ctx.workspace_id,

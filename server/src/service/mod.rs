@@ -16,6 +16,7 @@ use std::sync::Arc;
 use replybubble_core::decision::{Hint, PlanUpgradeRequired, Reason, SendRefusal};
 use replybubble_core::FieldError;
 
+use crate::crypto::{SecretBox, WrongKey};
 use crate::hub::Hub;
 use crate::store::{Store, StoreError};
 
@@ -39,17 +40,63 @@ pub struct Services {
     pub hub: Arc<Hub>,
     /// The time.
     pub clock: Clock,
+    /// Seals verification secrets at rest.
+    pub secrets: Arc<SecretBox>,
 }
 
 impl Services {
     /// Services on `store` with a new hub and the system clock.
-    pub fn new(store: Arc<dyn Store>) -> Services {
+    pub fn new(store: Arc<dyn Store>, secrets: SecretBox) -> Services {
         Services {
             store,
             hub: Arc::new(Hub::default()),
             clock: Clock::system(),
+            secrets: Arc::new(secrets),
         }
     }
+
+    /// Opens the store a `--db` value names with its master key (`REPLYBUBBLE_MASTER_KEY` or the
+    /// key file beside the database), and seals any secret an older release stored in clear.
+    pub async fn open(db: &std::path::Path) -> anyhow::Result<Services> {
+        let store = crate::store::open(db)?;
+        let services = Services::new(store, SecretBox::new(crate::crypto::master_key(db)?));
+        services.seal_plaintext_secrets().await?;
+        Ok(services)
+    }
+
+    /// Seals the secrets stored in clear, and checks that sealed ones open with this key (a
+    /// wrong or lost key fails here, at start, not at the first identify).
+    async fn seal_plaintext_secrets(&self) -> Result<(), ServiceError> {
+        let plain = self.store.plaintext_secrets().await?;
+        let sealed_any = !plain.is_empty();
+        for (app_id, plain) in plain {
+            let sealed = self.secrets.seal(&plain, &secret_context(&app_id));
+            self.store.seal_secret(app_id, plain, sealed).await?;
+        }
+        if sealed_any {
+            self.store.flush_to_file().await?;
+            tracing::info!("sealed the verification secrets an older release stored in clear");
+        }
+        for ws in self.store.workspaces().await? {
+            if ws.secret_version > 0 {
+                let v = self.store.verification(ws.app_id.clone()).await?;
+                if let Some(sealed) = v.secret {
+                    self.secrets.open(&sealed, &secret_context(&ws.app_id))?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What a workspace's sealed secret is bound to.
+pub fn secret_context(app_id: &str) -> String {
+    format!("verification secret of {app_id}")
+}
+
+/// What a dashboard session's one-time secret is bound to.
+pub fn flash_context(session_id: i64) -> String {
+    format!("one-time secret of dashboard session {session_id}")
 }
 
 /// Milliseconds since the Unix epoch: the system's, or a fixed time that tests move.
@@ -124,6 +171,9 @@ pub enum ServiceError {
     /// The store failed (the cause is kept and logged; the caller sees an internal error).
     #[error("the database failed")]
     Store(#[source] StoreError),
+    /// A sealed secret does not open with this server's master key.
+    #[error(transparent)]
+    Key(#[from] WrongKey),
     /// `error`, answered on a fresh anonymous session that the call started (the claim rule).
     #[error("{error}")]
     InNewSession {

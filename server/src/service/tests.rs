@@ -20,18 +20,17 @@ struct World {
 async fn world(plan: Plan, mode: Mode) -> World {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.db");
-    let mut s = Services::new(crate::store::open(&path).unwrap());
+    let mut s = Services::open(&path).await.unwrap();
     s.clock = Clock::fixed(1_000 * DAY);
     let app_id = crate::crypto::new_app_id();
     s.store
         .create_workspace(app_id.clone(), "T".into(), Plan::Pro, vec![], 0)
         .await
         .unwrap();
-    let secret = crate::crypto::new_secret();
-    s.store
-        .replace_secret(app_id.clone(), secret.clone(), 0, None)
+    let secret = workspace::new_secret(&s, &app_id, false, None)
         .await
-        .unwrap();
+        .unwrap()
+        .secret;
     s.store.set_mode(app_id.clone(), mode).await.unwrap();
     s.store.set_plan(app_id.clone(), plan).await.unwrap();
     World {

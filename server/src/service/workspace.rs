@@ -3,7 +3,7 @@
 
 use replybubble_core::{Mode, Plan};
 
-use super::{ServiceError, Services};
+use super::{flash_context, secret_context, ServiceError, Services};
 use crate::crypto;
 use crate::store::Workspace;
 
@@ -45,8 +45,8 @@ impl std::fmt::Debug for NewSecret {
 
 /// Generates the first secret (`regenerate` false: refused when one exists, so a secret in use
 /// is never replaced by accident) or replaces the current one (`regenerate` true: the old one
-/// stops working at once). With `flash_for`, the dashboard session that asked keeps it for the
-/// one page view that shows it. 402 on the free plan.
+/// stops working at once). It is stored sealed. With `flash_for`, the dashboard session that
+/// asked keeps it (sealed too) for the one page view that shows it. 402 on the free plan.
 pub async fn new_secret(
     s: &Services,
     app_id: &str,
@@ -61,14 +61,30 @@ pub async fn new_secret(
         ));
     }
     let secret = crypto::new_secret();
+    let sealed = s.secrets.seal(&secret, &secret_context(app_id));
+    let flash = flash_for.map(|id| (id, s.secrets.seal(&secret, &flash_context(id))));
     let version = s
         .store
-        .replace_secret(
-            app_id.to_owned(),
-            secret.clone(),
-            ws.secret_version,
-            flash_for,
-        )
+        .replace_secret(app_id.to_owned(), sealed, ws.secret_version, flash)
         .await?;
     Ok(NewSecret { secret, version })
+}
+
+/// The secret a dashboard session is to show once (taken: a second call finds nothing).
+pub async fn take_flash_secret(
+    s: &Services,
+    session_id: i64,
+) -> Result<Option<String>, ServiceError> {
+    match s.store.take_flash_secret(session_id).await? {
+        Some(sealed) => Ok(Some(s.secrets.open(&sealed, &flash_context(session_id))?)),
+        None => Ok(None),
+    }
+}
+
+/// The current secret of a workspace in clear (the demo shop signs its users with it), if any.
+pub async fn current_secret(s: &Services, app_id: &str) -> Result<Option<String>, ServiceError> {
+    match s.store.verification(app_id.to_owned()).await?.secret {
+        Some(sealed) => Ok(Some(s.secrets.open(&sealed, &secret_context(app_id))?)),
+        None => Ok(None),
+    }
 }

@@ -122,16 +122,24 @@ pub trait Store: Send + Sync {
     fn set_mode(&self, app_id: String, mode: Mode) -> Op<Workspace>;
     /// The current secret (for the demo shop's own signing), if any.
     fn verification(&self, app_id: String) -> Op<VerificationSettings>;
-    /// Replaces the secret if its version is still `expected_version` (else `Conflict`), and
-    /// keeps it for the one page view of dashboard session `flash_for` when given. Returns the
-    /// new version.
+    /// Replaces the (sealed) secret if its version is still `expected_version` (else
+    /// `Conflict`), and keeps `flash` (a dashboard session and the sealed secret for its one page
+    /// view) when given. Returns the new version.
     fn replace_secret(
         &self,
         app_id: String,
-        secret: String,
+        sealed: String,
         expected_version: u32,
-        flash_for: Option<i64>,
+        flash: Option<(i64, String)>,
     ) -> Op<u32>;
+    /// The secrets an older release stored in clear: (app id, secret).
+    fn plaintext_secrets(&self) -> Op<Vec<(String, String)>>;
+    /// Replaces a clear-text secret by its sealed form (false when it changed meanwhile), drops
+    /// clear-text one-time flashes, and lets the engine overwrite the freed clear text.
+    fn seal_secret(&self, app_id: String, plain: String, sealed: String) -> Op<bool>;
+    /// Moves every committed write into the main database file (SQLite: a WAL checkpoint), so
+    /// content replaced in place no longer lingers in a log.
+    fn flush_to_file(&self) -> Op<()>;
     /// Creates an agent login; returns its id.
     fn create_agent(
         &self,

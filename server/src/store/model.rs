@@ -214,6 +214,8 @@ pub struct SessionCtx {
     pub session_id: i64,
     /// Workspace id.
     pub workspace_id: i64,
+    /// The workspace's app id.
+    pub app_id: String,
     /// The session's conversation.
     pub conversation_id: i64,
     /// Its visitor label.
@@ -230,7 +232,7 @@ pub struct SessionCtx {
     pub plan: Plan,
     /// Workspace mode.
     pub mode: Mode,
-    /// The workspace's current secret (none until one is generated).
+    /// The workspace's current secret, sealed (none until one is generated).
     pub secret: Option<Secret>,
     /// Allowed origins (empty: any).
     pub origins: Vec<String>,
@@ -251,7 +253,7 @@ impl std::fmt::Debug for SessionCtx {
 /// A workspace's current verification secret and its version.
 #[derive(Clone)]
 pub struct Secret {
-    /// The secret.
+    /// The secret, sealed (`crypto::SecretBox`): open it with `service::secret_context`.
     pub value: String,
     /// How many times a secret was generated for the workspace (1 for the first).
     pub version: u32,
@@ -364,7 +366,7 @@ pub struct VerificationSettings {
     pub plan: Plan,
     /// Mode.
     pub mode: Mode,
-    /// The current secret, if any.
+    /// The current secret, sealed, if any.
     pub secret: Option<String>,
     /// Its version (0 when none).
     pub secret_version: u32,

@@ -702,7 +702,21 @@ async fn the_secret_is_shown_once_and_regenerate_needs_confirmation() {
     let stored: String = conn
         .query_row("SELECT secret FROM workspaces", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(stored, secret);
+    assert!(
+        replybubble_server::crypto::SecretBox::is_sealed(&stored) && !stored.contains(&secret),
+        "stored sealed, never in clear"
+    );
+    assert_eq!(
+        app.state
+            .services
+            .secrets
+            .open(
+                &stored,
+                &replybubble_server::service::secret_context(&ws.app_id)
+            )
+            .unwrap(),
+        secret
+    );
     // Regenerate without ticking the confirmation changes nothing.
     assert_eq!(
         o.post(

@@ -86,11 +86,19 @@ impl TestApp {
         let mut secret = None;
         if plan != Plan::Free {
             let s = replybubble_server::crypto::new_secret();
-            workspaces::store_secret(&conn, &app_id, &s).unwrap();
+            workspaces::store_secret(&conn, &app_id, &self.seal(&app_id, &s)).unwrap();
             workspaces::set_mode(&conn, &app_id, mode).unwrap();
             secret = Some(s);
         }
         Ws { app_id, secret }
+    }
+
+    /// A secret as the server stores it: sealed with its master key.
+    pub fn seal(&self, app_id: &str, secret: &str) -> String {
+        self.state
+            .services
+            .secrets
+            .seal(secret, &replybubble_server::service::secret_context(app_id))
     }
 
     pub fn set_mode(&self, ws: &Ws, mode: Mode) {
@@ -107,7 +115,7 @@ impl TestApp {
     pub fn regenerate(&self, ws: &mut Ws) -> String {
         let conn = store::open_and_migrate(&self.db).unwrap();
         let s = replybubble_server::crypto::new_secret();
-        workspaces::store_secret(&conn, &ws.app_id, &s).unwrap();
+        workspaces::store_secret(&conn, &ws.app_id, &self.seal(&ws.app_id, &s)).unwrap();
         ws.secret = Some(s.clone());
         s
     }

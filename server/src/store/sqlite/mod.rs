@@ -53,6 +53,9 @@ pub fn open_connection(path: &Path) -> Result<Connection, StoreError> {
         )));
     }
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // Deleted and overwritten content is zeroed, so a value replaced (a secret sealed in place)
+    // does not linger in free pages.
+    conn.pragma_update(None, "secure_delete", "ON")?;
     Ok(conn)
 }
 
@@ -136,6 +139,11 @@ impl SqliteStore {
                 idle: Mutex::new(Vec::new()),
             }),
         })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.readers.path
     }
 
     /// Runs `f` in the writer's next group transaction and returns its result once committed.
@@ -290,6 +298,13 @@ pub fn backup(db: &Path, out: &Path) -> Result<u64, StoreError> {
     std::fs::metadata(out)
         .map(|m| m.len())
         .map_err(|e| StoreError::Invalid(format!("{}: {e}", out.display())))
+}
+
+/// Copies the write-ahead log into the database file and empties the log.
+pub fn checkpoint(db: &Path) -> Result<(), StoreError> {
+    let conn = open_connection(db)?;
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    Ok(())
 }
 
 /// Keyset paging: the query asked for one row more than `page`; that row, when it came, says

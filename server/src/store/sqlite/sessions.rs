@@ -23,7 +23,7 @@ pub fn authenticate(
     let mut stmt = conn.prepare_cached(
         "SELECT s.id, s.workspace_id, s.conversation_id, c.visitor_label, s.contact_id,
                 s.verified_secret_version, w.plan, w.mode, w.secret, w.secret_version,
-                k.user_id, s.last_seen_at
+                k.user_id, s.last_seen_at, w.app_id
          FROM sessions s
          JOIN workspaces w ON w.id = s.workspace_id
          JOIN conversations c ON c.id = s.conversation_id
@@ -40,6 +40,7 @@ pub fn authenticate(
                 contact_id: r.get(4)?,
                 bound_user_id: r.get(10)?,
                 last_seen_at: r.get(11)?,
+                app_id: r.get(12)?,
                 verified_secret_version: r.get(5)?,
                 plan: parse_enum(r, 6)?,
                 mode: parse_enum(r, 7)?,

@@ -78,12 +78,33 @@ impl Store for SqliteStore {
     fn replace_secret(
         &self,
         app_id: String,
-        secret: String,
+        sealed: String,
         expected_version: u32,
-        flash_for: Option<i64>,
+        flash: Option<(i64, String)>,
     ) -> Op<u32> {
         self.writing(move |c| {
-            workspaces::replace_secret(c, &app_id, &secret, expected_version, flash_for)
+            let version = workspaces::replace_secret(c, &app_id, &sealed, expected_version)?;
+            if let Some((session_id, sealed_flash)) = flash {
+                agents::set_flash_secret(c, session_id, &sealed_flash)?;
+            }
+            Ok(version)
+        })
+    }
+
+    fn plaintext_secrets(&self) -> Op<Vec<(String, String)>> {
+        self.reading(workspaces::plaintext_secrets)
+    }
+
+    fn seal_secret(&self, app_id: String, plain: String, sealed: String) -> Op<bool> {
+        self.writing(move |c| workspaces::seal_secret(c, &app_id, &plain, &sealed))
+    }
+
+    fn flush_to_file(&self) -> Op<()> {
+        let path = self.path().to_owned();
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || super::checkpoint(&path))
+                .await
+                .map_err(|e| StoreError::Invalid(format!("checkpoint task failed: {e}")))?
         })
     }
 

@@ -133,15 +133,13 @@ pub fn set_mode(conn: &Connection, app_id: &str, mode: Mode) -> Result<Workspace
     by_app_id(conn, app_id)
 }
 
-/// Replaces the secret when its version is still `expected_version` (`Conflict` when another
-/// change came first), and keeps the new one for dashboard session `flash_for` to show once.
-/// Returns the new version.
+/// Replaces the secret (sealed by the caller) when its version is still `expected_version`
+/// (`Conflict` when another change came first). Returns the new version.
 pub fn replace_secret(
     conn: &Connection,
     app_id: &str,
     secret: &str,
     expected_version: u32,
-    flash_for: Option<i64>,
 ) -> Result<u32, StoreError> {
     let version = expected_version + 1;
     let n = conn.execute(
@@ -154,16 +152,13 @@ pub fn replace_secret(
             "the secret changed meanwhile: reload the page to see its current state".into(),
         ));
     }
-    if let Some(session_id) = flash_for {
-        super::agents::set_flash_secret(conn, session_id, secret)?;
-    }
     Ok(version)
 }
 
 /// Sets a new secret whatever the current one (setting up tests and tools).
 pub fn store_secret(conn: &Connection, app_id: &str, secret: &str) -> Result<u32, StoreError> {
     let ws = by_app_id(conn, app_id)?;
-    replace_secret(conn, app_id, secret, ws.secret_version, None)
+    replace_secret(conn, app_id, secret, ws.secret_version)
 }
 
 /// Creates an agent login.
@@ -230,6 +225,36 @@ pub fn set_agent_password(
     )?;
     conn.execute("DELETE FROM agent_sessions WHERE agent_id = ?1", [agent_id])?;
     Ok(())
+}
+
+/// The secrets stored in clear by an older release: (app id, secret).
+pub fn plaintext_secrets(conn: &Connection) -> Result<Vec<(String, String)>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT app_id, secret FROM workspaces WHERE secret IS NOT NULL AND secret NOT LIKE 'v1:%'",
+    )?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+/// Replaces a clear-text secret by its sealed form and drops clear-text flashes. With
+/// `secure_delete` on, SQLite overwrites the freed clear text.
+pub fn seal_secret(
+    conn: &Connection,
+    app_id: &str,
+    plain: &str,
+    sealed: &str,
+) -> Result<bool, StoreError> {
+    let n = conn.execute(
+        "UPDATE workspaces SET secret = ?3 WHERE app_id = ?1 AND secret = ?2",
+        params![app_id, plain, sealed],
+    )?;
+    conn.execute(
+        "UPDATE agent_sessions SET flash_secret = NULL WHERE flash_secret NOT LIKE 'v1:%'",
+        [],
+    )?;
+    Ok(n == 1)
 }
 
 /// Creates the demo workspace (Pro, Optional, with a secret) and its owner when there is none;
