@@ -103,6 +103,9 @@ pub struct ServeArgs {
         value_parser = crate::http::client::parse_trusted
     )]
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Serve Prometheus metrics at GET /metrics on this address (a listener of its own).
+    #[arg(long, env = "REPLYBUBBLE_METRICS_ADDR")]
+    pub metrics_addr: Option<String>,
 }
 
 /// on or off.
@@ -317,13 +320,19 @@ fn serve(args: ServeArgs, db: PathBuf) -> anyhow::Result<()> {
         rate_limits: args.rate_limits == OnOff::On,
         workers: 0,
         trusted_proxies: args.trusted_proxies,
+        metrics_addr: args.metrics_addr,
     };
     actix_web::rt::System::new().block_on(async move {
         let app = Application::build(config.clone()).await?;
         let state = app.state();
+        let metrics_port = app.metrics_port();
         tracing::info!(url = %state.public_url, db = %config.db.display(), "replybubble is listening");
         println!("ReplyBubble is running at {}", state.public_url);
         println!("  dashboard: {}/dashboard", state.public_url);
+        if let (Some(port), Some(addr)) = (metrics_port, &config.metrics_addr) {
+            let host = addr.rsplit_once(':').map_or("127.0.0.1", |(h, _)| h);
+            println!("  metrics:   http://{host}:{port}/metrics");
+        }
         if let Some(demo) = &state.demo {
             println!("  demo site: {}/demo", state.public_url);
             println!("  login:     {} / {}", demo.email, demo.password);

@@ -29,6 +29,8 @@ pub struct Config {
     pub workers: usize,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Where Prometheus metrics are served (`GET /metrics`), on a listener of their own.
+    pub metrics_addr: Option<String>,
 }
 
 impl Config {
@@ -43,6 +45,7 @@ impl Config {
             rate_limits: false,
             workers: 2,
             trusted_proxies: Vec::new(),
+            metrics_addr: None,
         }
     }
 }
@@ -60,6 +63,7 @@ pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
+    metrics: Option<(u16, Server)>,
 }
 
 impl Application {
@@ -101,10 +105,15 @@ impl Application {
         if config.workers > 0 {
             server = server.workers(config.workers);
         }
+        let metrics = match &config.metrics_addr {
+            Some(addr) => Some(crate::http::metrics::server(addr)?),
+            None => None,
+        };
         Ok(Application {
             port: local.port(),
             server: server.run(),
             state,
+            metrics,
         })
     }
 
@@ -124,6 +133,11 @@ impl Application {
         self.port
     }
 
+    /// The metrics listener's port, when there is one.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|m| m.0)
+    }
+
     /// The shared state (tests reach the services through it).
     pub fn state(&self) -> web::Data<AppState> {
         self.state.clone()
@@ -137,13 +151,23 @@ impl Application {
         let housekeeping = actix_web::rt::spawn(housekeeping(self.state.clone()));
         let handle = self.server.handle();
         let hub = self.state.services.hub.clone();
+        let (metrics_handle, metrics_task) = match self.metrics {
+            Some((_, server)) => (Some(server.handle()), Some(actix_web::rt::spawn(server))),
+            None => (None, None),
+        };
         let signals = actix_web::rt::spawn(async move {
             stop_signal().await;
             tracing::info!("shutting down: ending event streams, finishing requests");
             hub.close_all();
+            if let Some(m) = metrics_handle {
+                m.stop(true).await;
+            }
             handle.stop(true).await;
         });
         let result = self.server.await;
+        if let Some(task) = metrics_task {
+            task.abort();
+        }
         housekeeping.abort();
         signals.abort();
         result

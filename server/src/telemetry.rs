@@ -35,6 +35,17 @@ pub async fn log_requests(
     let id = hex::encode(crate::crypto::random_bytes::<6>());
     let span = tracing::info_span!("request", id = %id);
     let mut res = next.call(req).instrument(span.clone()).await?;
+    crate::metrics::METRICS
+        .requests
+        .get_or_create(&crate::metrics::RequestLabels {
+            method: method.to_string(),
+            route: res
+                .request()
+                .match_pattern()
+                .unwrap_or_else(|| "unmatched".to_owned()),
+            status: res.status().as_u16().to_string(),
+        })
+        .inc();
     if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&id) {
         res.headers_mut().insert(
             actix_web::http::header::HeaderName::from_static("x-request-id"),

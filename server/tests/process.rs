@@ -705,3 +705,102 @@ async fn secrets_are_sealed_at_rest_and_a_clear_text_database_is_sealed_on_start
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[actix_rt::test]
+async fn metrics_are_served_on_their_own_listener_in_prometheus_text() {
+    use futures_util::StreamExt;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("metrics.db");
+    let app_id = cli(
+        &db,
+        &["workspace", "create", "--name", "M", "--plan", "pro"],
+    )["app_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    cli(&db, &["verification", "mode", &app_id, "optional"]);
+    let mut child = Command::new(BIN)
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--metrics-addr",
+            "127.0.0.1:0",
+            "--db",
+        ])
+        .arg(&db)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut lines = Vec::new();
+    while lines.len() < 3 {
+        let mut line = String::new();
+        out.read_line(&mut line).unwrap();
+        lines.push(line.trim().to_owned());
+    }
+    let base = lines[0].rsplit(' ').next().unwrap().to_owned();
+    let metrics_url = lines
+        .iter()
+        .find_map(|l| l.strip_prefix("metrics:"))
+        .expect("the metrics URL is printed")
+        .trim()
+        .to_owned();
+    let c = awc::Client::default();
+    let (_, session) = post(
+        &c,
+        format!("{base}/api/v1/widget/session"),
+        None,
+        json!({ "app_id": app_id }),
+    )
+    .await;
+    let token = session["visitor_token"].as_str().unwrap().to_owned();
+    post(
+        &c,
+        format!("{base}/api/v1/widget/identify"),
+        Some(&token),
+        json!({ "id": "u1" }),
+    )
+    .await;
+    post(
+        &c,
+        format!("{base}/api/v1/widget/messages"),
+        Some(&token),
+        json!({ "body": "hi" }),
+    )
+    .await;
+    let (_, t) = post(
+        &c,
+        format!("{base}/api/v1/widget/events/ticket"),
+        Some(&token),
+        json!({}),
+    )
+    .await;
+    let mut stream = c
+        .get(format!(
+            "{base}/api/v1/widget/events?ticket={}",
+            t["ticket"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap();
+    stream.next().await.unwrap().unwrap();
+    let mut res = c.get(&metrics_url).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let text = String::from_utf8(res.body().await.unwrap().to_vec()).unwrap();
+    for needle in [
+        r#"replybubble_http_requests_total{method="POST",route="/api/v1/widget/session",status="200"} 1"#,
+        r#"replybubble_identify_total{result="unverified"} 1"#,
+        "replybubble_open_streams 1",
+        "replybubble_write_queue_depth 0",
+        "replybubble_commit_seconds_count",
+    ] {
+        assert!(text.contains(needle), "{needle} missing in:\n{text}");
+    }
+    // Not on the public listener.
+    let public = c.get(format!("{base}/metrics")).send().await.unwrap();
+    assert_eq!(public.status().as_u16(), 404);
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

@@ -89,6 +89,7 @@ mod tests {
     const LAYERS: &[(&str, u8)] = &[
         ("policy", 0),
         ("crypto", 0),
+        ("metrics", 0),
         ("store", 1),
         ("hub", 2),
         ("ratelimit", 2),

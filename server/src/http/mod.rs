@@ -10,6 +10,7 @@ pub mod error;
 pub mod format;
 pub mod head;
 pub mod health;
+pub mod metrics;
 pub mod sse;
 pub mod state;
 pub mod widget;

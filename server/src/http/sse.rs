@@ -57,19 +57,20 @@ pub fn respond(
     for m in &backlog {
         hello.push_str(std::str::from_utf8(&event(m, audience)).unwrap_or_default());
     }
+    let gauge = crate::metrics::StreamGauge::open();
     let stream = futures_util::stream::unfold(
-        (rx, tick, Some(hello)),
-        move |(mut rx, mut tick, first)| async move {
+        (rx, tick, Some(hello), gauge),
+        move |(mut rx, mut tick, first, gauge)| async move {
             if let Some(hello) = first {
                 return Some((
                     Ok::<_, actix_web::Error>(Bytes::from(hello)),
-                    (rx, tick, None),
+                    (rx, tick, None, gauge),
                 ));
             }
             tokio::select! {
-                m = rx.recv() => m.map(|m| (Ok(event(&m, audience)), (rx, tick, None))),
+                m = rx.recv() => m.map(|m| (Ok(event(&m, audience)), (rx, tick, None, gauge))),
                 _ = tokio::time::sleep_until(deadline) => None,
-                _ = tick.tick() => Some((Ok(Bytes::from_static(b": keep-alive\n\n")), (rx, tick, None))),
+                _ = tick.tick() => Some((Ok(Bytes::from_static(b": keep-alive\n\n")), (rx, tick, None, gauge))),
             }
         },
     );

@@ -45,6 +45,14 @@ pub async fn identify(
         });
         decide(ctx.plan, ctx.mode, current, user)
     });
+    crate::metrics::METRICS
+        .identify
+        .get_or_create(&crate::metrics::IdentifyLabels {
+            result: outcome
+                .map_or(IdentifyResult::Invalid, |o| o.result())
+                .to_string(),
+        })
+        .inc();
     let event = IdentifyEvent {
         workspace_id: ctx.workspace_id,
         at: now,

@@ -162,7 +162,11 @@ impl SqliteStore {
             });
             (ok, completion)
         });
-        self.writer.send(job).map_err(|_| StoreError::WriterGone)?;
+        crate::metrics::METRICS.write_queue.inc();
+        if self.writer.send(job).is_err() {
+            crate::metrics::METRICS.write_queue.dec();
+            return Err(StoreError::WriterGone);
+        }
         rx.await.map_err(|_| StoreError::WriterGone)?
     }
 
@@ -215,6 +219,9 @@ fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
+        crate::metrics::METRICS
+            .write_queue
+            .dec_by(batch.len() as i64);
         run_batch(&conn, batch);
     }
 }
@@ -253,10 +260,14 @@ fn run_batch(conn: &Connection, batch: Vec<Job>) {
         }
         completions.push(completion);
     }
+    let started = std::time::Instant::now();
     let committed = conn.execute_batch("COMMIT").map_err(|e| {
         let _ = conn.execute_batch("ROLLBACK");
         e.to_string()
     });
+    crate::metrics::METRICS
+        .commit_seconds
+        .observe(started.elapsed().as_secs_f64());
     for completion in completions {
         completion(committed.clone().map_err(StoreError::Commit));
     }
