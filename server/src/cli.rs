@@ -49,6 +49,9 @@ pub enum Command {
     /// Configure user verification (Pro and Enterprise).
     #[command(subcommand)]
     Verification(VerificationCmd),
+    /// Answer data-subject requests: export or delete what is kept about a contact.
+    #[command(subcommand)]
+    Contact(ContactCmd),
     /// Copy the database to OUT while the server runs (SQLite's online backup); never
     /// overwrites OUT.
     Backup {
@@ -134,6 +137,14 @@ pub enum WorkspaceCmd {
     },
     /// List workspaces.
     List,
+    /// Delete conversations idle longer than DAYS (checked hourly), or `off` to keep them.
+    SetRetention {
+        /// The workspace.
+        app_id: String,
+        /// Days (1 or more), or off.
+        #[arg(value_parser = parse_retention)]
+        days: Retention,
+    },
     /// Change a workspace's plan.
     SetPlan {
         /// The workspace.
@@ -141,6 +152,28 @@ pub enum WorkspaceCmd {
         /// free, pro or enterprise.
         #[arg(value_parser = parse_plan)]
         plan: Plan,
+    },
+}
+
+/// `contact` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ContactCmd {
+    /// Print one JSON document: the contact, its conversations and messages, its identify calls.
+    Export {
+        /// The workspace.
+        app_id: String,
+        /// The user id (as your site sends it to identify()).
+        #[arg(long)]
+        user_id: String,
+    },
+    /// Delete the contact, its conversations, messages, sessions and identify calls; print what
+    /// was deleted.
+    Delete {
+        /// The workspace.
+        app_id: String,
+        /// The user id (as your site sends it to identify()).
+        #[arg(long)]
+        user_id: String,
     },
 }
 
@@ -190,6 +223,20 @@ pub enum VerificationCmd {
 fn parse_plan(s: &str) -> Result<Plan, String> {
     s.parse()
         .map_err(|e: replybubble_core::decision::UnknownName| e.to_string())
+}
+
+/// A retention: days, or off.
+#[derive(Debug, Clone, Copy)]
+pub struct Retention(pub Option<u32>);
+
+fn parse_retention(s: &str) -> Result<Retention, String> {
+    match s {
+        "off" => Ok(Retention(None)),
+        _ => match s.parse::<u32>() {
+            Ok(d) if d >= 1 => Ok(Retention(Some(d))),
+            _ => Err(format!("{s:?} is not a number of days (1 or more) or off")),
+        },
+    }
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -250,6 +297,17 @@ fn run(cli: Cli) -> anyhow::Result<Output> {
             origins,
         }) => on_store(&db, |s| async move {
             admin::workspace_create(&s, &name, plan, &origins).await
+        }),
+        Command::Workspace(WorkspaceCmd::SetRetention { app_id, days }) => {
+            on_store(&db, |s| async move {
+                admin::workspace_set_retention(&s, &app_id, days.0).await
+            })
+        }
+        Command::Contact(ContactCmd::Export { app_id, user_id }) => on_store(&db, |s| async move {
+            admin::contact_export(&s, &app_id, &user_id).await
+        }),
+        Command::Contact(ContactCmd::Delete { app_id, user_id }) => on_store(&db, |s| async move {
+            admin::contact_delete(&s, &app_id, &user_id).await
         }),
         Command::Workspace(WorkspaceCmd::List) => {
             on_store(&db, |s| async move { admin::workspace_list(&s).await })

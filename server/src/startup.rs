@@ -218,7 +218,8 @@ async fn housekeeping(state: web::Data<AppState>) {
             Ok(swept) => tracing::info!(
                 sessions = swept.sessions,
                 conversations = swept.conversations,
-                "swept ended sessions"
+                retained_out = swept.retained_out,
+                "swept ended sessions and conversations past their retention"
             ),
             Err(error) => {
                 tracing::error!(error = %crate::http::error::chain(&error), "the sweep failed")

@@ -408,3 +408,65 @@ fn a_usage_error_is_one_line() {
     let e = fails(&rb(&d.path, &["workspace", "frobnicate"]));
     assert!(e.starts_with("replybubble:"), "{e}");
 }
+
+#[test]
+fn contact_export_delete_and_retention_from_the_command_line() {
+    let d = db();
+    let app_id = json(&rb(
+        &d.path,
+        &[
+            "--json",
+            "workspace",
+            "create",
+            "--name",
+            "Privacy",
+            "--plan",
+            "pro",
+        ],
+    ))["app_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // A contact as a verified identify makes it (written straight to the store).
+    let conn = replybubble_server::store::sqlite::open_and_migrate(&d.path).unwrap();
+    conn.execute(
+        "INSERT INTO contacts (workspace_id, user_id, email, created_at, updated_at)
+         SELECT id, 'u-42', 'ada@x.test', 0, 0 FROM workspaces",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let doc = json(&rb(
+        &d.path,
+        &["--json", "contact", "export", &app_id, "--user-id", "u-42"],
+    ));
+    assert_eq!(doc["contact"]["email"], "ada@x.test");
+    assert_eq!(doc["conversations"], serde_json::json!([]));
+    let deleted = json(&rb(
+        &d.path,
+        &["--json", "contact", "delete", &app_id, "--user-id", "u-42"],
+    ));
+    assert_eq!(deleted["deleted"]["contacts"], 1);
+    let again = rb(
+        &d.path,
+        &["contact", "delete", &app_id, "--user-id", "u-42"],
+    );
+    assert!(!again.status.success());
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        err.contains("keeps nothing about user id \"u-42\""),
+        "{err}"
+    );
+    let ws = json(&rb(
+        &d.path,
+        &["--json", "workspace", "set-retention", &app_id, "90"],
+    ));
+    assert_eq!(ws["retention_days"], 90);
+    let ws = json(&rb(
+        &d.path,
+        &["--json", "workspace", "set-retention", &app_id, "off"],
+    ));
+    assert!(ws["retention_days"].is_null());
+    let bad = rb(&d.path, &["workspace", "set-retention", &app_id, "0"]);
+    assert!(!bad.status.success());
+}

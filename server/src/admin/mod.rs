@@ -13,7 +13,7 @@ use replybubble_core::user::Email;
 use replybubble_core::{Mode, Plan};
 
 use crate::crypto;
-use crate::service::{workspace, ServiceError, Services};
+use crate::service::{privacy, workspace, ServiceError, Services};
 use crate::store::{Role, Workspace};
 
 /// What a command prints.
@@ -71,6 +71,7 @@ fn workspace_json(ws: &Workspace) -> Json {
         "has_secret": ws.secret_version > 0,
         "secret_version": ws.secret_version,
         "origins": ws.origins,
+        "retention_days": ws.retention_days,
     })
 }
 
@@ -134,6 +135,65 @@ pub async fn workspace_set_plan(s: &Services, app_id: &str, plan: Plan) -> anyho
         workspace_json(&ws),
         format!("{} is now on {}", ws.app_id, ws.plan),
     ))
+}
+
+/// `workspace set-retention`.
+pub async fn workspace_set_retention(
+    s: &Services,
+    app_id: &str,
+    days: Option<u32>,
+) -> anyhow::Result<Output> {
+    let ws = privacy::set_retention(s, app_id, days)
+        .await
+        .map_err(|e| in_workspace(e, app_id))?;
+    let text = match ws.retention_days {
+        Some(d) => format!(
+            "{}: conversations idle longer than {d} days are deleted (checked hourly)",
+            ws.app_id
+        ),
+        None => format!("{}: conversations are kept", ws.app_id),
+    };
+    Ok(Output::new(workspace_json(&ws), text))
+}
+
+/// `contact export`.
+pub async fn contact_export(s: &Services, app_id: &str, user_id: &str) -> anyhow::Result<Output> {
+    let doc = privacy::export(s, app_id, user_id)
+        .await
+        .map_err(|e| no_contact(e, app_id, user_id))?;
+    let text = serde_json::to_string_pretty(&doc)?;
+    Ok(Output::new(doc, text))
+}
+
+/// `contact delete`.
+pub async fn contact_delete(s: &Services, app_id: &str, user_id: &str) -> anyhow::Result<Output> {
+    let d = privacy::delete(s, app_id, user_id)
+        .await
+        .map_err(|e| no_contact(e, app_id, user_id))?;
+    Ok(Output::new(
+        json!({
+            "deleted": {
+                "contacts": d.contacts,
+                "conversations": d.conversations,
+                "messages": d.messages,
+                "sessions": d.sessions,
+                "identify_events": d.events,
+            }
+        }),
+        format!(
+            "deleted {} contact, {} conversations, {} messages, {} sessions, {} identify events",
+            d.contacts, d.conversations, d.messages, d.sessions, d.events
+        ),
+    ))
+}
+
+fn no_contact(e: ServiceError, app_id: &str, user_id: &str) -> anyhow::Error {
+    match e {
+        ServiceError::NotFound("contact") => anyhow::anyhow!(
+            "workspace {app_id} keeps nothing about user id {user_id:?}: check the id as your site sends it to identify()"
+        ),
+        other => in_workspace(other, app_id),
+    }
 }
 
 /// Reads the first line of stdin without its line ending.

@@ -21,6 +21,7 @@ use crate::hub::Hub;
 use crate::store::{Store, StoreError};
 
 pub mod demo;
+pub mod privacy;
 pub mod workspace;
 
 pub use agent::post_agent_reply;

@@ -62,7 +62,10 @@ async fn authenticated(
 
 /// Deletes ended sessions and the conversations that never started (run on a timer).
 pub async fn sweep(s: &Services) -> Result<Swept, ServiceError> {
-    Ok(s.store.sweep(s.clock.now_ms()).await?)
+    let now = s.clock.now_ms();
+    let mut swept = s.store.sweep(now).await?;
+    swept.retained_out = s.store.retention_sweep(now).await?;
+    Ok(swept)
 }
 
 /// `POST session`: resumes the caller's live session of this workspace (when a valid bearer

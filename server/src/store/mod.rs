@@ -120,6 +120,15 @@ pub trait Store: Send + Sync {
     fn set_plan(&self, app_id: String, plan: Plan) -> Op<Workspace>;
     /// Sets the verification mode.
     fn set_mode(&self, app_id: String, mode: Mode) -> Op<Workspace>;
+    /// Sets (None: removes) the retention of idle conversations, in days.
+    fn set_retention(&self, app_id: String, days: Option<u32>) -> Op<Workspace>;
+    /// Everything kept about the contact `user_id` (None: no such contact).
+    fn export_contact(&self, app_id: String, user_id: String) -> Op<Option<ContactExport>>;
+    /// Deletes the contact `user_id` with its conversations, messages, sessions and identify
+    /// events, in one transaction.
+    fn delete_contact(&self, app_id: String, user_id: String) -> Op<Deleted>;
+    /// Deletes the conversations idle longer than their workspace's retention.
+    fn retention_sweep(&self, now: i64) -> Op<usize>;
     /// The current secret (for the demo shop's own signing), if any.
     fn verification(&self, app_id: String) -> Op<VerificationSettings>;
     /// Replaces the (sealed) secret if its version is still `expected_version` (else

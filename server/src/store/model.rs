@@ -295,6 +295,8 @@ pub struct Swept {
     pub sessions: usize,
     /// Conversations that never started (no message, no contact-form details) deleted.
     pub conversations: usize,
+    /// Conversations deleted because they were idle longer than their workspace's retention.
+    pub retained_out: usize,
 }
 
 /// The result of a verified identify.
@@ -354,6 +356,58 @@ pub struct Workspace {
     pub secret_version: u32,
     /// Allowed origins for the widget (empty: any).
     pub origins: Vec<String>,
+    /// Conversations idle longer than this many days are deleted (None: kept).
+    pub retention_days: Option<u32>,
+}
+
+/// One conversation of a contact with all its messages (a data-subject export).
+#[derive(Debug, Clone)]
+pub struct ConversationExport {
+    /// The conversation.
+    pub conversation: ConversationRow,
+    /// Its messages, oldest first.
+    pub messages: Vec<MessageRow>,
+}
+
+/// One recorded identify call of a user id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRow {
+    /// When (ms).
+    pub at: i64,
+    /// Its result.
+    pub result: IdentifyResult,
+    /// Its code.
+    pub code: Option<String>,
+    /// Its hint or field.
+    pub hint: Option<String>,
+}
+
+/// Everything kept about one contact.
+#[derive(Debug, Clone)]
+pub struct ContactExport {
+    /// The contact.
+    pub contact: ContactRow,
+    /// Its conversations with their messages.
+    pub conversations: Vec<ConversationExport>,
+    /// The identify calls made with its user id.
+    pub events: Vec<EventRow>,
+}
+
+/// What deleting a contact removed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Deleted {
+    /// Contacts (0 or 1).
+    pub contacts: usize,
+    /// Conversations.
+    pub conversations: usize,
+    /// Messages.
+    pub messages: usize,
+    /// Visitor sessions.
+    pub sessions: usize,
+    /// Identify events.
+    pub events: usize,
+    /// The ids of the deleted sessions (their streams are to be closed).
+    pub session_ids: Vec<i64>,
 }
 
 /// What the identify decision needs to know about a workspace, secret included. Never leaves

@@ -999,3 +999,63 @@ async fn a_dashboard_stream_ends_at_logout() {
     }
     assert!(!rest.contains("after logout"), "{rest}");
 }
+
+#[actix_rt::test]
+async fn owners_export_and_delete_a_contact_from_its_page_agents_cannot() {
+    let app = spawn_app().await;
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
+    agent(&app, &ws, "owner@acme.test", "owner");
+    agent(&app, &ws, "agent@acme.test", "agent");
+    conversation(&app, &ws, Some(("ada", "Ada", "ACME")), "my order").await;
+    let id = app.sql_count("SELECT id FROM contacts WHERE user_id = 'ada'");
+    let owner = login(&app, "owner@acme.test").await;
+    let page = owner.get(&format!("/dashboard/contacts/{id}")).await.body;
+    assert!(page.contains("Export data (JSON)") && page.contains("Delete contact"));
+    let helper = login(&app, "agent@acme.test").await;
+    assert!(!helper
+        .get(&format!("/dashboard/contacts/{id}"))
+        .await
+        .body
+        .contains("Delete contact"));
+    for action in ["export", "delete"] {
+        let path = format!("/dashboard/contacts/{id}/{action}");
+        assert_eq!(
+            helper.post(&path, &[("confirm", "yes")]).await.status,
+            403,
+            "agents may not {action}"
+        );
+        let no_csrf = post(&app, &path, &owner.cookie, &[("confirm", "yes")]).await;
+        assert_eq!(no_csrf.status, 400, "{action} needs the CSRF token");
+    }
+    let export = owner
+        .post(&format!("/dashboard/contacts/{id}/export"), &[])
+        .await;
+    assert_eq!(export.status, 200);
+    assert!(export.headers.get("content-disposition").is_some());
+    let doc: serde_json::Value = serde_json::from_str(&export.body).unwrap();
+    assert_eq!(doc["contact"]["user_id"], "ada");
+    assert_eq!(doc["conversations"][0]["messages"][0]["body"], "my order");
+    // Deleting needs the confirmation, then removes the contact and its conversations.
+    assert_eq!(
+        owner
+            .post(&format!("/dashboard/contacts/{id}/delete"), &[])
+            .await
+            .status,
+        400
+    );
+    let gone = owner
+        .post(
+            &format!("/dashboard/contacts/{id}/delete"),
+            &[("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(gone.status, 303);
+    assert_eq!(
+        owner.get(&format!("/dashboard/contacts/{id}")).await.status,
+        404
+    );
+    assert_eq!(
+        app.sql_count("SELECT count(*) FROM messages WHERE body = 'my order'"),
+        0
+    );
+}

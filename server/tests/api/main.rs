@@ -11,5 +11,6 @@ mod health;
 mod identify;
 mod identity_rules;
 mod messages;
+mod privacy;
 mod secrets;
 mod sessions;

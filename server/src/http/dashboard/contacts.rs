@@ -3,10 +3,12 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
+use serde::Deserialize;
 
 use super::pages::{contact_title, cursor, row, ListQuery, Row};
-use super::{or_dash, render, state, when, Agent, Nav};
+use super::{check_csrf, or_dash, render, see_other, state, when, Agent, Nav};
 use crate::http::error::PageError;
+use crate::service::privacy;
 use crate::store::ContactRow;
 
 pub struct ContactCard {
@@ -116,4 +118,74 @@ pub async fn contact(
         c: card(&c),
         conversations: convs.iter().map(row).collect(),
     })
+}
+
+/// The contact of a dashboard URL, for its owner: (contact's user id).
+async fn owned_contact(
+    req: &HttpRequest,
+    agent: &crate::store::AgentCtx,
+    id: i64,
+) -> Result<String, PageError> {
+    if !agent.is_owner() {
+        return Err(PageError::OwnersOnly);
+    }
+    let c = state(req)
+        .services
+        .store
+        .contact(agent.workspace_id, id)
+        .await?
+        .ok_or(PageError::NotFound("contact"))?;
+    Ok(c.user_id)
+}
+
+#[derive(Deserialize)]
+pub struct ExportForm {
+    csrf: String,
+}
+
+/// Owners: everything kept about a contact, downloaded as one JSON document (a data-subject
+/// access request).
+pub async fn export(
+    req: HttpRequest,
+    Agent(agent): Agent,
+    id: web::Path<i64>,
+    form: web::Form<ExportForm>,
+) -> Result<HttpResponse, PageError> {
+    check_csrf(&agent, &form.csrf)?;
+    let user_id = owned_contact(&req, &agent, id.into_inner()).await?;
+    let doc = privacy::export(&state(&req).services, &agent.app_id, &user_id).await?;
+    tracing::info!("contact exported");
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            "attachment; filename=\"contact-export.json\"",
+        ))
+        .body(serde_json::to_string_pretty(&doc).map_err(PageError::internal)?))
+}
+
+#[derive(Deserialize)]
+pub struct DeleteForm {
+    csrf: String,
+    confirm: Option<String>,
+}
+
+/// Owners: deletes a contact with its conversations, messages, sessions and identify calls
+/// (a data-subject erasure request), then back to the list.
+pub async fn delete(
+    req: HttpRequest,
+    Agent(agent): Agent,
+    id: web::Path<i64>,
+    form: web::Form<DeleteForm>,
+) -> Result<HttpResponse, PageError> {
+    check_csrf(&agent, &form.csrf)?;
+    if form.confirm.as_deref() != Some("yes") {
+        return Err(PageError::BadRequest(
+            "tick \"I understand this cannot be undone\" to delete".into(),
+        ));
+    }
+    let user_id = owned_contact(&req, &agent, id.into_inner()).await?;
+    privacy::delete(&state(&req).services, &agent.app_id, &user_id).await?;
+    tracing::info!("contact deleted");
+    Ok(see_other("/dashboard/contacts"))
 }

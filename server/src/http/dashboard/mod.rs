@@ -335,6 +335,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/conversations/{id}/events", web::get().to(pages::events))
             .route("/contacts", web::get().to(contacts::contacts))
             .route("/contacts/{id}", web::get().to(contacts::contact))
+            .route("/contacts/{id}/export", web::post().to(contacts::export))
+            .route("/contacts/{id}/delete", web::post().to(contacts::delete))
             .route(
                 "/integrations/verification",
                 web::get().to(verification::page),

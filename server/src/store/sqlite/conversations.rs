@@ -148,6 +148,21 @@ pub fn one(
         .optional()?)
 }
 
+/// A conversation of the workspace, started or not (exports).
+pub fn any(
+    conn: &Connection,
+    workspace_id: i64,
+    id: i64,
+) -> Result<Option<ConversationRow>, StoreError> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {CONVERSATION_COLUMNS} FROM conversations c LEFT JOIN contacts k ON k.id = c.contact_id
+             WHERE c.workspace_id = ?1 AND c.id = ?2"
+        ))?
+        .query_row(params![workspace_id, id], conversation_row)
+        .optional()?)
+}
+
 /// Every message of a conversation, oldest first.
 pub fn messages(conn: &Connection, conversation_id: i64) -> Result<Vec<MessageRow>, StoreError> {
     super::messages::after(conn, conversation_id, 0, usize::MAX >> 1)

@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0002_visitor_details.sql"),
     include_str!("sql/0003_agent_sessions.sql"),
     include_str!("sql/0004_identity_rules.sql"),
+    include_str!("sql/0005_privacy.sql"),
 ];
 
 /// The schema version this binary writes.

@@ -159,6 +159,7 @@ pub fn sweep(conn: &Connection, now: i64) -> Result<Swept, StoreError> {
     Ok(Swept {
         sessions,
         conversations,
+        retained_out: 0,
     })
 }
 

@@ -4,7 +4,9 @@
 use replybubble_core::{Mode, Plan};
 
 use super::SqliteStore;
-use super::{agents, contacts, conversations, events, messages, ping, sessions, workspaces};
+use super::{
+    agents, contacts, conversations, events, messages, ping, privacy, sessions, workspaces,
+};
 use crate::store::model::*;
 use crate::store::{DemoSeed, FreshSession, IdentifyApplied, IdentifyWrite, Op, Store, StoreError};
 
@@ -66,6 +68,22 @@ impl Store for SqliteStore {
 
     fn set_mode(&self, app_id: String, mode: Mode) -> Op<Workspace> {
         self.writing(move |c| workspaces::set_mode(c, &app_id, mode))
+    }
+
+    fn set_retention(&self, app_id: String, days: Option<u32>) -> Op<Workspace> {
+        self.writing(move |c| workspaces::set_retention(c, &app_id, days))
+    }
+
+    fn export_contact(&self, app_id: String, user_id: String) -> Op<Option<ContactExport>> {
+        self.reading(move |c| privacy::export_contact(c, &app_id, &user_id))
+    }
+
+    fn delete_contact(&self, app_id: String, user_id: String) -> Op<Deleted> {
+        self.writing(move |c| privacy::delete_contact(c, &app_id, &user_id))
+    }
+
+    fn retention_sweep(&self, now: i64) -> Op<usize> {
+        self.writing(move |c| privacy::retention_sweep(c, now))
     }
 
     fn verification(&self, app_id: String) -> Op<VerificationSettings> {

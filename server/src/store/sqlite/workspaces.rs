@@ -8,7 +8,7 @@ use super::{parse_enum, StoreError};
 use crate::store::model::*;
 use crate::store::DemoSeed;
 
-const WORKSPACE_COLUMNS: &str = "id, app_id, name, plan, mode, secret_version";
+const WORKSPACE_COLUMNS: &str = "id, app_id, name, plan, mode, secret_version, retention_days";
 
 fn workspace_from_row(row: &Row) -> rusqlite::Result<Workspace> {
     Ok(Workspace {
@@ -19,6 +19,7 @@ fn workspace_from_row(row: &Row) -> rusqlite::Result<Workspace> {
         mode: parse_enum(row, 4)?,
         secret_version: row.get(5)?,
         origins: Vec::new(),
+        retention_days: row.get(6)?,
     })
 }
 
@@ -114,6 +115,22 @@ pub fn set_plan(conn: &Connection, app_id: &str, plan: Plan) -> Result<Workspace
     let n = conn.execute(
         "UPDATE workspaces SET plan = ?1 WHERE app_id = ?2",
         params![plan.as_str(), app_id],
+    )?;
+    if n == 0 {
+        return Err(StoreError::NotFound("workspace"));
+    }
+    by_app_id(conn, app_id)
+}
+
+/// Sets (or, with None, removes) the retention of idle conversations.
+pub fn set_retention(
+    conn: &Connection,
+    app_id: &str,
+    days: Option<u32>,
+) -> Result<Workspace, StoreError> {
+    let n = conn.execute(
+        "UPDATE workspaces SET retention_days = ?1 WHERE app_id = ?2",
+        params![days, app_id],
     )?;
     if n == 0 {
         return Err(StoreError::NotFound("workspace"));
