@@ -8,6 +8,7 @@ mod claims;
 mod dashboard;
 mod edge;
 mod health;
+mod hostile;
 mod identify;
 mod identity_rules;
 mod messages;
