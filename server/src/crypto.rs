@@ -164,11 +164,20 @@ fn parse_key(text: &str) -> Option<[u8; 32]> {
     hex::decode(text.trim()).ok()?.try_into().ok()
 }
 
-/// The master key that seals secrets: `REPLYBUBBLE_MASTER_KEY` (64 hex characters) when set,
-/// else the key file `<db>.key`, created (0600, 32 random bytes) on first start.
+/// The master key that seals secrets: `REPLYBUBBLE_MASTER_KEY` (64 hex characters) when set;
+/// else the file `REPLYBUBBLE_MASTER_KEY_FILE` names (a systemd credential, say), which must
+/// exist; else the key file `<db>.key`, created (0600, 32 random bytes) on first start.
 pub fn master_key(db: &std::path::Path) -> Result<[u8; 32], KeyError> {
     if let Ok(env) = std::env::var("REPLYBUBBLE_MASTER_KEY") {
         return parse_key(&env).ok_or(KeyError::BadEnv);
+    }
+    if let Some(file) = std::env::var_os("REPLYBUBBLE_MASTER_KEY_FILE") {
+        let path = std::path::PathBuf::from(file);
+        let text = std::fs::read_to_string(&path).map_err(|source| KeyError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        return parse_key(&text).ok_or_else(|| KeyError::BadFile(path.display().to_string()));
     }
     let mut name = db.as_os_str().to_owned();
     name.push(".key");

@@ -704,6 +704,19 @@ async fn secrets_are_sealed_at_rest_and_a_clear_text_database_is_sealed_on_start
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // And from a file named by REPLYBUBBLE_MASTER_KEY_FILE (a systemd credential).
+    let out = Command::new(BIN)
+        .arg("--db")
+        .arg(&db)
+        .args(["--json", "workspace", "list"])
+        .env("REPLYBUBBLE_MASTER_KEY_FILE", dir.path().join("moved.key"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[actix_rt::test]
