@@ -251,6 +251,26 @@ async fn an_owner_sets_up_verification_and_an_agent_sees_and_answers_a_verified_
     for path in out("dashboard-verification-activity.png") {
         owner.screenshot(&path).await;
     }
+
+    // The contact's page offers the owner the data-request buttons; seen on a phone too.
+    owner
+        .client
+        .goto(&format!("{}/dashboard/contacts", server.base))
+        .await
+        .unwrap();
+    submit(
+        &owner,
+        "document.querySelector('[data-test=contacts] a, main a[href^=\"/dashboard/contacts/\"]').click()",
+        "document.querySelector('form[action$=\"/export\"]')",
+    )
+    .await;
+    for path in out("dashboard-contact.png") {
+        owner.screenshot(&path).await;
+    }
+    owner.client.set_window_size(390, 844).await.unwrap();
+    for path in out("dashboard-contact-phone.png") {
+        owner.screenshot(&path).await;
+    }
     owner.close().await;
     visitor.close().await;
 }
