@@ -7,6 +7,9 @@
 //! - `run`: setup + build + `replybubble serve --demo` on 127.0.0.1:8080 with `./replybubble.db`.
 //! - `test`: setup + build + every test (unit, server integration, wasm in Chromium, browser e2e).
 //! - `bench`: throughput of the widget API against `/healthz` with wrk.
+//!
+//! Only `setup`, `run` and `test` install anything; `build` and `bench` check the tools and name
+//! the fix.
 
 mod bench;
 mod build;
@@ -33,8 +36,10 @@ fn dispatch(args: &[String]) -> Result<()> {
     let rest = if args.len() > 1 { &args[1..] } else { &[] };
     match args.first().map(String::as_str) {
         Some("setup") => setup::run(),
+        // `build` and `bench` install nothing: they check and name the fix. `run` and `test`
+        // set a fresh machine up first (the README's two commands).
         Some("build") => {
-            setup::run()?;
+            setup::check()?;
             build::run()
         }
         Some("run") => {
@@ -48,7 +53,7 @@ fn dispatch(args: &[String]) -> Result<()> {
             test(rest)
         }
         Some("bench") => {
-            setup::run()?;
+            setup::check()?;
             build::run()?;
             bench::run()
         }

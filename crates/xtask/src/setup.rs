@@ -122,8 +122,10 @@ pub fn run_all() -> Result<()> {
             &want,
             "--locked",
         ]);
-        if exec(&mut locked).is_err() {
-            // The registry may lack one of the CLI's locked dependencies: resolve afresh.
+        if let Err(e) = exec(&mut locked) {
+            // The registry may lack one of the CLI's locked dependencies: resolve afresh, and
+            // say so (the CLI then builds with newer dependencies than its release pinned).
+            eprintln!("xtask: `cargo install --locked` failed ({e:#}); retrying without --locked");
             exec(cargo().args(["install", "wasm-bindgen-cli", "--version", &want]))?;
         }
     }
@@ -144,6 +146,36 @@ pub fn run_all() -> Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// Whether the build's tools are all here; else an error naming them and the fix. Installs
+/// nothing.
+pub fn check() -> Result<()> {
+    let mut missing = Vec::new();
+    let targets =
+        output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    if !targets
+        .lines()
+        .any(|t| t.trim() == "wasm32-unknown-unknown")
+    {
+        missing.push("the wasm32-unknown-unknown target".to_owned());
+    }
+    let want = locked_wasm_bindgen()?;
+    let have = output(Command::new("wasm-bindgen").arg("--version")).unwrap_or_default();
+    if have.split_whitespace().nth(1) != Some(want.as_str()) {
+        missing.push(format!("wasm-bindgen {want}"));
+    }
+    if !wasm_opt().exists() || !terser().exists() {
+        missing.push("wasm-opt and terser (npm)".to_owned());
+    }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        bail!(
+            "missing {}: run `cargo xtask setup` first",
+            missing.join(", ")
+        )
+    }
 }
 
 /// `cargo xtask setup`.
