@@ -6,6 +6,10 @@ use std::time::Duration;
 
 use serde_json::{json, Value as Json};
 
+#[path = "common/login.rs"]
+mod login;
+use login::dashboard_login;
+
 const BIN: &str = env!("CARGO_BIN_EXE_replybubble");
 
 struct Served {
@@ -206,25 +210,26 @@ async fn keep_writing(
     }
 }
 
-#[actix_rt::test]
-async fn acknowledged_writes_survive_kill_9_while_writes_are_in_flight() {
-    use std::sync::{Arc, Mutex};
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("durable.db");
-    let app_id = cli(&db, &["workspace", "create", "--name", "Durable"])["app_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let mut s = serve(&db);
-    let acked = Arc::new(Mutex::new(Vec::new()));
-    let enough = Arc::new(tokio::sync::Notify::new());
+/// Clients writing without pause, each on its own session and connection, until the server
+/// stops answering. Returns once `target` writes were acknowledged: the acknowledged ids (still
+/// growing) and the clients.
+async fn writing_clients(
+    base: &str,
+    app_id: &str,
+    clients: usize,
+    target: usize,
+) -> (
+    std::sync::Arc<std::sync::Mutex<Vec<i64>>>,
+    Vec<actix_rt::task::JoinHandle<()>>,
+) {
+    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let enough = std::sync::Arc::new(tokio::sync::Notify::new());
     let mut writers = Vec::new();
-    // Four clients, each writing without pause on its own session and connection.
-    for _ in 0..4 {
+    for _ in 0..clients {
         let c = awc::Client::default();
         let (_, session) = post(
             &c,
-            format!("{}/api/v1/widget/session", s.base),
+            format!("{base}/api/v1/widget/session"),
             None,
             json!({ "app_id": app_id }),
         )
@@ -232,16 +237,29 @@ async fn acknowledged_writes_survive_kill_9_while_writes_are_in_flight() {
         let token = session["visitor_token"].as_str().unwrap().to_owned();
         writers.push(actix_rt::spawn(keep_writing(
             c,
-            format!("{}/api/v1/widget/messages", s.base),
+            format!("{base}/api/v1/widget/messages"),
             token,
             acked.clone(),
             enough.clone(),
-            150,
+            target,
         )));
     }
     tokio::time::timeout(Duration::from_secs(60), enough.notified())
         .await
-        .expect("150 acknowledged writes");
+        .unwrap_or_else(|_| panic!("{target} acknowledged writes"));
+    (acked, writers)
+}
+
+#[actix_rt::test]
+async fn acknowledged_writes_survive_kill_9_while_writes_are_in_flight() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("durable.db");
+    let app_id = cli(&db, &["workspace", "create", "--name", "Durable"])["app_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut s = serve(&db);
+    let (acked, writers) = writing_clients(&s.base, &app_id, 4, 150).await;
     // SIGKILL while the four clients are still writing: no shutdown, no flush, no checkpoint.
     Command::new("kill")
         .args(["-9", &s.child.id().to_string()])
@@ -289,32 +307,6 @@ fn serve_demo(db: &std::path::Path) -> (Vec<String>, Child) {
         lines.push(line.trim().to_owned());
     }
     (lines, child)
-}
-
-/// Logs in to the dashboard at `base` (with the login form's CSRF cookie): the status.
-async fn dashboard_login(c: &awc::Client, base: &str, email: &str, password: &str) -> u16 {
-    let mut form = c
-        .get(format!("{base}/dashboard/login"))
-        .send()
-        .await
-        .unwrap();
-    let pre = form
-        .headers()
-        .get_all("set-cookie")
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.strip_prefix("rb_login_csrf="))
-        .map(|v| v.split(';').next().unwrap().to_owned())
-        .expect("a login csrf cookie");
-    let html = String::from_utf8(form.body().await.unwrap().to_vec()).unwrap();
-    let at = html.find("name=\"csrf\" value=\"").unwrap() + 19;
-    let csrf = html[at..].split('"').next().unwrap().to_owned();
-    c.post(format!("{base}/dashboard/login"))
-        .insert_header(("Cookie", format!("rb_login_csrf={pre}")))
-        .send_form(&[("email", email), ("password", password), ("csrf", &csrf)])
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
 }
 
 fn printed_login(lines: &[String]) -> (String, String) {
@@ -375,7 +367,7 @@ async fn serve_demo_seeds_once_prints_a_fresh_login_each_start_and_locks_it_with
         "the demo page carries the snippet"
     );
     assert_eq!(
-        dashboard_login(&c, &base, &email, &first_password).await,
+        dashboard_login(&c, &base, &email, &first_password, None).await,
         303
     );
     child.kill().unwrap();
@@ -388,11 +380,11 @@ async fn serve_demo_seeds_once_prints_a_fresh_login_each_start_and_locks_it_with
     assert_ne!(second_password, first_password);
     assert!(second.iter().any(|l| l.ends_with(&app_id)));
     assert_eq!(
-        dashboard_login(&c, &base, &email, &first_password).await,
+        dashboard_login(&c, &base, &email, &first_password, None).await,
         401
     );
     assert_eq!(
-        dashboard_login(&c, &base, &email, &second_password).await,
+        dashboard_login(&c, &base, &email, &second_password, None).await,
         303
     );
     child.kill().unwrap();
@@ -426,7 +418,7 @@ async fn serve_demo_seeds_once_prints_a_fresh_login_each_start_and_locks_it_with
     // Without --demo the demo owner cannot log in, and the demo is gone.
     let mut plain = serve(&db);
     assert_eq!(
-        dashboard_login(&c, &plain.base, &email, &second_password).await,
+        dashboard_login(&c, &plain.base, &email, &second_password, None).await,
         401
     );
     assert_eq!(
@@ -508,7 +500,6 @@ async fn sigterm_with_event_streams_open_ends_them_and_exits_within_5_seconds() 
 
 #[actix_rt::test]
 async fn backup_while_writes_are_in_flight_holds_every_write_acknowledged_before_it() {
-    use std::sync::{Arc, Mutex};
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("live.db");
     let out = dir.path().join("copy.db");
@@ -517,31 +508,7 @@ async fn backup_while_writes_are_in_flight_holds_every_write_acknowledged_before
         .unwrap()
         .to_owned();
     let mut s = serve(&db);
-    let acked = Arc::new(Mutex::new(Vec::new()));
-    let enough = Arc::new(tokio::sync::Notify::new());
-    let mut writers = Vec::new();
-    for _ in 0..2 {
-        let c = awc::Client::default();
-        let (_, session) = post(
-            &c,
-            format!("{}/api/v1/widget/session", s.base),
-            None,
-            json!({ "app_id": app_id }),
-        )
-        .await;
-        let token = session["visitor_token"].as_str().unwrap().to_owned();
-        writers.push(actix_rt::spawn(keep_writing(
-            c,
-            format!("{}/api/v1/widget/messages", s.base),
-            token,
-            acked.clone(),
-            enough.clone(),
-            100,
-        )));
-    }
-    tokio::time::timeout(Duration::from_secs(60), enough.notified())
-        .await
-        .expect("100 acknowledged writes");
+    let (acked, writers) = writing_clients(&s.base, &app_id, 2, 100).await;
     let before: Vec<i64> = acked.lock().unwrap().clone();
     // The copy is made while the two clients keep writing.
     let copied = cli(&db, &["backup", out.to_str().unwrap()]);

@@ -12,6 +12,10 @@ use replybubble_server::startup::{Application, Config};
 use replybubble_server::store::sqlite::{open_and_migrate, workspaces};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+#[path = "common/login.rs"]
+mod login;
+use login::dashboard_login;
+
 struct Nginx {
     child: Child,
     port: u16,
@@ -238,35 +242,14 @@ async fn dashboard_login_is_limited_per_email_whatever_the_address() {
     let mut statuses = Vec::new();
     for i in 0..7 {
         let from = format!("198.51.100.{i}");
-        let mut form = c
-            .get(format!("{}/dashboard/login", app.base))
-            .insert_header(("X-Forwarded-For", from.clone()))
-            .send()
-            .await
-            .unwrap();
-        let pre = form
-            .headers()
-            .get_all("set-cookie")
-            .filter_map(|v| v.to_str().ok())
-            .find_map(|v| v.strip_prefix("rb_login_csrf="))
-            .map(|v| v.split(';').next().unwrap().to_owned())
-            .unwrap();
-        let html = String::from_utf8(form.body().await.unwrap().to_vec()).unwrap();
-        let at = html.find("name=\"csrf\" value=\"").unwrap() + 19;
-        let csrf = html[at..].split('"').next().unwrap().to_owned();
-        let status = c
-            .post(format!("{}/dashboard/login", app.base))
-            .insert_header(("X-Forwarded-For", from))
-            .insert_header(("Cookie", format!("rb_login_csrf={pre}")))
-            .send_form(&[
-                ("email", "Owner@L.test"),
-                ("password", "wrong password!"),
-                ("csrf", &csrf),
-            ])
-            .await
-            .unwrap()
-            .status()
-            .as_u16();
+        let status = dashboard_login(
+            &c,
+            &app.base,
+            "Owner@L.test",
+            "wrong password!",
+            Some(&from),
+        )
+        .await;
         statuses.push(status);
     }
     let burst = replybubble_server::policy::RATE_LOGIN_PER_EMAIL.burst as usize;

@@ -60,6 +60,10 @@ pub const MAX_OBJECT_KEYS: usize = 256;
 /// it as a field error rather than as malformed JSON.
 pub const TOO_MANY_KEYS: &str = "an object holds more than 256 keys";
 
+/// What to tell a caller whose body broke [`MAX_OBJECT_KEYS`].
+pub const TOO_MANY_KEYS_FIX: &str =
+    "no JSON object may hold more than 256 keys: send only the documented fields";
+
 struct ValueVisitor;
 
 impl<'de> Visitor<'de> for ValueVisitor {
@@ -141,6 +145,12 @@ mod tests {
             .map(|i| format!("\"k{}\":1", if distinct { i } else { 0 }))
             .collect();
         format!("{{{}}}", pairs.join(","))
+    }
+
+    #[test]
+    fn the_messages_name_the_limit_they_enforce() {
+        let limit = MAX_OBJECT_KEYS.to_string();
+        assert!(TOO_MANY_KEYS.contains(&limit) && TOO_MANY_KEYS_FIX.contains(&limit));
     }
 
     #[test]

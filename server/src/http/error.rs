@@ -239,9 +239,7 @@ pub fn json_error(
         {
             FieldError::new(
                 "body",
-                replybubble_core::Problem::Invalid(
-                    "no JSON object may hold more than 256 keys: send only the documented fields",
-                ),
+                replybubble_core::Problem::Invalid(replybubble_core::value::TOO_MANY_KEYS_FIX),
             )
             .into()
         }

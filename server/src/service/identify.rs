@@ -45,19 +45,18 @@ pub async fn identify(
         });
         decide(ctx.plan, ctx.mode, current, user)
     });
+    let result = outcome.map_or(IdentifyResult::Invalid, |o| o.result());
     crate::metrics::METRICS
         .identify
         .get_or_create(&crate::metrics::IdentifyLabels {
-            result: outcome
-                .map_or(IdentifyResult::Invalid, |o| o.result())
-                .to_string(),
+            result: result.to_string(),
         })
         .inc();
     let event = IdentifyEvent {
         workspace_id: ctx.workspace_id,
         at: now,
         user_id: sent_id.as_ref().map(|s| s.chars().take(ID_MAX).collect()),
-        result: outcome.map_or(IdentifyResult::Invalid, |o| o.result()),
+        result,
         code: match (&outcome, &parsed) {
             (Some(o), _) => o.code(),
             (None, _) => Some(FieldError::CODE),

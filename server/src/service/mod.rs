@@ -65,8 +65,9 @@ impl Services {
         Ok(services)
     }
 
-    /// Seals the secrets stored in clear, and checks that sealed ones open with this key (a
-    /// wrong or lost key fails here, at start, not at the first identify).
+    /// Seals the secrets stored in clear, and checks that a sealed one opens with this key (a
+    /// wrong or lost key fails here, at start, not at the first identify; one is enough: every
+    /// secret of a database is sealed with the same key).
     async fn seal_plaintext_secrets(&self) -> Result<(), ServiceError> {
         let plain = self.store.plaintext_secrets().await?;
         let sealed_any = !plain.is_empty();
@@ -80,9 +81,9 @@ impl Services {
         }
         for ws in self.store.workspaces().await? {
             if ws.secret_version > 0 {
-                let v = self.store.verification(ws.app_id.clone()).await?;
-                if let Some(sealed) = v.secret {
+                if let Some(sealed) = self.store.verification(ws.app_id.clone()).await?.secret {
                     self.secrets.open(&sealed, &secret_context(&ws.app_id))?;
+                    break;
                 }
             }
         }
