@@ -116,6 +116,16 @@ pub const AGENT_SESSION_HOURS: i64 = 12;
 /// The identified-rate metric looks at the conversations of this many days.
 pub const IDENTIFIED_RATE_DAYS: i64 = 30;
 
+/// Raw identify calls are kept this many days (DESIGN.md "Operations, continued").
+pub const RAW_EVENTS_DAYS: i64 = 30;
+
+/// Hourly identify counts are kept this many days.
+pub const HOURLY_COUNTS_DAYS: i64 = 400;
+
+/// The hourly sweep deletes raw identify calls in transactions of at most this many rows, so
+/// other writes interleave.
+pub const PRUNE_BATCH: usize = 20_000;
+
 /// Required readiness looks at the identify calls of this many days.
 pub const READINESS_DAYS: i64 = 7;
 

@@ -219,6 +219,7 @@ async fn housekeeping(state: web::Data<AppState>) {
                 sessions = swept.sessions,
                 conversations = swept.conversations,
                 retained_out = swept.retained_out,
+                identify_events = swept.events,
                 "swept ended sessions and conversations past their retention"
             ),
             Err(error) => {

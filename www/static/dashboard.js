@@ -20,7 +20,8 @@
   });
   // The conversation view: new messages arrive live (text only, never HTML).
   var thread = document.getElementById("thread");
-  if (thread && window.EventSource) {
+  // Pages of older messages have no stream (data-events), only the latest page goes live.
+  if (thread && thread.getAttribute("data-events") && window.EventSource) {
     var last = Number(thread.getAttribute("data-last")) || 0;
     var scroll = function () { thread.scrollTop = thread.scrollHeight; };
     scroll();

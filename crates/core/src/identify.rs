@@ -79,6 +79,17 @@ impl IdentifyResult {
     pub fn fails_required(self) -> bool {
         matches!(self, IdentifyResult::Unverified | IdentifyResult::Rejected)
     }
+
+    /// Whether the signature was checked (readiness counts the user ids of these calls).
+    pub fn was_checked(self) -> bool {
+        self.fails_required() || self == IdentifyResult::Verified
+    }
+
+    /// Whether the panel lists the call as a failure: Required would refuse it, or a field was
+    /// invalid.
+    pub fn is_failure(self) -> bool {
+        self.fails_required() || self == IdentifyResult::Invalid
+    }
 }
 
 impl Outcome {

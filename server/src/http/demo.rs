@@ -1,7 +1,7 @@
 //! The demo shop at `/demo` (registered only with `serve --demo`): the page, and the shop's own
 //! "backend" that signs its users, switches plan and mode, and posts agent replies.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 
 use replybubble_core::{signature, FieldError, Mode, Plan, Problem, Value};
 
@@ -50,9 +50,9 @@ const DEMO_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'
      style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
      object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-async fn script(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+async fn script(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     demo_info(&state)?;
-    crate::http::assets::respond("demo/demo.js")
+    crate::http::assets::respond(&req, "demo/demo.js")
 }
 
 fn field<'a>(raw: &'a Value, name: &'static str) -> Result<&'a str, ApiError> {

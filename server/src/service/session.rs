@@ -7,7 +7,7 @@ use replybubble_core::{FieldError, Problem, Value};
 use super::{ServiceError, Services};
 use crate::crypto;
 use crate::hub::StreamOwner;
-use crate::policy::VISITOR_SESSION_TOUCH_MINUTES;
+use crate::policy::{self, VISITOR_SESSION_TOUCH_MINUTES};
 use crate::store::{FreshSession, SessionCtx, Swept};
 
 /// 403 unless `origin` may call this workspace's widget API. No `Origin` header (a server, curl)
@@ -60,11 +60,27 @@ async fn authenticated(
     Ok(Some(ctx))
 }
 
-/// Deletes ended sessions and the conversations that never started (run on a timer).
+/// Deletes ended sessions, the conversations that never started, conversations past their
+/// workspace's retention and identify activity past its keep (run on a timer).
 pub async fn sweep(s: &Services) -> Result<Swept, ServiceError> {
     let now = s.clock.now_ms();
     let mut swept = s.store.sweep(now).await?;
     swept.retained_out = s.store.retention_sweep(now).await?;
+    let day = 86_400_000;
+    let (raw, counts) = (
+        now - policy::RAW_EVENTS_DAYS * day,
+        now - policy::HOURLY_COUNTS_DAYS * day,
+    );
+    loop {
+        let n = s
+            .store
+            .prune_events(raw, counts, policy::PRUNE_BATCH)
+            .await?;
+        swept.events += n;
+        if n < policy::PRUNE_BATCH {
+            break;
+        }
+    }
     Ok(swept)
 }
 

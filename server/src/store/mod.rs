@@ -211,6 +211,10 @@ pub trait Store: Send + Sync {
     fn record_event(&self, event: IdentifyEvent) -> Op<()>;
     /// Deletes ended sessions and the conversations that never started.
     fn sweep(&self, now: i64) -> Op<Swept>;
+    /// Deletes at most `batch` raw identify calls older than `raw_before`, and the rollup rows
+    /// past their keep (per-user rows older than `raw_before`, hourly counts older than
+    /// `counts_before`); returns how many raw calls went.
+    fn prune_events(&self, raw_before: i64, counts_before: i64, batch: usize) -> Op<usize>;
 
     // Messages and conversations.
 
@@ -229,6 +233,13 @@ pub trait Store: Send + Sync {
     /// Messages of a conversation after `after`, oldest first, at most `limit`.
     fn messages_after(&self, conversation_id: i64, after: i64, limit: usize)
         -> Op<Vec<MessageRow>>;
+    /// The latest `limit` messages of a conversation with an id below `before`, oldest first.
+    fn messages_before(
+        &self,
+        conversation_id: i64,
+        before: i64,
+        limit: usize,
+    ) -> Op<Vec<MessageRow>>;
     /// Stores the contact form's details on a live session's conversation.
     fn set_visitor_details(
         &self,

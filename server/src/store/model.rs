@@ -297,6 +297,8 @@ pub struct Swept {
     pub conversations: usize,
     /// Conversations deleted because they were idle longer than their workspace's retention.
     pub retained_out: usize,
+    /// Raw identify calls deleted because they were older than their keep.
+    pub events: usize,
 }
 
 /// The result of a verified identify.

@@ -1059,3 +1059,64 @@ async fn owners_export_and_delete_a_contact_from_its_page_agents_cannot() {
         0
     );
 }
+
+#[actix_rt::test]
+async fn the_conversation_view_shows_the_latest_fifty_messages_and_links_to_older_ones() {
+    let app = spawn_app().await;
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
+    agent(&app, &ws, "agent@acme.test", "agent");
+    let (token, conv) = app.session(&ws).await;
+    for i in 1..=120 {
+        assert_eq!(app.send(&token, &format!("note #{i};")).await.status, 201);
+    }
+    let dash = login(&app, "agent@acme.test").await;
+    let shown = |html: &str| -> Vec<u32> {
+        html.split("note #")
+            .skip(1)
+            .map(|s| s.split(';').next().unwrap().parse().unwrap())
+            .collect()
+    };
+    let older = |html: &str| -> Option<String> {
+        let at = html.find("← Older messages")?;
+        let href = html[..at].rsplit("href=\"").next()?;
+        Some(
+            href.split('"')
+                .next()?
+                .replace("&#x3d;", "=")
+                .replace("&#61;", "="),
+        )
+    };
+    let latest = dash.get(&format!("/dashboard/conversations/{conv}")).await;
+    assert_eq!(latest.status, 200);
+    assert_eq!(shown(&latest.body), (71..=120).collect::<Vec<_>>());
+    assert!(
+        latest.body.contains("data-events="),
+        "the latest page goes live"
+    );
+    let second = dash
+        .get(&older(&latest.body).expect("a link to older messages"))
+        .await;
+    assert_eq!(shown(&second.body), (21..=70).collect::<Vec<_>>());
+    assert!(
+        !second.body.contains("data-events="),
+        "an older page is not live"
+    );
+    assert!(second.body.contains("Latest messages"));
+    let third = dash.get(&older(&second.body).expect("a second link")).await;
+    assert_eq!(shown(&third.body), (1..=20).collect::<Vec<_>>());
+    assert_eq!(
+        older(&third.body),
+        None,
+        "nothing older than the first message"
+    );
+
+    let bad = dash
+        .get(&format!("/dashboard/conversations/{conv}?before=yesterday"))
+        .await;
+    assert_eq!(bad.status, 400);
+    assert!(
+        bad.body.contains("before must be a message id"),
+        "{}",
+        bad.body
+    );
+}

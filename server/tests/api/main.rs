@@ -6,6 +6,7 @@ mod helpers;
 mod abuse;
 mod claims;
 mod dashboard;
+mod delivery;
 mod edge;
 mod health;
 mod hostile;

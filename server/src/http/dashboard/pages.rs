@@ -7,6 +7,7 @@ use serde::Deserialize;
 use super::contacts::{card, ContactCard};
 use super::{check_csrf, percent, render, see_other, snippet, state, when, Agent, Nav, DAY_MS};
 use crate::http::error::PageError;
+use crate::policy as limits;
 use crate::store::{now_ms, ContactRow, ConversationRow, ConversationStatus, HomeStats};
 
 /// "66.7%" with "(2 of 3 conversations …)", or "—" when there are none.
@@ -183,16 +184,36 @@ struct ConversationPage {
     closed: bool,
     messages: Vec<MessageView>,
     last_id: i64,
+    /// `?before=` of the page of older messages, when there are some.
+    older_href: Option<String>,
+    /// Showing an older page: no live stream, a link back to the latest messages.
+    older_page: bool,
     contact: Option<ContactCard>,
     others: Vec<Row>,
     visitor_details: Option<String>,
 }
 
+#[derive(Deserialize)]
+pub struct ConversationQuery {
+    before: Option<String>,
+}
+
+/// The conversation view: the latest [`limits::DASHBOARD_PAGE`] messages, or with `?before=ID`
+/// the ones before that message, and a link to older ones.
 pub async fn conversation(
     req: HttpRequest,
     Agent(agent): Agent,
     id: web::Path<i64>,
+    q: web::Query<ConversationQuery>,
 ) -> Result<HttpResponse, PageError> {
+    let before = match q.before.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(s.parse::<i64>().map_err(|_| {
+            PageError::BadRequest(
+                "before must be a message id from an \"older messages\" link".into(),
+            )
+        })?),
+    };
     let state = state(&req);
     let (ws, id) = (agent.workspace_id, id.into_inner());
     let store = &state.services.store;
@@ -200,7 +221,19 @@ pub async fn conversation(
         .conversation(ws, id)
         .await?
         .ok_or(PageError::NotFound("conversation"))?;
-    let messages = store.messages_after(id, 0, usize::MAX >> 1).await?;
+    let mut messages = store
+        .messages_before(id, before.unwrap_or(i64::MAX), limits::DASHBOARD_PAGE + 1)
+        .await?;
+    let older = messages.len() > limits::DASHBOARD_PAGE;
+    if older {
+        messages.remove(0);
+    }
+    let older_href = older.then(|| {
+        format!(
+            "/dashboard/conversations/{id}?before={}",
+            messages.first().map_or(0, |m| m.id)
+        )
+    });
     let others = match &conv.contact {
         Some(k) => store.contact_conversations(ws, k.id).await?,
         None => Vec::new(),
@@ -233,6 +266,8 @@ pub async fn conversation(
         verified: conv.contact.is_some(),
         closed: conv.status == ConversationStatus::Closed,
         last_id: views.last().map(|m| m.id).unwrap_or(0),
+        older_href,
+        older_page: before.is_some(),
         messages: views,
         contact: conv.contact.as_ref().map(card),
         others: others.iter().filter(|o| o.id != id).map(row).collect(),

@@ -96,12 +96,45 @@ pub fn after(
     after: i64,
     limit: usize,
 ) -> Result<Vec<MessageRow>, StoreError> {
-    let mut stmt = conn.prepare_cached(
+    page(
+        conn,
         "SELECT id, author, body, created_at, verified FROM messages
          WHERE conversation_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+        conversation_id,
+        after,
+        limit,
+    )
+}
+
+/// The latest `limit` messages with an id below `before`, oldest first.
+pub fn before(
+    conn: &Connection,
+    conversation_id: i64,
+    before: i64,
+    limit: usize,
+) -> Result<Vec<MessageRow>, StoreError> {
+    let mut rows = page(
+        conn,
+        "SELECT id, author, body, created_at, verified FROM messages
+         WHERE conversation_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3",
+        conversation_id,
+        before,
+        limit,
     )?;
+    rows.reverse();
+    Ok(rows)
+}
+
+fn page(
+    conn: &Connection,
+    sql: &str,
+    conversation_id: i64,
+    bound: i64,
+    limit: usize,
+) -> Result<Vec<MessageRow>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql)?;
     let rows = stmt
-        .query_map(params![conversation_id, after, limit as i64], |r| {
+        .query_map(params![conversation_id, bound, limit as i64], |r| {
             Ok(MessageRow {
                 id: r.get(0)?,
                 conversation_id,

@@ -14,6 +14,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0003_agent_sessions.sql"),
     include_str!("sql/0004_identity_rules.sql"),
     include_str!("sql/0005_privacy.sql"),
+    include_str!("sql/0006_identify_rollups.sql"),
 ];
 
 /// The schema version this binary writes.

@@ -105,6 +105,13 @@ pub fn delete_contact(
         "DELETE FROM identify_events WHERE workspace_id = ?1 AND user_id = ?2",
         params![ws.id, user_id],
     )?;
+    // The per-user rollups name the user too; the hourly counts do not.
+    for table in ["identify_users", "identify_failures_hourly"] {
+        conn.execute(
+            &format!("DELETE FROM {table} WHERE workspace_id = ?1 AND user_id = ?2"),
+            params![ws.id, user_id],
+        )?;
+    }
     Ok(deleted)
 }
 

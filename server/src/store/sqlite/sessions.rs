@@ -160,6 +160,7 @@ pub fn sweep(conn: &Connection, now: i64) -> Result<Swept, StoreError> {
         sessions,
         conversations,
         retained_out: 0,
+        events: 0,
     })
 }
 

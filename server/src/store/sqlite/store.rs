@@ -216,6 +216,10 @@ impl Store for SqliteStore {
         self.writing(move |c| sessions::sweep(c, now))
     }
 
+    fn prune_events(&self, raw_before: i64, counts_before: i64, batch: usize) -> Op<usize> {
+        self.writing(move |c| events::prune(c, raw_before, counts_before, batch))
+    }
+
     fn insert_visitor_message(&self, session_id: i64, body: String, now: i64) -> Op<MessageRow> {
         self.writing(move |c| messages::insert_visitor(c, session_id, &body, now))
     }
@@ -243,6 +247,15 @@ impl Store for SqliteStore {
         limit: usize,
     ) -> Op<Vec<MessageRow>> {
         self.reading(move |c| messages::after(c, conversation_id, after, limit))
+    }
+
+    fn messages_before(
+        &self,
+        conversation_id: i64,
+        before: i64,
+        limit: usize,
+    ) -> Op<Vec<MessageRow>> {
+        self.reading(move |c| messages::before(c, conversation_id, before, limit))
     }
 
     fn set_visitor_details(

@@ -1,0 +1,61 @@
+-- Verification activity that stays fast however many identify() calls a site makes (DESIGN.md
+-- "Operations, continued"): identify_events keeps the raw calls for 30 days; these tables are
+-- updated in the same transaction as each raw row and are what the panel reads.
+-- Empty strings stand for "none" in code, hint and user_id, so they can be part of a key.
+
+-- Calls per hour and outcome, kept 400 days. `hour` is the hour's start (ms since the epoch).
+CREATE TABLE identify_hourly (
+    workspace_id INTEGER NOT NULL REFERENCES workspaces (id),
+    hour         INTEGER NOT NULL,
+    result       TEXT NOT NULL,
+    code         TEXT NOT NULL,
+    hint         TEXT NOT NULL,
+    calls        INTEGER NOT NULL,
+    PRIMARY KEY (workspace_id, hour, result, code, hint)
+) STRICT, WITHOUT ROWID;
+
+-- Per user id: when it was last checked (verified, unverified, rejected), last had a call that
+-- Required would reject (unverified, rejected), last failed (those and invalid). Readiness counts
+-- these rows; the failures list starts from the latest failing ones. Kept 30 days.
+CREATE TABLE identify_users (
+    workspace_id    INTEGER NOT NULL REFERENCES workspaces (id),
+    user_id         TEXT NOT NULL,
+    last_checked_at INTEGER,
+    last_unready_at INTEGER,
+    last_failed_at  INTEGER,
+    PRIMARY KEY (workspace_id, user_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX identify_users_checked ON identify_users (workspace_id, last_checked_at);
+CREATE INDEX identify_users_unready ON identify_users (workspace_id, last_unready_at);
+CREATE INDEX identify_users_failed ON identify_users (workspace_id, last_failed_at);
+
+-- Failing calls per user id, code, hint and hour, with the latest call's time. Kept 30 days.
+CREATE TABLE identify_failures_hourly (
+    workspace_id INTEGER NOT NULL REFERENCES workspaces (id),
+    user_id      TEXT NOT NULL,
+    code         TEXT NOT NULL,
+    hint         TEXT NOT NULL,
+    hour         INTEGER NOT NULL,
+    calls        INTEGER NOT NULL,
+    last_at      INTEGER NOT NULL,
+    PRIMARY KEY (workspace_id, user_id, code, hint, hour)
+) STRICT, WITHOUT ROWID;
+
+-- Existing raw events, rolled up.
+INSERT INTO identify_hourly (workspace_id, hour, result, code, hint, calls)
+SELECT workspace_id, at - at % 3600000, result, coalesce(code, ''), coalesce(hint, ''), count(*)
+FROM identify_events GROUP BY 1, 2, 3, 4, 5;
+
+INSERT INTO identify_users (workspace_id, user_id, last_checked_at, last_unready_at, last_failed_at)
+SELECT workspace_id, coalesce(user_id, ''),
+       max(CASE WHEN result IN ('verified', 'unverified', 'rejected') THEN at END),
+       max(CASE WHEN result IN ('unverified', 'rejected') THEN at END),
+       max(CASE WHEN result IN ('unverified', 'rejected', 'invalid') THEN at END)
+FROM identify_events WHERE result IN ('verified', 'unverified', 'rejected', 'invalid') GROUP BY 1, 2;
+
+INSERT INTO identify_failures_hourly (workspace_id, user_id, code, hint, hour, calls, last_at)
+SELECT workspace_id, coalesce(user_id, ''), coalesce(code, ''), coalesce(hint, ''), at - at % 3600000, count(*), max(at)
+FROM identify_events WHERE result IN ('unverified', 'rejected', 'invalid') GROUP BY 1, 2, 3, 4, 5;
+
+-- The raw calls are pruned by time.
+CREATE INDEX identify_events_by_age ON identify_events (at);
