@@ -41,6 +41,8 @@ pub struct Metrics {
     pub write_queue: Gauge,
     /// How long a group commit took, in seconds.
     pub commit_seconds: Histogram,
+    /// How many write jobs one group commit carried.
+    pub commit_jobs: Histogram,
     registry: Registry,
 }
 
@@ -51,6 +53,7 @@ impl Metrics {
         let open_streams = Gauge::default();
         let write_queue = Gauge::default();
         let commit_seconds = Histogram::new(exponential_buckets(0.0001, 2.0, 16));
+        let commit_jobs = Histogram::new(exponential_buckets(1.0, 2.0, 10));
         let mut registry = Registry::with_prefix("replybubble");
         registry.register(
             "http_requests",
@@ -73,12 +76,18 @@ impl Metrics {
             "time one group commit of the database writer took",
             commit_seconds.clone(),
         );
+        registry.register(
+            "commit_jobs",
+            "write jobs (requests' writes) carried by one group commit",
+            commit_jobs.clone(),
+        );
         Metrics {
             requests,
             identify,
             open_streams,
             write_queue,
             commit_seconds,
+            commit_jobs,
             registry,
         }
     }

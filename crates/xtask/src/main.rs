@@ -6,7 +6,9 @@
 //!   budget in `wasm-pack.toml`), then `target/release/replybubble` with `www/` embedded.
 //! - `run`: setup + build + `replybubble serve --demo` on 127.0.0.1:8080 with `./replybubble.db`.
 //! - `test`: setup + build + every test (unit, server integration, wasm in Chromium, browser e2e).
-//! - `bench`: throughput of the widget API against `/healthz` with wrk.
+//! - `bench`: the performance budgets measured as users get them (crates/bench): bytes on the
+//!   wire and times in Chromium, wrk against the release server, the dashboard at a site's
+//!   scale, criterion for core; writes `BENCHMARKS.md`.
 //!
 //! Only `setup`, `run` and `test` install anything; `build` and `bench` check the tools and name
 //! the fix.
@@ -39,7 +41,7 @@ fn dispatch(args: &[String]) -> Result<()> {
         // `build` and `bench` install nothing: they check and name the fix. `run` and `test`
         // set a fresh machine up first (the README's two commands).
         Some("build") => {
-            setup::check()?;
+            setup::check(false)?;
             build::run()
         }
         Some("run") => {
@@ -53,9 +55,9 @@ fn dispatch(args: &[String]) -> Result<()> {
             test(rest)
         }
         Some("bench") => {
-            setup::check()?;
+            setup::check(true)?;
             build::run()?;
-            bench::run()
+            bench::run(rest)
         }
         _ => bail!(
             "usage: cargo xtask <setup|build|run|test|bench>\n  \
@@ -63,7 +65,8 @@ fn dispatch(args: &[String]) -> Result<()> {
              build  build the widget and the replybubble binary\n  \
              run    build and start the server with the demo on http://127.0.0.1:8080\n  \
              test   build and run every test\n  \
-             bench  measure identify/messages throughput against /healthz"
+             bench  measure what users get against the budgets, write BENCHMARKS.md\n         \
+                    (--quick: a tenth of the data, to check the bench itself)"
         ),
     }
 }

@@ -107,6 +107,10 @@ pub fn run_all() -> Result<()> {
     if !Path::new("/usr/sbin/nginx").exists() && !has("nginx") {
         apt.push("nginx");
     }
+    // The load generator of `cargo xtask bench`.
+    if !has("wrk") {
+        apt.push("wrk");
+    }
     if !apt.is_empty() {
         apt_install(&apt)?;
     }
@@ -148,9 +152,9 @@ pub fn run_all() -> Result<()> {
     Ok(())
 }
 
-/// Whether the build's tools are all here; else an error naming them and the fix. Installs
-/// nothing.
-pub fn check() -> Result<()> {
+/// Whether the build's tools (and with `bench` the bench's: wrk, Chromium, chromedriver) are all
+/// here; else an error naming them and the fix. Installs nothing.
+pub fn check(bench: bool) -> Result<()> {
     let mut missing = Vec::new();
     let targets =
         output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
@@ -167,6 +171,13 @@ pub fn check() -> Result<()> {
     }
     if !wasm_opt().exists() || !terser().exists() {
         missing.push("wasm-opt and terser (npm)".to_owned());
+    }
+    if bench {
+        for tool in ["wrk", "chromium", &chromedriver()] {
+            if !has(tool) {
+                missing.push(tool.to_owned());
+            }
+        }
     }
     if missing.is_empty() {
         Ok(())

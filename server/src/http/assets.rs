@@ -195,6 +195,8 @@ pub fn respond(req: &HttpRequest, path: &str) -> Result<HttpResponse, ApiError> 
         .insert_header((header::CACHE_CONTROL, cache_control(path)))
         .insert_header((header::VARY, HeaderValue::from_static("Accept-Encoding")))
         .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
+        // Host pages may read the widget's Resource Timing (its size on the wire).
+        .insert_header(("timing-allow-origin", "*"))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"));
     if let Some((c, _)) = &body {
         res.insert_header((header::CONTENT_ENCODING, c.token()));

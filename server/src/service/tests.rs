@@ -292,3 +292,50 @@ async fn every_identify_is_recorded_in_the_same_transaction() {
         2
     );
 }
+
+#[actix_rt::test]
+async fn a_repeated_identify_that_changes_nothing_writes_nothing_until_an_hour_passed() {
+    let w = world(Plan::Pro, Mode::Optional).await;
+    let (_, ctx) = w.session().await;
+    let sig = signature::sign(&w.secret, "ada");
+    let as_ada = |name: &str| obj(&[("id", "ada"), ("signature", &sig), ("name", name)]);
+    let updated = || w.count("SELECT updated_at FROM contacts WHERE user_id = 'ada'");
+    let t0 = w.s.clock.now_ms();
+    let ok = |r: Result<wire::IdentifyResponse, ServiceError>| {
+        let r = r.unwrap();
+        assert_eq!(r.verified, Some(true));
+        r.contact.unwrap().name
+    };
+    assert_eq!(
+        ok(identify(&w.s, &ctx, &as_ada("Ada")).await).as_deref(),
+        Some("Ada")
+    );
+    assert_eq!(updated(), t0);
+    w.s.clock.advance(10 * 60_000);
+    assert_eq!(
+        ok(identify(&w.s, &ctx, &as_ada("Ada")).await).as_deref(),
+        Some("Ada")
+    );
+    assert_eq!(updated(), t0, "nothing changed: nothing written");
+    w.s.clock.advance(10 * 60_000);
+    assert_eq!(
+        ok(identify(&w.s, &ctx, &as_ada("Ada L.")).await).as_deref(),
+        Some("Ada L."),
+        "a changed field is written at once"
+    );
+    assert_eq!(updated(), t0 + 20 * 60_000);
+    w.s.clock.advance(60 * 60_000);
+    identify(&w.s, &ctx, &as_ada("Ada L.")).await.unwrap();
+    assert_eq!(
+        updated(),
+        t0 + 80 * 60_000,
+        "an hour later the contact is touched"
+    );
+    // Every call is still recorded, and counted once per hour per user id.
+    assert_eq!(w.count("SELECT count(*) FROM identify_events"), 4);
+    assert_eq!(w.count("SELECT sum(calls) FROM identify_hourly"), 4);
+    assert_eq!(
+        w.count("SELECT last_checked_hour FROM identify_users WHERE user_id = 'ada'"),
+        (t0 + 80 * 60_000) / 3_600_000 * 3_600_000
+    );
+}

@@ -5,7 +5,7 @@ use replybubble_core::{Mode, Plan};
 
 use super::{flash_context, secret_context, ServiceError, Services};
 use crate::crypto;
-use crate::store::Workspace;
+use crate::store::{AgentCtx, Workspace};
 
 async fn existing(s: &Services, app_id: &str) -> Result<Workspace, ServiceError> {
     s.store
@@ -73,8 +73,13 @@ pub async fn new_secret(
 /// The secret a dashboard session is to show once (taken: a second call finds nothing).
 pub async fn take_flash_secret(
     s: &Services,
-    session_id: i64,
+    agent: &AgentCtx,
 ) -> Result<Option<String>, ServiceError> {
+    // Most views have nothing waiting: no write (and no commit) for them.
+    if !agent.flash_waiting {
+        return Ok(None);
+    }
+    let session_id = agent.session_id;
     match s.store.take_flash_secret(session_id).await? {
         Some(sealed) => Ok(Some(s.secrets.open(&sealed, &flash_context(session_id))?)),
         None => Ok(None),

@@ -40,6 +40,8 @@ pub struct AgentCtx {
     pub mode: Mode,
     /// Current secret version (0: none).
     pub secret_version: u32,
+    /// A newly generated secret waits for this session's next view of the panel.
+    pub flash_waiting: bool,
 }
 
 impl AgentCtx {

@@ -108,7 +108,7 @@ pub async fn page(req: HttpRequest, Agent(agent): Agent) -> Result<HttpResponse,
     let ws = agent.workspace_id;
     let app_id = agent.app_id.clone();
     let store = &state.services.store;
-    let new_secret = workspace::take_flash_secret(&state.services, agent.session_id).await?;
+    let new_secret = workspace::take_flash_secret(&state.services, &agent).await?;
     let now = now_ms();
     let week_ago = now - limits::READINESS_DAYS * DAY_MS;
     let current = store

@@ -56,7 +56,7 @@ pub fn agent_by_session(
     Ok(conn
         .prepare_cached(
             "SELECT a.id, a.email, a.role, s.csrf, w.id, w.app_id, w.name, w.plan, w.mode, w.secret_version,
-                    s.id, s.expires_at
+                    s.id, s.expires_at, s.flash_secret IS NOT NULL
              FROM agent_sessions s JOIN agents a ON a.id = s.agent_id JOIN workspaces w ON w.id = a.workspace_id
              WHERE s.token_hash = ?1 AND s.expires_at > ?2",
         )?
@@ -74,6 +74,7 @@ pub fn agent_by_session(
                 secret_version: r.get(9)?,
                 session_id: r.get(10)?,
                 expires_at: r.get(11)?,
+                flash_waiting: r.get(12)?,
             })
         })
         .optional()?)

@@ -48,7 +48,9 @@ fn traits_json(user: &IdentifyUser) -> Option<String> {
 }
 
 /// Inserts or updates the contact of (workspace, user id). Fields that were sent take the
-/// latest values; fields that were not sent keep theirs. Never looks at the email.
+/// latest values; fields that were not sent keep theirs. Never looks at the email. A repeated
+/// identify that changes nothing writes nothing, unless the contact's `updated_at` (the
+/// contact list's order) is older than [`crate::policy::VISITOR_SESSION_TOUCH_MINUTES`].
 pub fn upsert(
     conn: &Connection,
     workspace_id: i64,
@@ -67,6 +69,12 @@ pub fn upsert(
                  phone = coalesce(excluded.phone, phone),
                  traits = coalesce(?7, traits),
                  updated_at = excluded.updated_at
+             WHERE email IS NOT coalesce(excluded.email, email)
+                OR name IS NOT coalesce(excluded.name, name)
+                OR company IS NOT coalesce(excluded.company, company)
+                OR phone IS NOT coalesce(excluded.phone, phone)
+                OR traits IS NOT coalesce(?7, traits)
+                OR updated_at <= ?9
              RETURNING {COLUMNS}"
         ))?
         .query_row(
@@ -78,11 +86,21 @@ pub fn upsert(
                 s(user.company.as_ref().map(AsRef::as_ref)),
                 s(user.phone.as_ref().map(AsRef::as_ref)),
                 traits_json(user),
-                now
+                now,
+                now - crate::policy::VISITOR_SESSION_TOUCH_MINUTES * 60_000
             ],
             from_row,
-        )?;
-    Ok(row)
+        )
+        .optional()?;
+    match row {
+        Some(row) => Ok(row),
+        // Nothing changed: the row as it is.
+        None => Ok(conn
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM contacts WHERE workspace_id = ?1 AND user_id = ?2"
+            ))?
+            .query_row(params![workspace_id, user.id.as_ref()], from_row)?),
+    }
 }
 
 /// One page of contacts, most recently updated first; `before` is (updated_at, id).

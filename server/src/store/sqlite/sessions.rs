@@ -212,7 +212,8 @@ fn bind(
     version: u32,
 ) -> Result<(), StoreError> {
     conn.prepare_cached(
-        "UPDATE sessions SET contact_id = ?2, verified_secret_version = ?3 WHERE id = ?1",
+        "UPDATE sessions SET contact_id = ?2, verified_secret_version = ?3
+         WHERE id = ?1 AND (contact_id IS NOT ?2 OR verified_secret_version IS NOT ?3)",
     )?
     .execute(params![session_id, contact_id, version])?;
     Ok(())

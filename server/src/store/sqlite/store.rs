@@ -20,6 +20,17 @@ impl SqliteStore {
         Box::pin(async move { this.read(f).await })
     }
 
+    /// A point read (one row by a unique key, or a short bounded page) on the caller's thread:
+    /// it takes tens of microseconds, less than handing it to a blocking thread and back costs.
+    fn looking_up<T, F>(&self, f: F) -> Op<T>
+    where
+        F: FnOnce(&rusqlite::Connection) -> Result<T, StoreError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let result = self.read_here(f);
+        Box::pin(std::future::ready(result))
+    }
+
     fn writing<T, F>(&self, f: F) -> Op<T>
     where
         F: FnOnce(&rusqlite::Connection) -> Result<T, StoreError> + Send + 'static,
@@ -44,7 +55,7 @@ impl Store for SqliteStore {
     }
 
     fn workspace(&self, app_id: String) -> Op<Option<Workspace>> {
-        self.reading(move |c| found(workspaces::by_app_id(c, &app_id)))
+        self.looking_up(move |c| found(workspaces::by_app_id(c, &app_id)))
     }
 
     fn workspaces(&self) -> Op<Vec<Workspace>> {
@@ -169,7 +180,7 @@ impl Store for SqliteStore {
     }
 
     fn agent_by_session(&self, token_hash: Vec<u8>, now: i64) -> Op<Option<AgentCtx>> {
-        self.reading(move |c| agents::agent_by_session(c, &token_hash, now))
+        self.looking_up(move |c| agents::agent_by_session(c, &token_hash, now))
     }
 
     fn take_flash_secret(&self, session_id: i64) -> Op<Option<String>> {
@@ -187,7 +198,7 @@ impl Store for SqliteStore {
     }
 
     fn authenticate(&self, token_hash: Vec<u8>, now: i64) -> Op<Option<SessionCtx>> {
-        self.reading(move |c| sessions::authenticate(c, &token_hash, now))
+        self.looking_up(move |c| sessions::authenticate(c, &token_hash, now))
     }
 
     fn touch(&self, session_id: i64, now: i64) -> Op<()> {
@@ -195,7 +206,7 @@ impl Store for SqliteStore {
     }
 
     fn is_live(&self, session_id: i64, now: i64) -> Op<bool> {
-        self.reading(move |c| sessions::is_live(c, session_id, now))
+        self.looking_up(move |c| sessions::is_live(c, session_id, now))
     }
 
     fn replace_session(&self, session_id: i64, fresh: FreshSession, now: i64) -> Op<NewSession> {

@@ -14,19 +14,21 @@ CREATE TABLE identify_hourly (
     PRIMARY KEY (workspace_id, hour, result, code, hint)
 ) STRICT, WITHOUT ROWID;
 
--- Per user id: when it was last checked (verified, unverified, rejected), last had a call that
--- Required would reject (unverified, rejected), last failed (those and invalid). Readiness counts
--- these rows; the failures list starts from the latest failing ones. Kept 30 days.
+-- Per user id: the hour it was last checked (verified, unverified, rejected) and last had a call
+-- that Required would reject (unverified, rejected), and when it last failed (those and
+-- invalid). Readiness counts these rows; the failures list starts from the latest failing ones.
+-- Hours, not times, for the first two: a user's calls within an hour write nothing more. Kept
+-- 30 days.
 CREATE TABLE identify_users (
-    workspace_id    INTEGER NOT NULL REFERENCES workspaces (id),
-    user_id         TEXT NOT NULL,
-    last_checked_at INTEGER,
-    last_unready_at INTEGER,
-    last_failed_at  INTEGER,
+    workspace_id      INTEGER NOT NULL REFERENCES workspaces (id),
+    user_id           TEXT NOT NULL,
+    last_checked_hour INTEGER,
+    last_unready_hour INTEGER,
+    last_failed_at    INTEGER,
     PRIMARY KEY (workspace_id, user_id)
 ) STRICT, WITHOUT ROWID;
-CREATE INDEX identify_users_checked ON identify_users (workspace_id, last_checked_at);
-CREATE INDEX identify_users_unready ON identify_users (workspace_id, last_unready_at);
+CREATE INDEX identify_users_checked ON identify_users (workspace_id, last_checked_hour);
+CREATE INDEX identify_users_unready ON identify_users (workspace_id, last_unready_hour);
 CREATE INDEX identify_users_failed ON identify_users (workspace_id, last_failed_at);
 
 -- Failing calls per user id, code, hint and hour, with the latest call's time. Kept 30 days.
@@ -46,16 +48,13 @@ INSERT INTO identify_hourly (workspace_id, hour, result, code, hint, calls)
 SELECT workspace_id, at - at % 3600000, result, coalesce(code, ''), coalesce(hint, ''), count(*)
 FROM identify_events GROUP BY 1, 2, 3, 4, 5;
 
-INSERT INTO identify_users (workspace_id, user_id, last_checked_at, last_unready_at, last_failed_at)
+INSERT INTO identify_users (workspace_id, user_id, last_checked_hour, last_unready_hour, last_failed_at)
 SELECT workspace_id, coalesce(user_id, ''),
-       max(CASE WHEN result IN ('verified', 'unverified', 'rejected') THEN at END),
-       max(CASE WHEN result IN ('unverified', 'rejected') THEN at END),
+       max(CASE WHEN result IN ('verified', 'unverified', 'rejected') THEN at - at % 3600000 END),
+       max(CASE WHEN result IN ('unverified', 'rejected') THEN at - at % 3600000 END),
        max(CASE WHEN result IN ('unverified', 'rejected', 'invalid') THEN at END)
 FROM identify_events WHERE result IN ('verified', 'unverified', 'rejected', 'invalid') GROUP BY 1, 2;
 
 INSERT INTO identify_failures_hourly (workspace_id, user_id, code, hint, hour, calls, last_at)
 SELECT workspace_id, coalesce(user_id, ''), coalesce(code, ''), coalesce(hint, ''), at - at % 3600000, count(*), max(at)
 FROM identify_events WHERE result IN ('unverified', 'rejected', 'invalid') GROUP BY 1, 2, 3, 4, 5;
-
--- The raw calls are pruned by time.
-CREATE INDEX identify_events_by_age ON identify_events (at);
