@@ -113,7 +113,10 @@ fn histogram(metrics: &str, name: &str) -> (f64, f64) {
     (value("sum"), value("count"))
 }
 
-async fn scrape(client: &awc::Client, running: &Running) -> Result<String> {
+async fn scrape(running: &Running) -> Result<String> {
+    // A client of its own each time: a kept-alive connection would be closed by the server
+    // during the 10 s of load in between.
+    let client = awc::Client::default();
     let mut res = client
         .get(format!("{}/metrics", running.metrics))
         .send()
@@ -216,9 +219,9 @@ pub async fn measure(
         ("message post", format!("{api}/messages"), message, true),
     ];
     for (name, url, script, budgeted) in runs {
-        let before = scrape(&client, running).await?;
+        let before = scrape(running).await?;
         let w = wrk(&url, Some(&script), seconds)?;
-        let after = scrape(&client, running).await?;
+        let after = scrape(running).await?;
         let (commit_ms, per_commit) = commits(&before, &after);
         report.stages.push(Stage {
             name: name.to_owned(),

@@ -3,8 +3,9 @@
 //! wrk, times the dashboard's pages, measures the widget in headless Chromium as a visitor gets
 //! it, and writes one table of figures beside their budgets to `BENCHMARKS.md`.
 //!
-//! Usage: `replybubble-bench --server PATH --out PATH [--quick]` (`--quick`: a tenth of the
-//! data and shorter runs, to check the bench itself).
+//! Usage: `replybubble-bench --server PATH --out PATH [--quick] [--keep DIR]` (`--quick`: a
+//! tenth of the data and shorter runs, to check the bench itself; `--keep`: the database goes
+//! to DIR and stays there).
 
 mod browser;
 mod load;
@@ -25,25 +26,32 @@ pub struct Args {
     pub out: PathBuf,
     /// A tenth of the data, short runs.
     pub quick: bool,
+    /// Keep the database in this folder (to look into it afterwards).
+    pub keep: Option<PathBuf>,
 }
 
 fn args() -> Result<Args> {
     let mut server = None;
     let mut out = None;
     let mut quick = false;
+    let mut keep = None;
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         match a.as_str() {
             "--server" => server = it.next().map(PathBuf::from),
             "--out" => out = it.next().map(PathBuf::from),
             "--quick" => quick = true,
-            other => bail!("unknown argument {other}: use --server PATH --out PATH [--quick]"),
+            "--keep" => keep = it.next().map(PathBuf::from),
+            other => bail!(
+                "unknown argument {other}: use --server PATH --out PATH [--quick] [--keep DIR]"
+            ),
         }
     }
     Ok(Args {
         server: server.context("--server PATH (the release replybubble binary) is required")?,
         out: out.context("--out PATH (where BENCHMARKS.md goes) is required")?,
         quick,
+        keep,
     })
 }
 
@@ -60,13 +68,20 @@ fn main() -> std::process::ExitCode {
 async fn run() -> Result<()> {
     let args = args()?;
     let started = std::time::Instant::now();
-    let dir = tempfile::tempdir()?;
+    let temp = tempfile::tempdir()?;
+    let dir = match &args.keep {
+        Some(keep) => {
+            std::fs::create_dir_all(keep)?;
+            keep.clone()
+        }
+        None => temp.path().to_owned(),
+    };
     let scale = if args.quick {
         seed::Scale::QUICK
     } else {
         seed::Scale::SITE
     };
-    let site = server::Site::create(&args.server, dir.path())?;
+    let site = server::Site::create(&args.server, &dir)?;
     eprintln!("==> seeding {scale}");
     let seeded = seed::seed(&site.db, &site.app_id, &scale)?;
     eprintln!("    {:.1} s", started.elapsed().as_secs_f64());

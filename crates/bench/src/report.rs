@@ -244,6 +244,7 @@ mod tests {
             server: "s".into(),
             out: "o".into(),
             quick: true,
+            keep: None,
         });
         assert!(
             text.contains("| a | x | 3 ms | ≤ 2 ms | **no** |"),

@@ -62,6 +62,10 @@ impl Site {
     /// Creates the database in `dir` with the CLI.
     pub fn create(bin: &Path, dir: &Path) -> Result<Site> {
         let db = dir.join("bench.db");
+        // A kept folder holds the previous run's database: start afresh.
+        for suffix in ["", "-wal", "-shm", ".key"] {
+            let _ = std::fs::remove_file(dir.join(format!("bench.db{suffix}")));
+        }
         let ws = cli(
             bin,
             &db,

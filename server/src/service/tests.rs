@@ -339,3 +339,64 @@ async fn a_repeated_identify_that_changes_nothing_writes_nothing_until_an_hour_p
         (t0 + 80 * 60_000) / 3_600_000 * 3_600_000
     );
 }
+
+#[actix_rt::test]
+async fn the_home_counts_kept_by_triggers_match_the_rows_through_every_change() {
+    use crate::store::ConversationStatus;
+    let w = world(Plan::Pro, Mode::Optional).await;
+    let ws =
+        w.s.store
+            .workspace(w.app_id.clone())
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+    let check = |step: &str| {
+        let kept = w.count("SELECT open_conversations * 1000000 + contacts FROM workspace_counts");
+        let real = w.count(
+            "SELECT (SELECT count(*) FROM conversations WHERE status = 'open' AND started_at IS NOT NULL) * 1000000
+                  + (SELECT count(*) FROM contacts)",
+        );
+        assert_eq!(kept, real, "after {step}");
+    };
+    check("the start");
+    let (token, ctx) = w.session().await;
+    check("a page view (not started)");
+    w.send(&token, "hello").await.unwrap();
+    check("the first message");
+    let (_, ada) = w.verified("ada").await;
+    let (_, bob) = w.verified("bob").await;
+    check("two verified users wrote");
+    assert_eq!(
+        w.count("SELECT open_conversations FROM workspace_counts"),
+        3
+    );
+    w.s.store
+        .set_conversation_status(ws, ctx.conversation_id, ConversationStatus::Closed)
+        .await
+        .unwrap();
+    check("a close");
+    w.s.store
+        .set_conversation_status(ws, ctx.conversation_id, ConversationStatus::Closed)
+        .await
+        .unwrap();
+    check("closing a closed conversation");
+    w.send(&token, "are you there?").await.unwrap();
+    check("a message reopened it");
+    privacy::delete(&w.s, &w.app_id, "ada").await.unwrap();
+    check("a contact deleted with its conversation");
+    w.s.store
+        .set_conversation_status(ws, bob, ConversationStatus::Closed)
+        .await
+        .unwrap();
+    privacy::set_retention(&w.s, &w.app_id, Some(1))
+        .await
+        .unwrap();
+    w.s.clock.advance(3 * DAY);
+    sweep(&w.s).await.unwrap();
+    check("retention deleted the idle conversations");
+    let gone = format!("SELECT count(*) FROM conversations WHERE id IN ({ada}, {bob})");
+    assert_eq!(w.count(&gone), 0);
+    let stats = w.s.store.home(ws, 0).await.unwrap();
+    assert_eq!((stats.open, stats.contacts), (0, 1));
+}

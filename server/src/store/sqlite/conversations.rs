@@ -53,17 +53,14 @@ pub fn home(conn: &Connection, workspace_id: i64, since: i64) -> Result<HomeStat
         params![workspace_id, since],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    let open: i64 = conn.query_row(
-        "SELECT count(*) FROM conversations
-         WHERE workspace_id = ?1 AND status = 'open' AND started_at IS NOT NULL",
-        [workspace_id],
-        |r| r.get(0),
-    )?;
-    let contacts: i64 = conn.query_row(
-        "SELECT count(*) FROM contacts WHERE workspace_id = ?1",
-        [workspace_id],
-        |r| r.get(0),
-    )?;
+    // Kept by triggers (migration 0006) as conversations and contacts change.
+    let (open, contacts): (i64, i64) = conn
+        .prepare_cached(
+            "SELECT open_conversations, contacts FROM workspace_counts WHERE workspace_id = ?1",
+        )?
+        .query_row([workspace_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .unwrap_or((0, 0));
     Ok(HomeStats {
         conversations_30d: total,
         identified_30d: identified,
@@ -183,6 +180,8 @@ pub fn set_status(
 }
 
 /// The conversations of a contact, newest activity first.
+/// (`+c.workspace_id` keeps SQLite on the contact's index: without statistics it would walk the
+/// workspace's list index to skip a sort, 18 ms at 100k conversations instead of 0.1.)
 pub fn of_contact(
     conn: &Connection,
     workspace_id: i64,
@@ -190,7 +189,7 @@ pub fn of_contact(
 ) -> Result<Vec<ConversationRow>, StoreError> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {CONVERSATION_COLUMNS} FROM conversations c LEFT JOIN contacts k ON k.id = c.contact_id
-         WHERE c.workspace_id = ?1 AND c.contact_id = ?2 AND c.started_at IS NOT NULL
+         WHERE +c.workspace_id = ?1 AND c.contact_id = ?2 AND c.started_at IS NOT NULL
          ORDER BY c.last_activity_at DESC, c.id DESC"
     ))?;
     let rows = stmt

@@ -156,6 +156,9 @@ pub fn sweep(conn: &Connection, now: i64) -> Result<Swept, StoreError> {
                AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = conversations.id)",
         )?
         .execute([])?;
+    // Keeps the planner's statistics current as tables grow (SQLite's advice: now and then on
+    // a long-lived connection), each table sampled rather than read whole.
+    conn.execute_batch("PRAGMA analysis_limit = 1000; PRAGMA optimize;")?;
     Ok(Swept {
         sessions,
         conversations,

@@ -58,3 +58,50 @@ FROM identify_events WHERE result IN ('verified', 'unverified', 'rejected', 'inv
 INSERT INTO identify_failures_hourly (workspace_id, user_id, code, hint, hour, calls, last_at)
 SELECT workspace_id, coalesce(user_id, ''), coalesce(code, ''), coalesce(hint, ''), at - at % 3600000, count(*), max(at)
 FROM identify_events WHERE result IN ('unverified', 'rejected', 'invalid') GROUP BY 1, 2, 3, 4, 5;
+
+-- The home page at a site's scale. The identified rate counts 30 days of started conversations
+-- with their contact from an index alone:
+DROP INDEX conversations_by_start;
+CREATE INDEX conversations_by_start ON conversations (workspace_id, started_at, contact_id)
+ WHERE started_at IS NOT NULL;
+
+-- and the open conversations and the contacts are counted as they change, by triggers, so
+-- every write path keeps them exact. A conversation is open when it started and is not closed.
+CREATE TABLE workspace_counts (
+    workspace_id       INTEGER PRIMARY KEY REFERENCES workspaces (id),
+    open_conversations INTEGER NOT NULL DEFAULT 0,
+    contacts           INTEGER NOT NULL DEFAULT 0
+) STRICT;
+INSERT INTO workspace_counts (workspace_id, open_conversations, contacts)
+SELECT w.id,
+       (SELECT count(*) FROM conversations c
+         WHERE c.workspace_id = w.id AND c.status = 'open' AND c.started_at IS NOT NULL),
+       (SELECT count(*) FROM contacts k WHERE k.workspace_id = w.id)
+FROM workspaces w;
+CREATE TRIGGER workspace_counts_new AFTER INSERT ON workspaces BEGIN
+    INSERT INTO workspace_counts (workspace_id) VALUES (new.id);
+END;
+CREATE TRIGGER open_conversation_added AFTER INSERT ON conversations
+WHEN new.status = 'open' AND new.started_at IS NOT NULL BEGIN
+    UPDATE workspace_counts SET open_conversations = open_conversations + 1
+     WHERE workspace_id = new.workspace_id;
+END;
+CREATE TRIGGER open_conversation_removed AFTER DELETE ON conversations
+WHEN old.status = 'open' AND old.started_at IS NOT NULL BEGIN
+    UPDATE workspace_counts SET open_conversations = open_conversations - 1
+     WHERE workspace_id = old.workspace_id;
+END;
+CREATE TRIGGER open_conversation_changed AFTER UPDATE OF status, started_at ON conversations
+WHEN (old.status = 'open' AND old.started_at IS NOT NULL)
+     IS NOT (new.status = 'open' AND new.started_at IS NOT NULL) BEGIN
+    UPDATE workspace_counts
+       SET open_conversations = open_conversations
+           + CASE WHEN new.status = 'open' AND new.started_at IS NOT NULL THEN 1 ELSE -1 END
+     WHERE workspace_id = new.workspace_id;
+END;
+CREATE TRIGGER contact_added AFTER INSERT ON contacts BEGIN
+    UPDATE workspace_counts SET contacts = contacts + 1 WHERE workspace_id = new.workspace_id;
+END;
+CREATE TRIGGER contact_removed AFTER DELETE ON contacts BEGIN
+    UPDATE workspace_counts SET contacts = contacts - 1 WHERE workspace_id = old.workspace_id;
+END;
