@@ -51,3 +51,60 @@ async fn the_loader_defines_replybubble_at_once_and_replays_queued_calls_in_orde
     );
     browser.close().await;
 }
+
+/// DESIGN.md "Delivering the widget" in a real browser: a first view gets the loader, the glue
+/// and the wasm compressed; the next page of the site takes the hashed files from the cache
+/// without asking the server.
+#[actix_rt::test]
+async fn a_second_page_view_takes_the_widget_from_the_browser_cache() {
+    let server = Server::start().await;
+    let (app_id, _) = server.workspace(
+        replybubble_core::Plan::Pro,
+        replybubble_core::Mode::Optional,
+    );
+    let page = replybubble_e2e::snippet_page(&server, &app_id, true, "", "");
+    let browser = Browser::start().await;
+    // The widget's resources of this view: [name, bytes on the wire, encoded body, decoded body].
+    let resources = format!(
+        "return performance.getEntriesByType('resource')
+           .filter(function (e) {{ return e.name.indexOf('{base}/widget.js') === 0 || e.name.indexOf('{base}/pkg/') === 0; }})
+           .map(function (e) {{ return [e.name.slice({len}), e.transferSize, e.encodedBodySize, e.decodedBodySize]; }});",
+        base = server.base,
+        len = server.base.len(),
+    );
+    let launcher = "document.querySelector('replybubble-root') && document.querySelector('replybubble-root').shadowRoot.getElementById('launcher')";
+    browser.client.goto(&format!("{page}?first")).await.unwrap();
+    browser.wait_for(launcher).await;
+    let first = browser.eval(&resources).await;
+    let first = first.as_array().unwrap();
+    assert_eq!(first.len(), 3, "loader, glue, wasm: {first:?}");
+    for r in first {
+        let name = r[0].as_str().unwrap();
+        let (wire, encoded, decoded) = (
+            r[1].as_f64().unwrap(),
+            r[2].as_f64().unwrap(),
+            r[3].as_f64().unwrap(),
+        );
+        assert!(wire > encoded, "{name} came over the network");
+        assert!(
+            encoded < decoded * 0.6,
+            "{name} came compressed: {encoded} of {decoded}"
+        );
+    }
+    browser
+        .client
+        .goto(&format!("{page}?second"))
+        .await
+        .unwrap();
+    browser.wait_for(launcher).await;
+    let second = browser.eval(&resources).await;
+    for r in second.as_array().unwrap() {
+        assert_eq!(
+            r[1].as_f64(),
+            Some(0.0),
+            "{} was fetched again: {r:?}",
+            r[0]
+        );
+    }
+    browser.close().await;
+}
