@@ -49,16 +49,44 @@ fn traits_json(user: &IdentifyUser) -> Option<String> {
 
 /// Inserts or updates the contact of (workspace, user id). Fields that were sent take the
 /// latest values; fields that were not sent keep theirs. Never looks at the email. A repeated
-/// identify that changes nothing writes nothing, unless the contact's `updated_at` (the
-/// contact list's order) is older than [`crate::policy::VISITOR_SESSION_TOUCH_MINUTES`].
+/// identify that changes nothing writes nothing (one indexed read), unless the contact's
+/// `updated_at` (the contact list's order) is older than
+/// [`crate::policy::VISITOR_SESSION_TOUCH_MINUTES`].
 pub fn upsert(
     conn: &Connection,
     workspace_id: i64,
     user: &IdentifyUser,
     now: i64,
 ) -> Result<ContactRow, StoreError> {
-    let s = |o: Option<&str>| o.map(str::to_owned);
-    let row = conn
+    let email: Option<String> = user.email.as_ref().map(|v| v.as_ref().to_owned());
+    let name: Option<String> = user.name.as_ref().map(|v| v.as_ref().to_owned());
+    let company: Option<String> = user.company.as_ref().map(|v| v.as_ref().to_owned());
+    let phone: Option<String> = user.phone.as_ref().map(|v| v.as_ref().to_owned());
+    let traits = traits_json(user);
+    let current = conn
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS}, updated_at FROM contacts WHERE workspace_id = ?1 AND user_id = ?2"
+        ))?
+        .query_row(params![workspace_id, user.id.as_ref()], |r| {
+            Ok((from_row(r)?, r.get::<_, i64>(7)?))
+        })
+        .optional()?;
+    if let Some((row, updated_at)) = current {
+        // A field that was not sent keeps its value, so only sent fields can change it.
+        let kept = |sent: &Option<String>, stored: Option<&str>| {
+            sent.as_deref().is_none_or(|v| stored == Some(v))
+        };
+        let unchanged = kept(&email, row.email.as_deref())
+            && kept(&name, row.name.as_deref())
+            && kept(&company, row.company.as_deref())
+            && kept(&phone, row.phone.as_deref())
+            && kept(&traits, Some(row.traits.as_str()));
+        let fresh = updated_at > now - crate::policy::VISITOR_SESSION_TOUCH_MINUTES * 60_000;
+        if unchanged && fresh {
+            return Ok(row);
+        }
+    }
+    Ok(conn
         .prepare_cached(&format!(
             "INSERT INTO contacts (workspace_id, user_id, email, name, company, phone, traits, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, coalesce(?7, '{{}}'), ?8, ?8)
@@ -69,38 +97,21 @@ pub fn upsert(
                  phone = coalesce(excluded.phone, phone),
                  traits = coalesce(?7, traits),
                  updated_at = excluded.updated_at
-             WHERE email IS NOT coalesce(excluded.email, email)
-                OR name IS NOT coalesce(excluded.name, name)
-                OR company IS NOT coalesce(excluded.company, company)
-                OR phone IS NOT coalesce(excluded.phone, phone)
-                OR traits IS NOT coalesce(?7, traits)
-                OR updated_at <= ?9
              RETURNING {COLUMNS}"
         ))?
         .query_row(
             params![
                 workspace_id,
                 user.id.as_ref(),
-                s(user.email.as_ref().map(AsRef::as_ref)),
-                s(user.name.as_ref().map(AsRef::as_ref)),
-                s(user.company.as_ref().map(AsRef::as_ref)),
-                s(user.phone.as_ref().map(AsRef::as_ref)),
-                traits_json(user),
-                now,
-                now - crate::policy::VISITOR_SESSION_TOUCH_MINUTES * 60_000
+                email,
+                name,
+                company,
+                phone,
+                traits,
+                now
             ],
             from_row,
-        )
-        .optional()?;
-    match row {
-        Some(row) => Ok(row),
-        // Nothing changed: the row as it is.
-        None => Ok(conn
-            .prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM contacts WHERE workspace_id = ?1 AND user_id = ?2"
-            ))?
-            .query_row(params![workspace_id, user.id.as_ref()], from_row)?),
-    }
+        )?)
 }
 
 /// One page of contacts, most recently updated first; `before` is (updated_at, id).

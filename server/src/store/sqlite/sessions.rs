@@ -23,7 +23,9 @@ pub fn authenticate(
     let mut stmt = conn.prepare_cached(
         "SELECT s.id, s.workspace_id, s.conversation_id, c.visitor_label, s.contact_id,
                 s.verified_secret_version, w.plan, w.mode, w.secret, w.secret_version,
-                k.user_id, s.last_seen_at, w.app_id
+                k.user_id, s.last_seen_at, w.app_id,
+                (SELECT group_concat(origin, char(10)) FROM
+                   (SELECT origin FROM workspace_origins o WHERE o.workspace_id = s.workspace_id ORDER BY origin))
          FROM sessions s
          JOIN workspaces w ON w.id = s.workspace_id
          JOIN conversations c ON c.id = s.conversation_id
@@ -51,17 +53,16 @@ pub fn authenticate(
                     }),
                     None => None,
                 },
-                origins: Vec::new(),
+                // One read per request: the workspace's origins come along, one per line (an
+                // origin holds no line break).
+                origins: r
+                    .get::<_, Option<String>>(13)?
+                    .map(|all| all.lines().map(str::to_owned).collect())
+                    .unwrap_or_default(),
             })
         })
         .optional()?;
-    match ctx {
-        Some(mut ctx) => {
-            ctx.origins = super::workspaces::origins(conn, ctx.workspace_id)?;
-            Ok(Some(ctx))
-        }
-        None => Ok(None),
-    }
+    Ok(ctx)
 }
 
 /// Creates an anonymous session with a new conversation. The conversation is not listed
@@ -195,10 +196,12 @@ pub fn claim(
                 .into(),
         )),
         _ => {
-            conn.prepare_cached(
-                "UPDATE conversations SET contact_id = ?2 WHERE id = ?1 AND contact_id IS NULL",
-            )?
-            .execute(params![conversation_id, contact.id])?;
+            if owner.is_none() {
+                conn.prepare_cached(
+                    "UPDATE conversations SET contact_id = ?2 WHERE id = ?1 AND contact_id IS NULL",
+                )?
+                .execute(params![conversation_id, contact.id])?;
+            }
             bind(conn, session_id, contact.id, secret_version)?;
             Ok(Claimed {
                 contact,
