@@ -109,19 +109,57 @@ pub fn touch(conn: &Connection, session_id: i64, now: i64) -> Result<(), StoreEr
     Ok(())
 }
 
-/// Who a live session is bound to, read inside the writer's transaction: `None` when the
-/// session is no longer live, `Some(None)` when it is anonymous, `Some(Some(user_id))` when a
-/// verified identify bound it to that user.
-pub fn bound_user(
-    conn: &Connection,
-    session_id: i64,
-) -> Result<Option<Option<String>>, StoreError> {
+/// A live session as the writer's transaction sees it, read once per write.
+#[derive(Debug, Clone)]
+pub struct Live {
+    /// Its workspace.
+    pub workspace_id: i64,
+    /// Its conversation.
+    pub conversation_id: i64,
+    /// The contact the conversation belongs to, if any.
+    pub owner: Option<i64>,
+    /// The contact the session is verified as, if any.
+    pub contact_id: Option<i64>,
+    /// That contact's user id: who the session is bound to (the claim rule).
+    pub bound_user: Option<String>,
+    /// The secret version it was verified with.
+    pub version: Option<u32>,
+}
+
+impl Live {
+    /// A session just created: anonymous, its conversation new.
+    fn fresh(workspace_id: i64, conversation_id: i64) -> Live {
+        Live {
+            workspace_id,
+            conversation_id,
+            owner: None,
+            contact_id: None,
+            bound_user: None,
+            version: None,
+        }
+    }
+}
+
+/// The session if it is still live (not revoked), with who it is bound to.
+pub fn live(conn: &Connection, session_id: i64) -> Result<Option<Live>, StoreError> {
     Ok(conn
         .prepare_cached(
-            "SELECT k.user_id FROM sessions s LEFT JOIN contacts k ON k.id = s.contact_id
+            "SELECT s.workspace_id, s.conversation_id, c.contact_id, s.contact_id, k.user_id,
+                    s.verified_secret_version
+             FROM sessions s JOIN conversations c ON c.id = s.conversation_id
+             LEFT JOIN contacts k ON k.id = s.contact_id
              WHERE s.id = ?1 AND s.revoked_at IS NULL",
         )?
-        .query_row([session_id], |r| r.get::<_, Option<String>>(0))
+        .query_row([session_id], |r| {
+            Ok(Live {
+                workspace_id: r.get(0)?,
+                conversation_id: r.get(1)?,
+                owner: r.get(2)?,
+                contact_id: r.get(3)?,
+                bound_user: r.get(4)?,
+                version: r.get(5)?,
+            })
+        })
         .optional()?)
 }
 
@@ -140,6 +178,18 @@ pub fn replace(
         .query_row([session_id], |r| r.get(0))
         .optional()?
         .ok_or(StoreError::NotFound("session"))?;
+    renew(conn, session_id, workspace_id, token_hash, visitor_label, now)
+}
+
+/// [`replace`] for a session already read live in this transaction.
+fn renew(
+    conn: &Connection,
+    session_id: i64,
+    workspace_id: i64,
+    token_hash: &[u8],
+    visitor_label: &str,
+    now: i64,
+) -> Result<NewSession, StoreError> {
     revoke(conn, session_id, now)?;
     create(conn, workspace_id, token_hash, visitor_label, now)
 }
@@ -180,49 +230,45 @@ pub fn claim(
     secret_version: u32,
     now: i64,
 ) -> Result<Claimed, StoreError> {
-    let (workspace_id, conversation_id, owner): (i64, i64, Option<i64>) = conn
-        .prepare_cached(
-            "SELECT s.workspace_id, s.conversation_id, c.contact_id
-             FROM sessions s JOIN conversations c ON c.id = s.conversation_id
-             WHERE s.id = ?1 AND s.revoked_at IS NULL",
-        )?
-        .query_row([session_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .optional()?
-        .ok_or(StoreError::NotFound("session"))?;
-    let contact = contacts::upsert(conn, workspace_id, user, now)?;
-    match owner {
+    let live = live(conn, session_id)?.ok_or(StoreError::NotFound("session"))?;
+    claim_live(conn, session_id, &live, user, secret_version, now)
+}
+
+/// [`claim`] for a session already read live in this transaction. What is already so (the
+/// conversation's contact, the session's link) is not written again.
+fn claim_live(
+    conn: &Connection,
+    session_id: i64,
+    live: &Live,
+    user: &replybubble_core::IdentifyUser,
+    secret_version: u32,
+    now: i64,
+) -> Result<Claimed, StoreError> {
+    let contact = contacts::upsert(conn, live.workspace_id, user, now)?;
+    match live.owner {
         Some(owner) if owner != contact.id => Err(StoreError::Conflict(
             "this conversation belongs to another user: call reset() before identifying a new user"
                 .into(),
         )),
-        _ => {
+        owner => {
             if owner.is_none() {
                 conn.prepare_cached(
                     "UPDATE conversations SET contact_id = ?2 WHERE id = ?1 AND contact_id IS NULL",
                 )?
-                .execute(params![conversation_id, contact.id])?;
+                .execute(params![live.conversation_id, contact.id])?;
             }
-            bind(conn, session_id, contact.id, secret_version)?;
+            if live.contact_id != Some(contact.id) || live.version != Some(secret_version) {
+                conn.prepare_cached(
+                    "UPDATE sessions SET contact_id = ?2, verified_secret_version = ?3 WHERE id = ?1",
+                )?
+                .execute(params![session_id, contact.id, secret_version])?;
+            }
             Ok(Claimed {
                 contact,
-                conversation_id,
+                conversation_id: live.conversation_id,
             })
         }
     }
-}
-
-fn bind(
-    conn: &Connection,
-    session_id: i64,
-    contact_id: i64,
-    version: u32,
-) -> Result<(), StoreError> {
-    conn.prepare_cached(
-        "UPDATE sessions SET contact_id = ?2, verified_secret_version = ?3
-         WHERE id = ?1 AND (contact_id IS NOT ?2 OR verified_secret_version IS NOT ?3)",
-    )?
-    .execute(params![session_id, contact_id, version])?;
-    Ok(())
 }
 
 /// The live session of `workspace_id` with this token, for `session` to resume.
@@ -252,20 +298,26 @@ pub fn is_live(conn: &Connection, session_id: i64, now: i64) -> Result<bool, Sto
 /// at a time, of concurrent identifies on one bound session exactly one replaces it; the others
 /// find it ended (`NotFound("session")`).
 pub fn identify(conn: &Connection, w: &IdentifyWrite) -> Result<IdentifyApplied, StoreError> {
-    let bound = bound_user(conn, w.session_id)?.ok_or(StoreError::NotFound("session"))?;
-    let switched = match bound {
-        Some(owner) if w.sent_id.as_deref() != Some(owner.as_str()) => Some(replace(
+    let live = live(conn, w.session_id)?.ok_or(StoreError::NotFound("session"))?;
+    let switched = match &live.bound_user {
+        Some(owner) if w.sent_id.as_deref() != Some(owner.as_str()) => Some(renew(
             conn,
             w.session_id,
+            live.workspace_id,
             &w.fresh.token_hash,
             &w.fresh.visitor_label,
             w.now,
         )?),
         _ => None,
     };
-    let target = switched.as_ref().map_or(w.session_id, |n| n.session_id);
     let claimed = match &w.verified {
-        Some((user, version)) => Some(claim(conn, target, user, *version, w.now)?),
+        Some((user, version)) => Some(match &switched {
+            Some(new) => {
+                let fresh = Live::fresh(live.workspace_id, new.conversation_id);
+                claim_live(conn, new.session_id, &fresh, user, *version, w.now)?
+            }
+            None => claim_live(conn, w.session_id, &live, user, *version, w.now)?,
+        }),
         None => None,
     };
     super::events::record(conn, &w.event)?;
