@@ -178,7 +178,14 @@ pub fn replace(
         .query_row([session_id], |r| r.get(0))
         .optional()?
         .ok_or(StoreError::NotFound("session"))?;
-    renew(conn, session_id, workspace_id, token_hash, visitor_label, now)
+    renew(
+        conn,
+        session_id,
+        workspace_id,
+        token_hash,
+        visitor_label,
+        now,
+    )
 }
 
 /// [`replace`] for a session already read live in this transaction.
