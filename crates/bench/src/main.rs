@@ -92,7 +92,7 @@ async fn run() -> Result<()> {
         "==> dashboard pages (median of {} requests each)",
         pages::SAMPLES
     );
-    pages::measure(&running, &site, &seeded, &mut report).await?;
+    pages::measure(&running, &seeded, &mut report).await?;
 
     eprintln!("==> throughput with wrk");
     load::measure(&running, &site, args.quick, &mut report).await?;

@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 
 use crate::report::{Report, Row};
 use crate::seed::Seeded;
-use crate::server::{Running, Site, OWNER, PASSWORD};
+use crate::server::{Running, OWNER, PASSWORD};
 
 /// Requests per page.
 pub const SAMPLES: usize = 21;
@@ -100,12 +100,7 @@ fn next_page(html: &str) -> Option<String> {
 }
 
 /// Times every dashboard page.
-pub async fn measure(
-    running: &Running,
-    _site: &Site,
-    seeded: &Seeded,
-    report: &mut Report,
-) -> Result<()> {
+pub async fn measure(running: &Running, seeded: &Seeded, report: &mut Report) -> Result<()> {
     let dash = Dash::login(&running.base).await?;
     // Twenty pages deep in the inbox, by its own links.
     let mut deep = "/dashboard/conversations".to_owned();
