@@ -99,6 +99,8 @@ declare global {
 
     interface Message {
       id: number;
+      /** Its position in the conversation: 1, 2, 3 … */
+      seq: number;
       author: "visitor" | "agent";
       body: string;
       createdAt: string;

@@ -219,6 +219,7 @@ mod tests {
     fn msg(id: i64, conversation_id: i64) -> MessageRow {
         MessageRow {
             id,
+            seq: id,
             conversation_id,
             author: Author::Agent,
             body: "hi".into(),

@@ -339,9 +339,19 @@ async fn agent_replies_arrive_live_with_an_unread_badge_and_a_dropped_stream_los
         b.shadow("r.getElementById('badge').hidden").await,
         json!(true)
     );
-    // The stream drops; replies sent meanwhile arrive after the reconnect, in order, once.
+    // The stream drops; replies sent meanwhile arrive after the reconnect, in order, once. Another
+    // conversation's messages come in between, so ids and positions (`seq`) differ: the gap is
+    // filled by position.
+    let other: replybubble_core::Value =
+        serde_json::from_str(&format!(r#"{{"app_id":"{app}"}}"#)).unwrap();
+    let other =
+        replybubble_server::service::open_session(&server.state.services, &other, None, None)
+            .await
+            .unwrap()
+            .conversation_id;
     server.drop_streams(conv);
     for i in 1..=3 {
+        server.agent_reply(other, "elsewhere").await;
         server
             .agent_reply(conv, &format!("while you were away {i}"))
             .await;
@@ -364,6 +374,11 @@ async fn agent_replies_arrive_live_with_an_unread_badge_and_a_dropped_stream_los
         "document.querySelector('replybubble-root').shadowRoot.querySelectorAll('.m').length === 5",
     )
     .await;
+    assert_eq!(
+        b.eval("return window.__events.map(function (m) { return m.seq; })")
+            .await,
+        json!([1, 2, 3, 4, 5])
+    );
     b.close().await;
 }
 

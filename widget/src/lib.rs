@@ -63,7 +63,7 @@ struct State {
     generation: u32,
     /// Ids on screen.
     shown: Vec<i64>,
-    /// The last id received in order (stream or fetch): where a gap fill starts.
+    /// The last position (`seq`) received in order (stream or fetch): where a gap fill starts.
     stream_last: i64,
     open: bool,
     unread: u32,
@@ -245,10 +245,12 @@ fn incoming(msg: &JsValue, in_order: bool) {
         return;
     };
     let id_int = id as i64;
+    // The stream and `messages?after=` count in the message's position in the conversation.
+    let seq = js::get(msg, keys::SEQ).as_f64().map_or(0, |n| n as i64);
     let author = js::get_str(msg, keys::AUTHOR).unwrap_or_default();
     let fresh = with_state(|s| {
-        if in_order && id_int > s.stream_last {
-            s.stream_last = id_int;
+        if in_order && seq > s.stream_last {
+            s.stream_last = seq;
         }
         if s.shown.contains(&id_int) {
             return None;
@@ -755,6 +757,7 @@ async fn send_text(text: String) -> Result<JsValue, WidgetError> {
         Ok(answer) => {
             let msg = js::object();
             js::set(&msg, keys::ID, &js::get(&answer, keys::ID));
+            js::set(&msg, keys::SEQ, &js::get(&answer, keys::SEQ));
             js::set(&msg, keys::AUTHOR, &JsValue::from_str("visitor"));
             js::set(&msg, keys::BODY, &JsValue::from_str(body.as_ref()));
             js::set(&msg, keys::CREATED_AT, &js::get(&answer, keys::CREATED_AT));

@@ -29,8 +29,8 @@
     source.addEventListener("message", function (e) {
       var m;
       try { m = JSON.parse(e.data); } catch (err) { return; }
-      if (m.id <= last || thread.querySelector('[data-id="' + m.id + '"]')) return;
-      last = m.id;
+      if (m.seq <= last || thread.querySelector('[data-id="' + m.id + '"]')) return;
+      last = m.seq;
       var li = document.createElement("li");
       li.className = "msg " + (m.author === "agent" ? "agent" : "visitor");
       li.setAttribute("data-id", String(m.id));

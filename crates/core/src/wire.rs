@@ -109,8 +109,11 @@ pub struct PostMessage {
 /// `POST /api/v1/widget/messages` answer (201).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MessagePosted {
-    /// The message id (also the SSE event id).
+    /// The message id.
     pub id: i64,
+    /// Its position in its conversation (1, 2, 3 …): `GET messages?after=` and the event
+    /// stream's `id:` count in it.
+    pub seq: i64,
     /// RFC 3339 UTC time.
     pub created_at: String,
 }
@@ -149,8 +152,11 @@ impl std::str::FromStr for Author {
 /// One message as the widget sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Message {
-    /// Increasing id.
+    /// The message id (unique across conversations).
     pub id: i64,
+    /// Its position in its conversation (1, 2, 3 …): `GET messages?after=SEQ` and the event
+    /// stream's `id:` count in it, so a reader never skips a message that committed late.
+    pub seq: i64,
     /// visitor or agent.
     pub author: Author,
     /// The text, to be shown as text.
@@ -231,6 +237,8 @@ pub mod keys {
     pub const BODY: &str = "body";
     /// `Message::id`, `MessagePosted::id`.
     pub const ID: &str = "id";
+    /// `Message::seq`, `MessagePosted::seq`.
+    pub const SEQ: &str = "seq";
     /// `Message::created_at`, `MessagePosted::created_at`.
     pub const CREATED_AT: &str = "created_at";
     /// `Message::author`.
@@ -309,20 +317,22 @@ mod tests {
         has(
             &json!(MessagePosted {
                 id: 1,
+                seq: 1,
                 created_at: "2026-01-01T00:00:00.000Z".into(),
             }),
-            &[ID, CREATED_AT],
+            &[ID, SEQ, CREATED_AT],
         );
         let page = json!(MessagePage {
             messages: vec![Message {
                 id: 1,
+                seq: 1,
                 author: Author::Agent,
                 body: "hi".into(),
                 created_at: "2026-01-01T00:00:00.000Z".into(),
             }],
         });
         has(&page, &[MESSAGES]);
-        has(&page[MESSAGES][0], &[ID, AUTHOR, BODY, CREATED_AT]);
+        has(&page[MESSAGES][0], &[ID, SEQ, AUTHOR, BODY, CREATED_AT]);
         has(
             &json!(EventsTicket {
                 ticket: "t".into(),

@@ -33,11 +33,11 @@ fn event(m: &MessageRow, audience: Audience) -> Bytes {
         }),
     }
     .unwrap_or_default();
-    Bytes::from(format!("id: {}\nevent: message\ndata: {data}\n\n", m.id))
+    Bytes::from(format!("id: {}\nevent: message\ndata: {data}\n\n", m.seq))
 }
 
 /// A `text/event-stream` response that first sends `backlog` (messages the client missed), then
-/// each message of `rx`, every one as an event whose id is the message id, with keep-alive
+/// each message of `rx`, every one as an event whose id is the message's `seq`, with keep-alive
 /// comments in between. The stream ends when `rx` closes (the hub closed it: the session ended)
 /// or at `until` (the session expires).
 pub fn respond(

@@ -25,6 +25,7 @@ pub fn rfc3339(ms: i64) -> String {
 pub fn wire_message(m: &MessageRow) -> wire::Message {
     wire::Message {
         id: m.id,
+        seq: m.seq,
         author: m.author,
         body: m.body.clone(),
         created_at: rfc3339(m.created_at),
@@ -84,6 +85,7 @@ pub async fn post_visitor_message(
     s.hub.publish(&row);
     Ok(MessagePosted {
         id: row.id,
+        seq: row.seq,
         created_at: rfc3339(row.created_at),
     })
 }
@@ -111,7 +113,7 @@ pub async fn visitor_details(
     Ok(())
 }
 
-/// `GET messages?after=ID`: the next page of the session's conversation, oldest first.
+/// `GET messages?after=SEQ`: the next page of the session's conversation, oldest first.
 pub async fn messages_after(
     s: &Services,
     ctx: &SessionCtx,

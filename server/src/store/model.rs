@@ -197,6 +197,8 @@ pub struct Readiness {
 pub struct MessageRow {
     /// Message id.
     pub id: i64,
+    /// Its position in its conversation (1, 2, 3 …), given in the insert's transaction.
+    pub seq: i64,
     /// Its conversation.
     pub conversation_id: i64,
     /// Visitor or agent.

@@ -843,13 +843,13 @@ async fn the_conversation_stream_sends_what_came_after_the_page_then_live_messag
     let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
     agent(&app, &ws, "agent@acme.test", "agent");
     let (token, conv) = app.session(&ws).await;
-    let first = app.send(&token, "rendered with the page").await.body["id"]
+    let first = app.send(&token, "rendered with the page").await.body["seq"]
         .as_i64()
         .unwrap();
     let second = app
         .send(&token, "written before the stream opened")
         .await
-        .body["id"]
+        .body["seq"]
         .as_i64()
         .unwrap();
     let dash = login(&app, "agent@acme.test").await;
@@ -863,7 +863,7 @@ async fn the_conversation_stream_sends_what_came_after_the_page_then_live_messag
         .await
         .unwrap();
     assert_eq!(res.status().as_u16(), 200);
-    let third = app.send(&token, "live").await.body["id"].as_i64().unwrap();
+    let third = app.send(&token, "live").await.body["seq"].as_i64().unwrap();
     let mut text = String::new();
     while !text.contains(&format!("id: {third}\n")) {
         let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), res.next())
@@ -1115,7 +1115,7 @@ async fn the_conversation_view_shows_the_latest_fifty_messages_and_links_to_olde
         .await;
     assert_eq!(bad.status, 400);
     assert!(
-        bad.body.contains("before must be a message id"),
+        bad.body.contains("before must be a message position"),
         "{}",
         bad.body
     );

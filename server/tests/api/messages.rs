@@ -27,14 +27,15 @@ async fn messages_are_created_with_an_id_and_time_and_listed_oldest_first_in_pag
     assert_eq!(msgs.len(), replybubble_core::limits::MESSAGES_PAGE);
     assert_eq!(
         msgs[0],
-        json!({ "id": first, "author": "visitor", "body": "Hello <b>there</b>", "created_at": r.body["created_at"] })
+        json!({ "id": first, "seq": 1, "author": "visitor", "body": "Hello <b>there</b>", "created_at": r.body["created_at"] })
     );
     assert!(
         msgs.windows(2)
             .all(|w| w[0]["id"].as_i64() < w[1]["id"].as_i64()),
         "oldest first"
     );
-    let last = msgs.last().unwrap()["id"].as_i64().unwrap();
+    let last = msgs.last().unwrap()["seq"].as_i64().unwrap();
+    assert_eq!(last, 100);
     let next = app
         .get(
             &format!("/api/v1/widget/messages?after={last}"),
@@ -155,7 +156,7 @@ async fn the_event_stream_delivers_visitor_and_agent_messages_with_the_message_i
     let mut buf = String::new();
     let sent = app.send(&token, "from the visitor").await;
     let (id, data) = next_event(&mut stream, &mut buf).await;
-    assert_eq!(id, sent.body["id"].as_i64().unwrap());
+    assert_eq!(id, sent.body["seq"].as_i64().unwrap());
     assert_eq!(
         (data["author"].as_str(), data["body"].as_str()),
         (Some("visitor"), Some("from the visitor"))
@@ -174,14 +175,14 @@ async fn the_event_stream_delivers_visitor_and_agent_messages_with_the_message_i
     .await
     .unwrap();
     let (id, data) = next_event(&mut stream, &mut buf).await;
-    assert_eq!(id, reply.id);
+    assert_eq!(id, reply.seq);
     assert_eq!(
         (data["author"].as_str(), data["body"].as_str()),
         (Some("agent"), Some("from an agent"))
     );
     let page = app
         .get(
-            &format!("/api/v1/widget/messages?after={}", sent.body["id"]),
+            &format!("/api/v1/widget/messages?after={}", sent.body["seq"]),
             Some(&token),
         )
         .await;
@@ -245,4 +246,40 @@ async fn agent_replies_to_another_workspaces_conversation_are_not_found() {
         matches!(err, replybubble_server::service::ServiceError::Field(_)),
         "{err:?}"
     );
+}
+
+#[actix_rt::test]
+async fn messages_count_their_position_in_their_conversation_and_after_reads_by_it() {
+    let app = spawn_app().await;
+    let ws = app.workspace(Plan::Free, Mode::Off, &[]);
+    let (a, _) = app.session(&ws).await;
+    let (b, _) = app.session(&ws).await;
+    // Interleaved: the ids of one conversation skip, its positions do not.
+    let mut sent = Vec::new();
+    for (token, text) in [(&a, "a1"), (&b, "b1"), (&b, "b2"), (&a, "a2"), (&a, "a3")] {
+        let r = app.send(token, text).await;
+        assert_eq!(r.status, 201);
+        sent.push((
+            text,
+            r.body["id"].as_i64().unwrap(),
+            r.body["seq"].as_i64().unwrap(),
+        ));
+    }
+    let seqs: Vec<(&str, i64)> = sent.iter().map(|(t, _, s)| (*t, *s)).collect();
+    assert_eq!(
+        seqs,
+        [("a1", 1), ("b1", 1), ("b2", 2), ("a2", 2), ("a3", 3)]
+    );
+    assert!(
+        sent.windows(2).all(|w| w[0].1 < w[1].1),
+        "ids stay unique and increasing"
+    );
+    let page = app.get("/api/v1/widget/messages?after=1", Some(&a)).await;
+    let bodies: Vec<(&str, i64)> = page.body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["body"].as_str().unwrap(), m["seq"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(bodies, [("a2", 2), ("a3", 3)]);
 }

@@ -162,6 +162,8 @@ pub async fn conversations(
 /// A message as the conversation view shows it.
 pub struct MessageView {
     pub id: i64,
+    /// Its position in the conversation (the live stream and the pages count in it).
+    pub seq: i64,
     pub author: &'static str,
     pub who: &'static str,
     /// A visitor message sent without verification inside a Verified conversation (before the
@@ -183,7 +185,7 @@ struct ConversationPage {
     verified: bool,
     closed: bool,
     messages: Vec<MessageView>,
-    last_id: i64,
+    last_seq: i64,
     /// `?before=` of the page of older messages, when there are some.
     older_href: Option<String>,
     /// Showing an older page: no live stream, a link back to the latest messages.
@@ -198,8 +200,8 @@ pub struct ConversationQuery {
     before: Option<String>,
 }
 
-/// The conversation view: the latest [`limits::DASHBOARD_PAGE`] messages, or with `?before=ID`
-/// the ones before that message, and a link to older ones.
+/// The conversation view: the latest [`limits::DASHBOARD_PAGE`] messages, or with `?before=SEQ`
+/// the ones before that position, and a link to older ones.
 pub async fn conversation(
     req: HttpRequest,
     Agent(agent): Agent,
@@ -210,7 +212,7 @@ pub async fn conversation(
         None => None,
         Some(s) => Some(s.parse::<i64>().map_err(|_| {
             PageError::BadRequest(
-                "before must be a message id from an \"older messages\" link".into(),
+                "before must be a message position (seq) from an \"older messages\" link".into(),
             )
         })?),
     };
@@ -231,7 +233,7 @@ pub async fn conversation(
     let older_href = older.then(|| {
         format!(
             "/dashboard/conversations/{id}?before={}",
-            messages.first().map_or(0, |m| m.id)
+            messages.first().map_or(0, |m| m.seq)
         )
     });
     let others = match &conv.contact {
@@ -245,6 +247,7 @@ pub async fn conversation(
             let agent = m.author == replybubble_core::wire::Author::Agent;
             MessageView {
                 id: m.id,
+                seq: m.seq,
                 author: if agent { "agent" } else { "visitor" },
                 who: if agent { "Agent" } else { "Visitor" },
                 unverified: !agent && !m.verified && conv.contact.is_some(),
@@ -265,7 +268,7 @@ pub async fn conversation(
         label: conv.visitor_label.clone(),
         verified: conv.contact.is_some(),
         closed: conv.status == ConversationStatus::Closed,
-        last_id: views.last().map(|m| m.id).unwrap_or(0),
+        last_seq: views.last().map(|m| m.seq).unwrap_or(0),
         older_href,
         older_page: before.is_some(),
         messages: views,

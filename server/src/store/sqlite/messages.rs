@@ -17,20 +17,33 @@ fn insert(
     body: &str,
     now: i64,
 ) -> Result<MessageRow, StoreError> {
-    conn.prepare_cached(
-        "INSERT INTO messages (conversation_id, author, agent_id, verified, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute(params![conversation_id, author.as_str(), agent_id, verified, body, now])?;
-    let id = conn.last_insert_rowid();
+    // The conversation hands out the message's position in the same transaction.
     let preview: String = body.chars().take(PREVIEW_CHARS).collect();
+    let seq: i64 = conn
+        .prepare_cached(
+            "UPDATE conversations SET last_activity_at = ?2, last_message = ?3, status = 'open',
+                    started_at = coalesce(started_at, ?2), last_seq = last_seq + 1
+             WHERE id = ?1 RETURNING last_seq",
+        )?
+        .query_row(params![conversation_id, now, preview], |r| r.get(0))
+        .optional()?
+        .ok_or(StoreError::NotFound("conversation"))?;
     conn.prepare_cached(
-        "UPDATE conversations SET last_activity_at = ?2, last_message = ?3, status = 'open',
-                started_at = coalesce(started_at, ?2)
-         WHERE id = ?1",
+        "INSERT INTO messages (conversation_id, seq, author, agent_id, verified, body, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
-    .execute(params![conversation_id, now, preview])?;
+    .execute(params![
+        conversation_id,
+        seq,
+        author.as_str(),
+        agent_id,
+        verified,
+        body,
+        now
+    ])?;
     Ok(MessageRow {
-        id,
+        id: conn.last_insert_rowid(),
+        seq,
         conversation_id,
         author,
         body: body.to_owned(),
@@ -89,7 +102,7 @@ pub fn insert_agent(
     )
 }
 
-/// Messages of a conversation after id `after`, oldest first, at most `limit`.
+/// Messages of a conversation after position `after` (a `seq`), oldest first, at most `limit`.
 pub fn after(
     conn: &Connection,
     conversation_id: i64,
@@ -98,15 +111,15 @@ pub fn after(
 ) -> Result<Vec<MessageRow>, StoreError> {
     page(
         conn,
-        "SELECT id, author, body, created_at, verified FROM messages
-         WHERE conversation_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+        "SELECT id, seq, author, body, created_at, verified FROM messages
+         WHERE conversation_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
         conversation_id,
         after,
         limit,
     )
 }
 
-/// The latest `limit` messages with an id below `before`, oldest first.
+/// The latest `limit` messages before position `before` (a `seq`), oldest first.
 pub fn before(
     conn: &Connection,
     conversation_id: i64,
@@ -115,8 +128,8 @@ pub fn before(
 ) -> Result<Vec<MessageRow>, StoreError> {
     let mut rows = page(
         conn,
-        "SELECT id, author, body, created_at, verified FROM messages
-         WHERE conversation_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3",
+        "SELECT id, seq, author, body, created_at, verified FROM messages
+         WHERE conversation_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3",
         conversation_id,
         before,
         limit,
@@ -137,11 +150,12 @@ fn page(
         .query_map(params![conversation_id, bound, limit as i64], |r| {
             Ok(MessageRow {
                 id: r.get(0)?,
+                seq: r.get(1)?,
                 conversation_id,
-                author: parse_enum(r, 1)?,
-                body: r.get(2)?,
-                created_at: r.get(3)?,
-                verified: r.get(4)?,
+                author: parse_enum(r, 2)?,
+                body: r.get(3)?,
+                created_at: r.get(4)?,
+                verified: r.get(5)?,
             })
         })?
         .collect::<Result<_, _>>()?;

@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0004_identity_rules.sql"),
     include_str!("sql/0005_privacy.sql"),
     include_str!("sql/0006_identify_rollups.sql"),
+    include_str!("sql/0007_message_seq.sql"),
 ];
 
 /// The schema version this binary writes.
@@ -57,5 +58,58 @@ mod tests {
             .unwrap();
         let err = migrate(&mut conn).unwrap_err().to_string();
         assert!(err.contains("downgrades are not supported"), "{err}");
+    }
+
+    /// Applies the migrations up to `version` only.
+    fn migrate_to(conn: &mut Connection, version: usize) {
+        for sql in &MIGRATIONS[..version] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", version as u32)
+            .unwrap();
+    }
+
+    #[test]
+    fn existing_messages_get_their_positions_and_existing_calls_their_rollups() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_to(&mut conn, 5);
+        conn.execute_batch(
+            "INSERT INTO workspaces (id, app_id, name, created_at) VALUES (1, 'a', 'A', 0);
+             INSERT INTO conversations (id, workspace_id, visitor_label, created_at, last_activity_at, started_at, status)
+               VALUES (10, 1, 'x', 0, 0, 0, 'open'), (20, 1, 'y', 0, 0, 0, 'closed');
+             INSERT INTO messages (id, conversation_id, author, body, created_at) VALUES
+               (1, 10, 'visitor', 'a1', 0), (2, 20, 'visitor', 'b1', 0), (3, 10, 'agent', 'a2', 0),
+               (4, 20, 'visitor', 'b2', 0), (5, 10, 'visitor', 'a3', 0);
+             INSERT INTO identify_events (workspace_id, at, user_id, result, code, hint) VALUES
+               (1, 3600000, 'u', 'verified', NULL, NULL), (1, 3600001, 'u', 'unverified', 'signature_missing', NULL),
+               (1, 7200000, 'v', 'invalid', 'invalid_field', 'email');",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let seqs: Vec<(i64, i64)> = conn
+            .prepare("SELECT id, seq FROM messages ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(seqs, [(1, 1), (2, 1), (3, 2), (4, 2), (5, 3)]);
+        let last: Vec<i64> = conn
+            .prepare("SELECT last_seq FROM conversations ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(last, [3, 2]);
+        let one = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+        assert_eq!(one("SELECT sum(calls) FROM identify_hourly"), 3);
+        assert_eq!(one("SELECT count(*) FROM identify_users"), 2);
+        assert_eq!(
+            one("SELECT last_unready_hour FROM identify_users WHERE user_id = 'u'"),
+            3600000
+        );
+        assert_eq!(one("SELECT sum(calls) FROM identify_failures_hourly"), 2);
+        assert_eq!(one("SELECT open_conversations FROM workspace_counts"), 1);
     }
 }
