@@ -5,7 +5,8 @@
 //! - `build`: widget (release wasm → wasm-bindgen → wasm-opt → `www/pkg`, sizes against the
 //!   budget in `wasm-pack.toml`), then `target/release/replybubble` with `www/` embedded.
 //! - `run`: setup + build + `replybubble serve --demo` on 127.0.0.1:8080 with `./replybubble.db`.
-//! - `test`: setup + build + every test (unit, server integration, wasm in Chromium, browser e2e).
+//! - `test`: setup + build + every test (unit, server integration, wasm in Chromium, browser e2e),
+//!   with a throwaway PostgreSQL cluster on loopback for the PostgreSQL tests.
 //! - `bench`: the performance budgets measured as users get them (crates/bench): bytes on the
 //!   wire and times in Chromium, wrk against the release server, the dashboard at a site's
 //!   scale, criterion for core; writes `BENCHMARKS.md`.
@@ -15,6 +16,7 @@
 
 mod bench;
 mod build;
+mod pg;
 mod setup;
 mod tidy;
 mod util;
@@ -95,6 +97,11 @@ fn serve(extra: &[String]) -> Result<()> {
 fn test(extra: &[String]) -> Result<()> {
     let root = project_root();
     {
+        // One PostgreSQL cluster for the whole run; each test makes its own database in it.
+        let cluster = {
+            let _s = Step::new("PostgreSQL for the tests (initdb, pg_ctl start on loopback)");
+            pg::for_tests()?
+        };
         let _s = Step::new(
             "native tests: core, server, xtask, browser end-to-end (cargo test --workspace)",
         );
@@ -102,6 +109,9 @@ fn test(extra: &[String]) -> Result<()> {
         c.args(["test", "--workspace", "--exclude", "replybubble-widget"])
             .args(extra)
             .current_dir(&root);
+        if let Some(cluster) = &cluster {
+            c.env("REPLYBUBBLE_TEST_PG", &cluster.url);
+        }
         exec(&mut c)?;
     }
     {

@@ -107,6 +107,11 @@ pub fn run_all() -> Result<()> {
     if !Path::new("/usr/sbin/nginx").exists() && !has("nginx") {
         apt.push("nginx");
     }
+    // The second database engine (DESIGN.md "Scale-out: PostgreSQL"); the tests start their own
+    // cluster with its binaries.
+    if crate::pg::bin_dir().is_none() {
+        apt.push("postgresql");
+    }
     // The load generator of `cargo xtask bench`.
     if !has("wrk") {
         apt.push("wrk");

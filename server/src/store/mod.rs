@@ -9,6 +9,7 @@
 //! Time is an argument (`now`, milliseconds since the epoch): the store never reads a clock.
 
 pub mod model;
+pub mod pg;
 pub mod sqlite;
 
 use std::path::Path;

@@ -1,0 +1,134 @@
+//! The PostgreSQL engine (DESIGN.md "Scale-out: PostgreSQL"): a pool of tokio-postgres
+//! connections (deadpool-postgres) and the migrations, which several `serve` processes starting
+//! together apply exactly once, under an advisory lock. Its SQL lives here and in `sql/`, as
+//! the SQLite engine's lives in `store/sqlite/`.
+//!
+//! This is the first step of the engine: connecting and migrating. The `Store` operations follow
+//! in their own modules.
+
+use std::str::FromStr;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use tokio_postgres::NoTls;
+
+use super::StoreError;
+
+/// The migrations, in order; `schema_version` holds how many were applied.
+const MIGRATIONS: &[&str] = &[include_str!("sql/0001_init.sql")];
+
+/// The schema version this binary writes.
+pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
+
+/// The advisory lock that serialises migrations across processes ("ReplyBub" in ASCII).
+const MIGRATION_LOCK: i64 = 0x5265_706c_7942_7562;
+
+/// Connections per process.
+const POOL_SIZE: usize = 16;
+
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        StoreError::Engine(Box::new(e))
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for StoreError {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        StoreError::Engine(Box::new(e))
+    }
+}
+
+/// Whether a `--db` value names a PostgreSQL database rather than a SQLite file.
+pub fn is_url(db: &str) -> bool {
+    db.starts_with("postgres://") || db.starts_with("postgresql://")
+}
+
+/// The store on one PostgreSQL database.
+#[derive(Clone)]
+pub struct PgStore {
+    pool: Pool,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the URL: it holds the password.
+        f.debug_struct("PgStore").finish_non_exhaustive()
+    }
+}
+
+impl PgStore {
+    /// Connects to `url` (`postgres://user:pass@host:port/db`) and brings its schema to
+    /// [`SCHEMA_VERSION`].
+    pub async fn open(url: &str) -> Result<PgStore, StoreError> {
+        let config = tokio_postgres::Config::from_str(url).map_err(|e| {
+            StoreError::Invalid(format!(
+                "--db: not a PostgreSQL URL ({e}); write postgres://user:password@host:port/database"
+            ))
+        })?;
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(POOL_SIZE)
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .build()
+            .map_err(|e| StoreError::Invalid(format!("cannot set up the connection pool: {e}")))?;
+        let store = PgStore { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Applies the pending migrations, each in its own transaction, holding the advisory lock
+    /// so that replicas starting together wait for each other; refuses a newer schema.
+    async fn migrate(&self) -> Result<(), StoreError> {
+        let mut client = self.pool.get().await?;
+        client
+            .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
+            .await?;
+        let result = async {
+            client
+                .batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+                .await?;
+            let current: i32 = client
+                .query_opt("SELECT version FROM schema_version", &[])
+                .await?
+                .map_or(0, |row| row.get(0));
+            if current > SCHEMA_VERSION {
+                return Err(StoreError::Invalid(format!(
+                    "the database is at schema version {current} but this replybubble knows only up to {SCHEMA_VERSION}: \
+                     run a newer replybubble (downgrades are not supported)"
+                )));
+            }
+            for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+                let version = i as i32 + 1;
+                let tx = client.transaction().await?;
+                tx.batch_execute(sql).await?;
+                tx.execute("DELETE FROM schema_version", &[]).await?;
+                tx.execute("INSERT INTO schema_version (version) VALUES ($1)", &[&version])
+                    .await?;
+                tx.commit().await?;
+                tracing::info!(version, "applied PostgreSQL migration");
+            }
+            Ok(())
+        }
+        .await;
+        let unlocked = client
+            .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])
+            .await;
+        result?;
+        unlocked?;
+        Ok(())
+    }
+
+    /// The schema version of the database.
+    pub async fn schema_version(&self) -> Result<i32, StoreError> {
+        let client = self.pool.get().await?;
+        Ok(client
+            .query_one("SELECT version FROM schema_version", &[])
+            .await?
+            .get(0))
+    }
+}
