@@ -19,7 +19,8 @@ use crate::store::Role;
 #[derive(Debug, Parser)]
 #[command(name = "replybubble", version, about)]
 pub struct Cli {
-    /// The SQLite database file (created on first use).
+    /// The database: a SQLite file (created on first use) or a postgres://user:pass@host:port/db
+    /// URL (the master key then comes from REPLYBUBBLE_MASTER_KEY or REPLYBUBBLE_MASTER_KEY_FILE).
     #[arg(
         long,
         global = true,
@@ -384,7 +385,7 @@ fn serve(args: ServeArgs, db: PathBuf) -> anyhow::Result<()> {
         let app = Application::build(config.clone()).await?;
         let state = app.state();
         let metrics_port = app.metrics_port();
-        tracing::info!(url = %state.public_url, db = %config.db.display(), "replybubble is listening");
+        tracing::info!(url = %state.public_url, db = %crate::store::describe(&config.db), "replybubble is listening");
         println!("ReplyBubble is running at {}", state.public_url);
         println!("  dashboard: {}/dashboard", state.public_url);
         if let (Some(port), Some(addr)) = (metrics_port, &config.metrics_addr) {

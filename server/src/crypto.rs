@@ -149,6 +149,9 @@ pub enum KeyError {
     /// The key file is not 64 hex characters.
     #[error("{0}: the key file must hold 64 hex characters (32 bytes); it is damaged: restore it from your backup")]
     BadFile(String),
+    /// A PostgreSQL database has no file beside which to keep a key.
+    #[error("with a PostgreSQL --db, give the master key in REPLYBUBBLE_MASTER_KEY (64 hex characters) or REPLYBUBBLE_MASTER_KEY_FILE: every instance must use the same key")]
+    NoKeyForPostgres,
     /// The key file cannot be read or created.
     #[error("{path}: cannot read or create the key file: {source}")]
     Io {
@@ -164,12 +167,11 @@ fn parse_key(text: &str) -> Option<[u8; 32]> {
     hex::decode(text.trim()).ok()?.try_into().ok()
 }
 
-/// The master key that seals secrets: `REPLYBUBBLE_MASTER_KEY` (64 hex characters) when set;
-/// else the file `REPLYBUBBLE_MASTER_KEY_FILE` names (a systemd credential, say), which must
-/// exist; else the key file `<db>.key`, created (0600, 32 random bytes) on first start.
-pub fn master_key(db: &std::path::Path) -> Result<[u8; 32], KeyError> {
+/// The master key from `REPLYBUBBLE_MASTER_KEY` or the file `REPLYBUBBLE_MASTER_KEY_FILE` names,
+/// when one of them is set.
+pub fn key_from_env() -> Result<Option<[u8; 32]>, KeyError> {
     if let Ok(env) = std::env::var("REPLYBUBBLE_MASTER_KEY") {
-        return parse_key(&env).ok_or(KeyError::BadEnv);
+        return parse_key(&env).map(Some).ok_or(KeyError::BadEnv);
     }
     if let Some(file) = std::env::var_os("REPLYBUBBLE_MASTER_KEY_FILE") {
         let path = std::path::PathBuf::from(file);
@@ -177,7 +179,20 @@ pub fn master_key(db: &std::path::Path) -> Result<[u8; 32], KeyError> {
             path: path.display().to_string(),
             source,
         })?;
-        return parse_key(&text).ok_or_else(|| KeyError::BadFile(path.display().to_string()));
+        return parse_key(&text)
+            .map(Some)
+            .ok_or_else(|| KeyError::BadFile(path.display().to_string()));
+    }
+    Ok(None)
+}
+
+/// The master key that seals secrets: `REPLYBUBBLE_MASTER_KEY` (64 hex characters) when set;
+/// else the file `REPLYBUBBLE_MASTER_KEY_FILE` names (a systemd credential, say), which must
+/// exist; else the key file `<db>.key`, created (0600, 32 random bytes) on first start. (A
+/// PostgreSQL database has no file: its callers use [`key_from_env`] alone.)
+pub fn master_key(db: &std::path::Path) -> Result<[u8; 32], KeyError> {
+    if let Some(key) = key_from_env()? {
+        return Ok(key);
     }
     let mut name = db.as_os_str().to_owned();
     name.push(".key");

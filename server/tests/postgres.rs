@@ -109,3 +109,283 @@ async fn the_home_counts_are_kept_by_triggers_on_postgres_too() {
         "1 1"
     );
 }
+
+// ---- The application on PostgreSQL, over HTTP ----
+
+use replybubble_core::{signature, Mode, Plan};
+use replybubble_server::service;
+use replybubble_server::startup::{Application, Config};
+use serde_json::{json, Value as Json};
+
+/// Every instance on one PostgreSQL database shares the master key: given here as an operator
+/// would (this test binary alone sets it).
+fn master_key() {
+    std::env::set_var(
+        "REPLYBUBBLE_MASTER_KEY",
+        "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0",
+    );
+}
+
+struct PgApp {
+    base: String,
+    state: actix_web::web::Data<replybubble_server::http::state::AppState>,
+    client: awc::Client,
+    app_id: String,
+    secret: String,
+}
+
+/// The real application on 127.0.0.1:0 with `--db postgres://…`, and a Pro workspace in
+/// Optional mode with a secret.
+async fn pg_app(url: &str) -> PgApp {
+    master_key();
+    let running = Application::start(Config::loopback(std::path::PathBuf::from(url)))
+        .await
+        .expect("the app starts on PostgreSQL");
+    let services = &running.state.services;
+    let app_id = replybubble_server::crypto::new_app_id();
+    services
+        .store
+        .create_workspace(app_id.clone(), "PG".into(), Plan::Pro, vec![], 0)
+        .await
+        .unwrap();
+    let secret = service::workspace::new_secret(services, &app_id, false, None)
+        .await
+        .unwrap()
+        .secret;
+    service::workspace::set_mode(services, &app_id, Mode::Optional)
+        .await
+        .unwrap();
+    PgApp {
+        base: running.base,
+        state: running.state,
+        client: awc::Client::default(),
+        app_id,
+        secret,
+    }
+}
+
+impl PgApp {
+    async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Json) -> (u16, Json) {
+        let mut req = self.client.request(
+            method.parse().unwrap(),
+            format!("{}/api/v1/widget/{path}", self.base),
+        );
+        if let Some(t) = token {
+            req = req.insert_header(("Authorization", format!("Bearer {t}")));
+        }
+        let mut res = if method == "GET" {
+            req.send().await.unwrap()
+        } else {
+            req.send_json(&body).await.unwrap()
+        };
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Json::Null))
+    }
+
+    async fn session(&self) -> String {
+        let (status, body) = self
+            .call("POST", "session", None, json!({ "app_id": self.app_id }))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body["visitor_token"].as_str().unwrap().to_owned()
+    }
+
+    fn signed(&self, id: &str) -> Json {
+        json!({ "id": id, "signature": signature::sign(&self.secret, id), "name": id.to_uppercase() })
+    }
+}
+
+#[actix_rt::test]
+async fn the_widget_api_and_the_dashboard_data_work_on_postgres() {
+    let Some(url) = pg::database().await else {
+        return;
+    };
+    let app = pg_app(&url).await;
+    let a = app.session().await;
+    let (status, body) = app
+        .call("POST", "identify", Some(&a), app.signed("ada"))
+        .await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (200, Some("verified")),
+        "{body}"
+    );
+    assert_eq!(body["contact"]["name"], "ADA");
+    let mut seqs = Vec::new();
+    for text in ["one", "two", "three"] {
+        let (status, body) = app
+            .call("POST", "messages", Some(&a), json!({ "body": text }))
+            .await;
+        assert_eq!(status, 201, "{body}");
+        seqs.push(body["seq"].as_i64().unwrap());
+    }
+    assert_eq!(seqs, [1, 2, 3]);
+    let (_, page) = app
+        .call("GET", "messages?after=1", Some(&a), Json::Null)
+        .await;
+    let bodies: Vec<&str> = page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["body"].as_str().unwrap())
+        .collect();
+    assert_eq!(bodies, ["two", "three"]);
+
+    // The claim rule: bob on ada's session gets a new session; ada's token is over.
+    let (status, body) = app
+        .call("POST", "identify", Some(&a), app.signed("bob"))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let b = body["visitor_token"]
+        .as_str()
+        .expect("a new session")
+        .to_owned();
+    assert_eq!(
+        app.call("GET", "messages", Some(&a), Json::Null).await.0,
+        401
+    );
+    let (_, first) = app
+        .call("POST", "messages", Some(&b), json!({ "body": "hi" }))
+        .await;
+    assert_eq!(first["seq"], 1, "a new conversation counts from 1");
+    let (status, reset) = app.call("POST", "reset", Some(&b), Json::Null).await;
+    assert_eq!(status, 200);
+    assert_ne!(reset["visitor_token"].as_str(), Some(b.as_str()));
+    assert_eq!(
+        app.call("GET", "messages", Some(&b), Json::Null).await.0,
+        401
+    );
+
+    // What the dashboard reads.
+    let store = &app.state.services.store;
+    let ws = store.workspace(app.app_id.clone()).await.unwrap().unwrap();
+    let home = store.home(ws.id, 0).await.unwrap();
+    assert_eq!((home.open, home.contacts, home.identified_30d), (2, 2, 2));
+    let (rows, more) = store.conversations(ws.id, true, None).await.unwrap();
+    assert_eq!((rows.len(), more), (2, false));
+    let ready = store.readiness(ws.id, 0).await.unwrap();
+    assert_eq!((ready.users, ready.failing_users, ready.calls), (2, 0, 2));
+    let counts = store.outcome_counts(ws.id, 0).await.unwrap();
+    assert_eq!(counts.iter().map(|c| c.count).sum::<i64>(), 2);
+
+    // A data-subject request.
+    let deleted = service::privacy::delete(&app.state.services, &app.app_id, "ada")
+        .await
+        .unwrap();
+    assert_eq!(
+        (deleted.contacts, deleted.conversations, deleted.messages),
+        (1, 1, 3)
+    );
+    assert_eq!(store.home(ws.id, 0).await.unwrap().contacts, 1);
+}
+
+#[actix_rt::test]
+async fn concurrent_identifies_on_one_bound_session_give_exactly_one_new_session_on_postgres() {
+    let Some(url) = pg::database().await else {
+        return;
+    };
+    let app = pg_app(&url).await;
+    let a = app.session().await;
+    assert_eq!(
+        app.call("POST", "identify", Some(&a), app.signed("ada"))
+            .await
+            .0,
+        200
+    );
+    let answers = futures_util::future::join_all((0..8).map(|i| {
+        app.call(
+            "POST",
+            "identify",
+            Some(&a),
+            json!({ "id": format!("other{i}") }),
+        )
+    }))
+    .await;
+    let switched = answers
+        .iter()
+        .filter(|(_, b)| b["visitor_token"].is_string())
+        .count();
+    assert_eq!(switched, 1, "{answers:?}");
+    assert!(
+        answers
+            .iter()
+            .all(|(s, b)| b["visitor_token"].is_string() || *s == 401),
+        "the others find the session ended: {answers:?}"
+    );
+}
+
+#[actix_rt::test]
+async fn concurrent_messages_in_one_conversation_get_consecutive_positions() {
+    let Some(url) = pg::database().await else {
+        return;
+    };
+    let app = pg_app(&url).await;
+    let a = app.session().await;
+    let answers = futures_util::future::join_all((0..20).map(|i| {
+        app.call(
+            "POST",
+            "messages",
+            Some(&a),
+            json!({ "body": format!("m{i}") }),
+        )
+    }))
+    .await;
+    let mut seqs: Vec<i64> = answers
+        .iter()
+        .map(|(s, b)| {
+            assert_eq!(*s, 201, "{b}");
+            b["seq"].as_i64().unwrap()
+        })
+        .collect();
+    seqs.sort();
+    assert_eq!(seqs, (1..=20).collect::<Vec<_>>());
+}
+
+#[actix_rt::test]
+async fn the_cli_administers_a_postgres_database_and_names_what_it_cannot_do() {
+    let Some(url) = pg::database().await else {
+        return;
+    };
+    let cli = |args: &[&str], key: bool| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_replybubble"));
+        c.args(["--json", "--db", &url]).args(args);
+        c.env_remove("REPLYBUBBLE_MASTER_KEY")
+            .env_remove("REPLYBUBBLE_MASTER_KEY_FILE");
+        if key {
+            c.env(
+                "REPLYBUBBLE_MASTER_KEY",
+                "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0",
+            );
+        }
+        c.output().unwrap()
+    };
+    let out = cli(
+        &["workspace", "create", "--name", "Shop", "--plan", "pro"],
+        true,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ws: Json = serde_json::from_slice(&out.stdout).unwrap();
+    let app_id = ws["app_id"].as_str().unwrap();
+    let out = cli(&["verification", "generate-secret", app_id], true);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listed: Json = serde_json::from_slice(&cli(&["workspace", "list"], true).stdout).unwrap();
+    assert_eq!(listed["workspaces"][0]["secret_version"], 1);
+    // Without the key, a PostgreSQL database says where the key must come from.
+    let out = cli(&["workspace", "list"], false);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("REPLYBUBBLE_MASTER_KEY"), "{err}");
+    // Nothing in the output shows the password of the URL.
+    assert!(!err.contains("replybubble-test"), "{err}");
+    let out = cli(&["backup", "/tmp/never-written.db"], true);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("pg_dump"));
+}

@@ -281,6 +281,11 @@ pub async fn verification_secret(
 
 /// `backup OUT`.
 pub fn backup(db: &std::path::Path, out: &std::path::Path) -> anyhow::Result<Output> {
+    if db.to_str().is_some_and(crate::store::pg::is_url) {
+        anyhow::bail!(
+            "--db: backup copies a SQLite file; back a PostgreSQL database up with pg_dump (docs/operations.md)"
+        );
+    }
     let bytes = crate::store::sqlite::backup(db, out)?;
     Ok(Output::new(
         json!({ "backup": out.display().to_string(), "bytes": bytes }),

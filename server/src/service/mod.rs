@@ -59,8 +59,14 @@ impl Services {
     /// Opens the store a `--db` value names with its master key (`REPLYBUBBLE_MASTER_KEY` or the
     /// key file beside the database), and seals any secret an older release stored in clear.
     pub async fn open(db: &std::path::Path) -> anyhow::Result<Services> {
-        let store = crate::store::open(db)?;
-        let services = Services::new(store, SecretBox::new(crate::crypto::master_key(db)?));
+        let store = crate::store::open(db).await?;
+        let key = if db.to_str().is_some_and(crate::store::pg::is_url) {
+            // Every instance on one PostgreSQL database must seal with the same key.
+            crate::crypto::key_from_env()?.ok_or(crate::crypto::KeyError::NoKeyForPostgres)?
+        } else {
+            crate::crypto::master_key(db)?
+        };
+        let services = Services::new(store, SecretBox::new(key));
         services.seal_plaintext_secrets().await?;
         Ok(services)
     }

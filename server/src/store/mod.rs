@@ -289,9 +289,37 @@ pub trait Store: Send + Sync {
     fn readiness(&self, workspace_id: i64, since: i64) -> Op<Readiness>;
 }
 
-/// Opens the store a `--db` value names (a SQLite file path), creating and migrating it.
-pub fn open(db: &Path) -> Result<Arc<dyn Store>, StoreError> {
-    Ok(Arc::new(sqlite::SqliteStore::open(db)?))
+/// Keyset paging, for both engines: the query asked for one row more than `page`; that row,
+/// when it came, says there are more pages and is not shown.
+pub(crate) fn full_page<T>(mut rows: Vec<T>, page: usize) -> (Vec<T>, bool) {
+    let more = rows.len() > page;
+    rows.truncate(page);
+    (rows, more)
+}
+
+/// A `--db` value fit for logs: a PostgreSQL URL without its user and password.
+pub fn describe(db: &Path) -> String {
+    let text = db.display().to_string();
+    match text.split_once("://") {
+        Some((scheme, rest)) if pg::is_url(&text) => {
+            let host_start = rest
+                .split('/')
+                .next()
+                .and_then(|authority| authority.rfind('@'))
+                .map_or(0, |at| at + 1);
+            format!("{scheme}://{}", &rest[host_start..])
+        }
+        _ => text,
+    }
+}
+
+/// Opens the store a `--db` value names (a SQLite file path, or a `postgres://` URL), creating
+/// and migrating it.
+pub async fn open(db: &Path) -> Result<Arc<dyn Store>, StoreError> {
+    match db.to_str().filter(|s| pg::is_url(s)) {
+        Some(url) => Ok(Arc::new(pg::PgStore::open(url).await?)),
+        None => Ok(Arc::new(sqlite::SqliteStore::open(db)?)),
+    }
 }
 
 /// Milliseconds since the Unix epoch (for callers without a [`crate::service::Clock`]).
@@ -300,4 +328,23 @@ pub fn now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_postgres_url_is_logged_without_its_credentials() {
+        let d = |s: &str| describe(Path::new(s));
+        assert_eq!(
+            d("postgres://rb:s3cret@db.internal:5432/replybubble"),
+            "postgres://db.internal:5432/replybubble"
+        );
+        assert_eq!(d("postgresql://h/db"), "postgresql://h/db");
+        assert_eq!(
+            d("/var/lib/rb/replybubble.db"),
+            "/var/lib/rb/replybubble.db"
+        );
+    }
 }

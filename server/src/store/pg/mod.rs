@@ -6,6 +6,16 @@
 //! This is the first step of the engine: connecting and migrating. The `Store` operations follow
 //! in their own modules.
 
+mod agents;
+mod contacts;
+mod conversations;
+mod events;
+mod messages;
+mod privacy;
+mod sessions;
+mod store;
+mod workspaces;
+
 use std::str::FromStr;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
@@ -131,4 +141,14 @@ impl PgStore {
             .await?
             .get(0))
     }
+}
+
+/// Reads a text column into an enum that parses from its database spelling.
+pub(crate) fn parse_enum<T: FromStr>(
+    row: &tokio_postgres::Row,
+    idx: usize,
+) -> Result<T, StoreError> {
+    let s: String = row.try_get(idx)?;
+    s.parse()
+        .map_err(|_| StoreError::Invalid(format!("unexpected value {s:?} in column {idx}")))
 }

@@ -131,7 +131,7 @@ pub fn list(
             Ok((from_row(r)?, r.get(7)?))
         })?
         .collect::<Result<_, _>>()?;
-    Ok(super::full_page(rows, PAGE))
+    Ok(crate::store::full_page(rows, PAGE))
 }
 
 /// One contact of the workspace.

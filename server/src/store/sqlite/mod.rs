@@ -343,14 +343,6 @@ pub fn checkpoint(db: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Keyset paging: the query asked for one row more than `page`; that row, when it came, says
-/// there are more pages and is not shown.
-pub(crate) fn full_page<T>(mut rows: Vec<T>, page: usize) -> (Vec<T>, bool) {
-    let more = rows.len() > page;
-    rows.truncate(page);
-    (rows, more)
-}
-
 /// Asks the database for an answer (the health check).
 pub fn ping(conn: &Connection) -> Result<(), StoreError> {
     conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?;
