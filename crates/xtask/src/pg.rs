@@ -1,6 +1,7 @@
 //! A throwaway PostgreSQL cluster for `cargo xtask test`: Debian's server binaries, `initdb` in
-//! a fresh folder under `target/`, `pg_ctl start` on 127.0.0.1 and a free port with a password
-//! (SCRAM) for TCP, stopped when the tests end. Its URL reaches the tests as
+//! a fresh folder under the system's temporary directory (the `postgres` user must be able to
+//! reach it, which a checkout under a private home may not allow), `pg_ctl start` on 127.0.0.1
+//! and a free port with a password (SCRAM) for TCP, stopped and deleted when the tests end. Its URL reaches the tests as
 //! `REPLYBUBBLE_TEST_PG`; each test makes a database of its own in it.
 
 use std::path::{Path, PathBuf};
@@ -8,7 +9,7 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
-use crate::util::{exec, output, project_root};
+use crate::util::{exec, output};
 
 /// The user and password of the test cluster (loopback only, deleted with the folder).
 const USER: &str = "replybubble";
@@ -55,6 +56,32 @@ fn pg_command(bin: &Path, as_postgres: bool, program: &str) -> Command {
     }
 }
 
+/// Stops and deletes the clusters of runs that were killed before they could (their xtask
+/// process is gone).
+fn leftovers(bin: &Path, as_postgres: bool) {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("replybubble-test-pg-"))
+        else {
+            continue;
+        };
+        if Path::new("/proc").join(pid).exists() {
+            continue;
+        }
+        let _ = pg_command(bin, as_postgres, "pg_ctl")
+            .arg("-D")
+            .arg(entry.path().join("data"))
+            .args(["stop", "-m", "immediate"])
+            .output();
+        let _ = std::fs::remove_dir_all(entry.path());
+    }
+}
+
 impl Cluster {
     fn command(&self, program: &str) -> Command {
         pg_command(&self.bin, self.as_postgres, program)
@@ -65,15 +92,10 @@ impl Cluster {
         let bin = bin_dir().context(
             "PostgreSQL's server is not installed (run `cargo xtask setup`, or apt-get install postgresql)",
         )?;
-        let dir = project_root().join("target/pg");
         let as_postgres = is_root();
+        leftovers(&bin, as_postgres);
+        let dir = std::env::temp_dir().join(format!("replybubble-test-pg-{}", std::process::id()));
         if dir.exists() {
-            // A cluster a killed run left behind: stop it, then start afresh.
-            let _ = pg_command(&bin, as_postgres, "pg_ctl")
-                .arg("-D")
-                .arg(dir.join("data"))
-                .args(["stop", "-m", "immediate"])
-                .output();
             std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
         }
         std::fs::create_dir_all(&dir)?;
@@ -147,6 +169,7 @@ impl Drop for Cluster {
             .arg(self.data())
             .args(["stop", "-m", "fast", "-w"])
             .output();
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
