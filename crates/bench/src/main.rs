@@ -3,9 +3,10 @@
 //! wrk, times the dashboard's pages, measures the widget in headless Chromium as a visitor gets
 //! it, and writes one table of figures beside their budgets to `BENCHMARKS.md`.
 //!
-//! Usage: `replybubble-bench --server PATH --out PATH [--quick] [--keep DIR]` (`--quick`: a
-//! tenth of the data and shorter runs, to check the bench itself; `--keep`: the database goes
-//! to DIR and stays there).
+//! Usage: `replybubble-bench --server PATH --out PATH [--quick] [--keep DIR] [--postgres URL]`
+//! (`--quick`: a tenth of the data and shorter runs, to check the bench itself; `--keep`: the
+//! database goes to DIR and stays there; `--postgres`: the throughput runs again with
+//! `--db postgres://…` on a new database of that server).
 
 mod browser;
 mod load;
@@ -28,6 +29,8 @@ pub struct Args {
     pub quick: bool,
     /// Keep the database in this folder (to look into it afterwards).
     pub keep: Option<PathBuf>,
+    /// A PostgreSQL server (`postgres://…/postgres`) to run the throughput runs on as well.
+    pub postgres: Option<String>,
 }
 
 fn args() -> Result<Args> {
@@ -35,6 +38,7 @@ fn args() -> Result<Args> {
     let mut out = None;
     let mut quick = false;
     let mut keep = None;
+    let mut postgres = None;
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -42,8 +46,9 @@ fn args() -> Result<Args> {
             "--out" => out = it.next().map(PathBuf::from),
             "--quick" => quick = true,
             "--keep" => keep = it.next().map(PathBuf::from),
+            "--postgres" => postgres = it.next(),
             other => bail!(
-                "unknown argument {other}: use --server PATH --out PATH [--quick] [--keep DIR]"
+                "unknown argument {other}: use --server PATH --out PATH [--quick] [--keep DIR] [--postgres URL]"
             ),
         }
     }
@@ -52,6 +57,7 @@ fn args() -> Result<Args> {
         out: out.context("--out PATH (where BENCHMARKS.md goes) is required")?,
         quick,
         keep,
+        postgres,
     })
 }
 
@@ -81,7 +87,7 @@ async fn run() -> Result<()> {
     } else {
         seed::Scale::SITE
     };
-    let site = server::Site::create(&args.server, &dir)?;
+    let site = server::Site::create(&args.server, &server::Site::sqlite_file(&dir))?;
     eprintln!("==> seeding {scale}");
     let seeded = seed::seed(&site.db, &site.app_id, &scale)?;
     eprintln!("    {:.1} s", started.elapsed().as_secs_f64());
@@ -95,10 +101,19 @@ async fn run() -> Result<()> {
     pages::measure(&running, &seeded, &mut report).await?;
 
     eprintln!("==> throughput with wrk");
-    load::measure(&running, &site, args.quick, &mut report).await?;
+    load::measure(&running, &site, args.quick, "SQLite", &mut report).await?;
 
     eprintln!("==> the widget in Chromium");
     browser::measure(&running, &site, args.quick, &mut report).await?;
+    drop(running);
+
+    if let Some(admin) = &args.postgres {
+        eprintln!("==> throughput with wrk, on PostgreSQL");
+        let url = server::Site::postgres_database(admin).await?;
+        let site = server::Site::create(&args.server, std::path::Path::new(&url))?;
+        let running = server::Running::start(&args.server, &site.db)?;
+        load::measure(&running, &site, args.quick, "PostgreSQL", &mut report).await?;
+    }
 
     report.core_cpu = report::criterion_estimates();
     report.elapsed = started.elapsed();

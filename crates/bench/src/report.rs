@@ -215,7 +215,7 @@ impl Report {
             s.push_str(&format!("- {k}: {v}\n"));
         }
         s.push_str(&format!(
-            "- the bench took {:.0} s\n\n## Rerun\n\n```sh\ncargo xtask bench            # everything above, writes BENCHMARKS.md\ncargo bench -p replybubble-core  # the criterion micro-benchmarks alone\n```\n\n\
+            "- the bench took {:.0} s\n\n## Rerun\n\n```sh\ncargo xtask bench --postgres # everything above, writes BENCHMARKS.md (without --postgres: SQLite only)\ncargo bench -p replybubble-core  # the criterion micro-benchmarks alone\n```\n\n\
              How each figure is taken: `crates/bench/src/` (`seed.rs` the data, `pages.rs` the \
              dashboard, `load.rs` wrk, `browser.rs` Chromium).\n",
             self.elapsed.as_secs_f64()
@@ -245,6 +245,7 @@ mod tests {
             out: "o".into(),
             quick: true,
             keep: None,
+            postgres: None,
         });
         assert!(
             text.contains("| a | x | 3 ms | ≤ 2 ms | **no** |"),

@@ -29,6 +29,7 @@ fn cli(bin: &Path, db: &Path, args: &[&str], stdin: Option<&str>) -> Result<serd
         .arg(db)
         .arg("--json")
         .args(args)
+        .envs(key_env(db))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -58,14 +59,52 @@ fn text(v: &serde_json::Value, key: &str) -> Result<String> {
         .with_context(|| format!("no {key} in {v}"))
 }
 
+/// The master key the bench gives the server and the CLI on PostgreSQL (a throwaway database).
+const PG_MASTER_KEY: &str =
+    "6265_6e63_685f_6b65_795f_6e6f_745f_7573_6564_5f61_6e79_7768_6572_6521_2121_2121";
+
+/// The environment a `replybubble` process of the bench needs for `db`.
+fn key_env(db: &Path) -> Vec<(&'static str, String)> {
+    if db.to_str().is_some_and(|s| s.starts_with("postgres")) {
+        vec![("REPLYBUBBLE_MASTER_KEY", PG_MASTER_KEY.replace('_', ""))]
+    } else {
+        Vec::new()
+    }
+}
+
 impl Site {
-    /// Creates the database in `dir` with the CLI.
-    pub fn create(bin: &Path, dir: &Path) -> Result<Site> {
-        let db = dir.join("bench.db");
-        // A kept folder holds the previous run's database: start afresh.
+    /// `bench.db` in `dir`, emptied: a kept folder holds the previous run's database.
+    pub fn sqlite_file(dir: &Path) -> PathBuf {
         for suffix in ["", "-wal", "-shm", ".key"] {
             let _ = std::fs::remove_file(dir.join(format!("bench.db{suffix}")));
         }
+        dir.join("bench.db")
+    }
+
+    /// A new database `replybubble_bench_<pid>` on the PostgreSQL server of `admin`; its URL.
+    pub async fn postgres_database(admin: &str) -> Result<String> {
+        let name = format!("replybubble_bench_{}", std::process::id());
+        let (client, connection) = tokio_postgres::connect(admin, tokio_postgres::NoTls)
+            .await
+            .context("connecting to --postgres")?;
+        actix_rt::spawn(connection);
+        // One statement each: several in one query would run as one transaction, which
+        // CREATE DATABASE refuses.
+        client
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+            .await?;
+        client
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await?;
+        let (base, _) = admin
+            .rsplit_once('/')
+            .context("--postgres: a URL ending in /database")?;
+        Ok(format!("{base}/{name}"))
+    }
+
+    /// Sets the site up on `db` (a SQLite file or a PostgreSQL URL) with the CLI.
+    pub fn create(bin: &Path, db: &Path) -> Result<Site> {
+        let db = db.to_owned();
         let ws = cli(
             bin,
             &db,
@@ -129,6 +168,7 @@ impl Running {
             .arg(format!("127.0.0.1:{metrics_port}"))
             .arg("--db")
             .arg(db)
+            .envs(key_env(db))
             .env("REPLYBUBBLE_LOG", "warn")
             .stdout(Stdio::piped())
             .spawn()

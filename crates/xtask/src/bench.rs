@@ -8,9 +8,23 @@ use anyhow::Result;
 use crate::setup;
 use crate::util::{cargo, exec, project_root, Step};
 
-/// Runs the benchmark; `--quick` runs it on a tenth of the data.
+/// Runs the benchmark; `--quick` runs it on a tenth of the data; `--postgres` also runs the
+/// throughput on a throwaway PostgreSQL cluster (the one `cargo xtask test` uses).
 pub fn run(extra: &[String]) -> Result<()> {
     let root = project_root();
+    let postgres = extra.iter().any(|a| a == "--postgres");
+    let mut pass: Vec<String> = extra
+        .iter()
+        .filter(|a| *a != "--postgres")
+        .cloned()
+        .collect();
+    let cluster = if postgres {
+        let c = crate::pg::Cluster::start()?;
+        pass.extend(["--postgres".to_owned(), c.url.clone()]);
+        Some(c)
+    } else {
+        None
+    };
     {
         let _s = Step::new("bench: criterion, one identify's CPU in core");
         exec(
@@ -35,8 +49,10 @@ pub fn run(extra: &[String]) -> Result<()> {
             .arg(root.join("target/release/replybubble"))
             .arg("--out")
             .arg(root.join("BENCHMARKS.md"))
-            .args(extra)
+            .args(&pass)
             .env("CHROMEDRIVER", setup::chromedriver())
             .current_dir(&root),
-    )
+    )?;
+    drop(cluster);
+    Ok(())
 }

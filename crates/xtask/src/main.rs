@@ -68,7 +68,8 @@ fn dispatch(args: &[String]) -> Result<()> {
              run    build and start the server with the demo on http://127.0.0.1:8080\n  \
              test   build and run every test\n  \
              bench  measure what users get against the budgets, write BENCHMARKS.md\n         \
-                    (--quick: a tenth of the data, to check the bench itself)"
+                    (--quick: a tenth of the data, to check the bench itself;\n         \
+                    --postgres: the throughput on PostgreSQL too)"
         ),
     }
 }
