@@ -1,13 +1,12 @@
-//! Live events: fan-out of new messages to open event streams, and the short-lived,
-//! single-use tickets that open a widget's stream (browsers cannot send headers with
-//! EventSource, and the visitor token never goes in a URL).
+//! Live events: fan-out of new messages to the event streams open on this server. (The
+//! single-use tickets that open a widget's stream live in the database, so any server redeems
+//! them.)
 //!
 //! Messages are published after their transaction committed. A subscriber that cannot keep up
 //! is dropped; its widget reconnects and fills the gap with `GET messages?after=`.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
@@ -31,17 +30,10 @@ struct Subscriber {
     tx: mpsc::Sender<MessageRow>,
 }
 
-struct Ticket {
-    session_id: i64,
-    conversation_id: i64,
-    expires: Instant,
-}
-
 /// The hub. One per server.
 #[derive(Default)]
 pub struct Hub {
     subscribers: Mutex<HashMap<i64, Vec<Subscriber>>>,
-    tickets: Mutex<HashMap<Vec<u8>, Ticket>>,
     /// The widget streams of each client IP key (weak: they never keep a stream open).
     by_ip: Mutex<HashMap<String, Vec<mpsc::WeakSender<MessageRow>>>>,
 }
@@ -53,15 +45,6 @@ pub struct TooManyStreams;
 
 fn live(w: &mpsc::WeakSender<MessageRow>) -> bool {
     w.upgrade().is_some_and(|s| !s.is_closed())
-}
-
-/// What a redeemed ticket opens.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StreamTarget {
-    /// The session.
-    pub session_id: i64,
-    /// Its conversation.
-    pub conversation_id: i64,
 }
 
 impl Hub {
@@ -120,8 +103,8 @@ impl Hub {
         Ok(rx)
     }
 
-    /// Forgets closed streams and expired tickets (run on a timer, so memory stays flat under a
-    /// stream of new visitors).
+    /// Forgets closed streams (run on a timer, so memory stays flat under a stream of new
+    /// visitors).
     pub fn prune(&self) {
         {
             let mut subs = self.subscribers.lock().unwrap_or_else(|p| p.into_inner());
@@ -137,22 +120,16 @@ impl Hub {
             }
             by_ip.retain(|_, l| !l.is_empty());
         }
-        let now = Instant::now();
-        self.tickets
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .retain(|_, t| t.expires > now);
     }
 
-    /// How many entries the hub holds: conversations with streams, client IP keys, tickets.
-    pub fn sizes(&self) -> (usize, usize, usize) {
+    /// How many entries the hub holds: conversations with streams, client IP keys.
+    pub fn sizes(&self) -> (usize, usize) {
         (
             self.subscribers
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .len(),
             self.by_ip.lock().unwrap_or_else(|p| p.into_inner()).len(),
-            self.tickets.lock().unwrap_or_else(|p| p.into_inner()).len(),
         )
     }
 
@@ -184,30 +161,6 @@ impl Hub {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clear();
-    }
-
-    /// Stores a ticket (by its hash) for `ttl`.
-    pub fn issue_ticket(&self, ticket_hash: Vec<u8>, target: StreamTarget, ttl: Duration) {
-        let now = Instant::now();
-        let mut tickets = self.tickets.lock().unwrap_or_else(|p| p.into_inner());
-        tickets.insert(
-            ticket_hash,
-            Ticket {
-                session_id: target.session_id,
-                conversation_id: target.conversation_id,
-                expires: now + ttl,
-            },
-        );
-    }
-
-    /// Redeems a ticket once: it is gone afterwards, valid or not.
-    pub fn redeem_ticket(&self, ticket_hash: &[u8]) -> Option<StreamTarget> {
-        let mut tickets = self.tickets.lock().unwrap_or_else(|p| p.into_inner());
-        let t = tickets.remove(ticket_hash)?;
-        (t.expires > Instant::now()).then_some(StreamTarget {
-            session_id: t.session_id,
-            conversation_id: t.conversation_id,
-        })
     }
 }
 
@@ -292,32 +245,10 @@ mod tests {
         for i in 0..10_000i64 {
             let ip = format!("10.0.{}.{}", i / 256, i % 256);
             let rx = hub.subscribe_visitor(i, i, &ip).unwrap();
-            hub.issue_ticket(
-                i.to_le_bytes().to_vec(),
-                StreamTarget {
-                    session_id: i,
-                    conversation_id: i,
-                },
-                Duration::from_secs(0),
-            );
             drop(rx);
         }
         assert_eq!(hub.sizes().0, 10_000);
         hub.prune();
-        assert_eq!(hub.sizes(), (0, 0, 0));
-    }
-
-    #[test]
-    fn tickets_are_single_use_and_expire() {
-        let hub = Hub::default();
-        let target = StreamTarget {
-            session_id: 1,
-            conversation_id: 2,
-        };
-        hub.issue_ticket(vec![1], target, Duration::from_secs(60));
-        assert_eq!(hub.redeem_ticket(&[1]), Some(target));
-        assert_eq!(hub.redeem_ticket(&[1]), None);
-        hub.issue_ticket(vec![2], target, Duration::from_secs(0));
-        assert_eq!(hub.redeem_ticket(&[2]), None);
+        assert_eq!(hub.sizes(), (0, 0));
     }
 }

@@ -389,3 +389,40 @@ async fn the_cli_administers_a_postgres_database_and_names_what_it_cannot_do() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("pg_dump"));
 }
+
+#[actix_rt::test]
+async fn a_ticket_issued_by_one_server_opens_a_stream_on_another_once() {
+    let Some(url) = pg::database().await else {
+        return;
+    };
+    let a = pg_app(&url).await;
+    // A second server on the same database.
+    let b = Application::start(Config::loopback(std::path::PathBuf::from(&url)))
+        .await
+        .expect("a second instance starts");
+    let token = a.session().await;
+    let (status, body) = a
+        .call("POST", "events/ticket", Some(&token), Json::Null)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let ticket = body["ticket"].as_str().unwrap();
+    let open = |base: String| {
+        let client = awc::Client::default();
+        let ticket = ticket.to_owned();
+        async move {
+            client
+                .get(format!("{base}/api/v1/widget/events?ticket={ticket}"))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(
+        open(b.base.clone()).await,
+        200,
+        "redeemed on the other server"
+    );
+    assert_eq!(open(a.base.clone()).await, 401, "once");
+}

@@ -169,7 +169,7 @@ async fn ticket(req: HttpRequest, Visitor(ctx): Visitor) -> Result<HttpResponse,
     per_session(&state, Scope::ReadToken, &ctx)?;
     Ok(json(
         StatusCode::OK,
-        &service::events_ticket(&state.services, &ctx),
+        &service::events_ticket(&state.services, &ctx).await?,
     ))
 }
 

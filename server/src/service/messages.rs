@@ -11,8 +11,8 @@ use replybubble_core::{MessageBody, Value};
 
 use super::{ServiceError, Services};
 use crate::crypto;
-use crate::hub::StreamTarget;
 use crate::policy::EVENTS_TICKET_TTL_SECS;
+use crate::store::StreamTarget;
 use crate::store::{IdentifyEvent, MessageRow, SessionCtx};
 
 /// RFC 3339 UTC with milliseconds.
@@ -128,30 +128,29 @@ pub async fn messages_after(
     })
 }
 
-/// `POST events/ticket`: a single-use ticket that opens this session's stream within 60 s.
-pub fn events_ticket(s: &Services, ctx: &SessionCtx) -> EventsTicket {
+/// `POST events/ticket`: a single-use ticket that opens this session's stream within 60 s. It
+/// is kept in the database, so any server of it may redeem it.
+pub async fn events_ticket(s: &Services, ctx: &SessionCtx) -> Result<EventsTicket, ServiceError> {
     let ticket = crypto::new_token("rbt");
-    s.hub.issue_ticket(
-        crypto::token_hash(&ticket),
-        StreamTarget {
-            session_id: ctx.session_id,
-            conversation_id: ctx.conversation_id,
-        },
-        Duration::from_secs(EVENTS_TICKET_TTL_SECS),
-    );
-    EventsTicket {
+    let expires_at = s.clock.now_ms() + EVENTS_TICKET_TTL_SECS as i64 * 1000;
+    s.store
+        .issue_ticket(crypto::token_hash(&ticket), ctx.session_id, expires_at)
+        .await?;
+    Ok(EventsTicket {
         ticket,
         expires_in: EVENTS_TICKET_TTL_SECS,
-    }
+    })
 }
 
 /// Redeems a ticket for a live session's stream target.
 pub async fn redeem_ticket(s: &Services, ticket: &str) -> Result<StreamTarget, ServiceError> {
+    let now = s.clock.now_ms();
     let target = s
-        .hub
-        .redeem_ticket(&crypto::token_hash(ticket))
+        .store
+        .redeem_ticket(crypto::token_hash(ticket), now)
+        .await?
         .ok_or(ServiceError::TicketInvalid)?;
-    let (session_id, now) = (target.session_id, s.clock.now_ms());
+    let session_id = target.session_id;
     if !s.store.is_live(session_id, now).await? {
         return Err(ServiceError::SessionEnded);
     }

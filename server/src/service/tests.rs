@@ -400,3 +400,38 @@ async fn the_home_counts_kept_by_triggers_match_the_rows_through_every_change() 
     let stats = w.s.store.home(ws, 0).await.unwrap();
     assert_eq!((stats.open, stats.contacts), (0, 1));
 }
+
+#[actix_rt::test]
+async fn stream_tickets_are_single_use_expire_and_need_a_live_session() {
+    let w = world(Plan::Pro, Mode::Optional).await;
+    let (token, ctx) = w.session().await;
+    let t = events_ticket(&w.s, &ctx).await.unwrap().ticket;
+    let target = redeem_ticket(&w.s, &t).await.unwrap();
+    assert_eq!(
+        (target.session_id, target.conversation_id),
+        (ctx.session_id, ctx.conversation_id)
+    );
+    assert!(matches!(
+        redeem_ticket(&w.s, &t).await,
+        Err(ServiceError::TicketInvalid)
+    ));
+    let late = events_ticket(&w.s, &ctx).await.unwrap().ticket;
+    w.s.clock.advance(61_000);
+    assert!(matches!(
+        redeem_ticket(&w.s, &late).await,
+        Err(ServiceError::TicketInvalid)
+    ));
+    let orphan = events_ticket(&w.s, &ctx).await.unwrap().ticket;
+    reset(&w.s, &w.ctx(&token).await.unwrap()).await.unwrap();
+    assert!(matches!(
+        redeem_ticket(&w.s, &orphan).await,
+        Err(ServiceError::SessionEnded)
+    ));
+    // Expired tickets are swept; a swept session takes its tickets with it.
+    let (_, other) = w.session().await;
+    events_ticket(&w.s, &other).await.unwrap();
+    assert_eq!(w.count("SELECT count(*) FROM stream_tickets"), 1);
+    w.s.clock.advance(31 * DAY);
+    sweep(&w.s).await.unwrap();
+    assert_eq!(w.count("SELECT count(*) FROM stream_tickets"), 0);
+}

@@ -212,6 +212,12 @@ pub trait Store: Send + Sync {
     fn record_event(&self, event: IdentifyEvent) -> Op<()>;
     /// Deletes ended sessions and the conversations that never started.
     fn sweep(&self, now: i64) -> Op<Swept>;
+    /// Stores a stream ticket (its hash) for a session until `expires_at`.
+    fn issue_ticket(&self, ticket_hash: Vec<u8>, session_id: i64, expires_at: i64) -> Op<()>;
+    /// Redeems a ticket once (it is gone afterwards, valid or not), on any server of the
+    /// database: what it opens when it had not expired (whether the session is still live is
+    /// the caller's next question).
+    fn redeem_ticket(&self, ticket_hash: Vec<u8>, now: i64) -> Op<Option<StreamTarget>>;
     /// Deletes at most `batch` raw identify calls older than `raw_before`, and the rollup rows
     /// past their keep (per-user rows older than `raw_before`, hourly counts older than
     /// `counts_before`); returns how many raw calls went.

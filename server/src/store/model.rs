@@ -292,6 +292,15 @@ pub struct NewSession {
     pub visitor_label: String,
 }
 
+/// What a redeemed stream ticket opens: a live session's conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamTarget {
+    /// The session.
+    pub session_id: i64,
+    /// Its conversation.
+    pub conversation_id: i64,
+}
+
 /// What a sweep removed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Swept {

@@ -246,17 +246,12 @@ async fn renew(
 pub async fn sweep(tx: &Transaction<'_>, now: i64) -> Result<Swept, StoreError> {
     let cutoff = idle_cutoff(now);
     let stmt = tx
-        .prepare_cached(
-            "DELETE FROM stream_tickets t USING sessions s
-             WHERE t.session_id = s.id AND (s.revoked_at IS NOT NULL OR s.last_seen_at <= $1)",
-        )
+        .prepare_cached("DELETE FROM stream_tickets WHERE expires_at <= $1")
         .await?;
-    tx.execute(&stmt, &[&cutoff]).await?;
+    tx.execute(&stmt, &[&now]).await?;
+    // A deleted session's tickets go with it (ON DELETE CASCADE).
     let stmt = tx
-        .prepare_cached(
-            "DELETE FROM sessions WHERE (revoked_at IS NOT NULL OR last_seen_at <= $1)
-               AND NOT EXISTS (SELECT 1 FROM stream_tickets t WHERE t.session_id = sessions.id)",
-        )
+        .prepare_cached("DELETE FROM sessions WHERE revoked_at IS NOT NULL OR last_seen_at <= $1")
         .await?;
     let sessions = tx.execute(&stmt, &[&cutoff]).await?;
     let stmt = tx
@@ -373,4 +368,55 @@ pub async fn identify(
     };
     super::events::record(tx, &w.event).await?;
     Ok(IdentifyApplied { switched, claimed })
+}
+
+/// Stores a stream ticket for a session until `expires_at`.
+pub async fn issue_ticket(
+    tx: &Transaction<'_>,
+    ticket_hash: &[u8],
+    session_id: i64,
+    expires_at: i64,
+) -> Result<(), StoreError> {
+    let stmt = tx
+        .prepare_cached(
+            "INSERT INTO stream_tickets (ticket_hash, session_id, expires_at) VALUES ($1, $2, $3)",
+        )
+        .await?;
+    tx.execute(&stmt, &[&ticket_hash, &session_id, &expires_at])
+        .await?;
+    Ok(())
+}
+
+/// Redeems a ticket once, on whichever server it reaches: deleted whatever happens next (of
+/// two servers redeeming it at once, one gets the row); what it opens when it had not
+/// expired.
+pub async fn redeem_ticket(
+    tx: &Transaction<'_>,
+    ticket_hash: &[u8],
+    now: i64,
+) -> Result<Option<StreamTarget>, StoreError> {
+    let stmt = tx
+        .prepare_cached(
+            "DELETE FROM stream_tickets WHERE ticket_hash = $1 RETURNING session_id, expires_at",
+        )
+        .await?;
+    let Some(row) = tx.query_opt(&stmt, &[&ticket_hash]).await? else {
+        return Ok(None);
+    };
+    let (session_id, expires_at): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
+    if expires_at <= now {
+        return Ok(None);
+    }
+    let stmt = tx
+        .prepare_cached("SELECT conversation_id FROM sessions WHERE id = $1")
+        .await?;
+    Ok(tx
+        .query_opt(&stmt, &[&session_id])
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()?
+        .map(|conversation_id| StreamTarget {
+            session_id,
+            conversation_id,
+        }))
 }

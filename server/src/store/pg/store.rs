@@ -238,6 +238,19 @@ impl Store for PgStore {
         tx!(self, |t| sessions::sweep(t, now))
     }
 
+    fn issue_ticket(&self, ticket_hash: Vec<u8>, session_id: i64, expires_at: i64) -> Op<()> {
+        tx!(self, |t| sessions::issue_ticket(
+            t,
+            &ticket_hash,
+            session_id,
+            expires_at
+        ))
+    }
+
+    fn redeem_ticket(&self, ticket_hash: Vec<u8>, now: i64) -> Op<Option<StreamTarget>> {
+        tx!(self, |t| sessions::redeem_ticket(t, &ticket_hash, now))
+    }
+
     fn prune_events(&self, raw_before: i64, counts_before: i64, batch: usize) -> Op<usize> {
         tx!(self, |t| events::prune(t, raw_before, counts_before, batch))
     }

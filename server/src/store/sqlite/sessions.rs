@@ -204,6 +204,8 @@ fn renew(
 /// Deletes sessions that were revoked or went unused for 30 days, then the conversations that
 /// never started and no live session holds any more. Started conversations are never touched.
 pub fn sweep(conn: &Connection, now: i64) -> Result<Swept, StoreError> {
+    conn.prepare_cached("DELETE FROM stream_tickets WHERE expires_at <= ?1")?
+        .execute([now])?;
     let sessions = conn
         .prepare_cached("DELETE FROM sessions WHERE revoked_at IS NOT NULL OR last_seen_at <= ?1")?
         .execute([idle_cutoff(now)])?;
@@ -329,4 +331,47 @@ pub fn identify(conn: &Connection, w: &IdentifyWrite) -> Result<IdentifyApplied,
     };
     super::events::record(conn, &w.event)?;
     Ok(IdentifyApplied { switched, claimed })
+}
+
+/// Stores a stream ticket for a session until `expires_at`.
+pub fn issue_ticket(
+    conn: &Connection,
+    ticket_hash: &[u8],
+    session_id: i64,
+    expires_at: i64,
+) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO stream_tickets (ticket_hash, session_id, expires_at) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![ticket_hash, session_id, expires_at])?;
+    Ok(())
+}
+
+/// Redeems a ticket once: deleted whatever happens next; what it opens when it had not
+/// expired.
+pub fn redeem_ticket(
+    conn: &Connection,
+    ticket_hash: &[u8],
+    now: i64,
+) -> Result<Option<StreamTarget>, StoreError> {
+    let Some((session_id, expires_at)): Option<(i64, i64)> = conn
+        .prepare_cached(
+            "DELETE FROM stream_tickets WHERE ticket_hash = ?1 RETURNING session_id, expires_at",
+        )?
+        .query_row([ticket_hash], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    if expires_at <= now {
+        return Ok(None);
+    }
+    Ok(conn
+        .prepare_cached("SELECT conversation_id FROM sessions WHERE id = ?1")?
+        .query_row([session_id], |r| r.get(0))
+        .optional()?
+        .map(|conversation_id| StreamTarget {
+            session_id,
+            conversation_id,
+        }))
 }

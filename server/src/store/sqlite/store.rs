@@ -227,6 +227,14 @@ impl Store for SqliteStore {
         self.writing(move |c| sessions::sweep(c, now))
     }
 
+    fn issue_ticket(&self, ticket_hash: Vec<u8>, session_id: i64, expires_at: i64) -> Op<()> {
+        self.writing(move |c| sessions::issue_ticket(c, &ticket_hash, session_id, expires_at))
+    }
+
+    fn redeem_ticket(&self, ticket_hash: Vec<u8>, now: i64) -> Op<Option<StreamTarget>> {
+        self.writing(move |c| sessions::redeem_ticket(c, &ticket_hash, now))
+    }
+
     fn prune_events(&self, raw_before: i64, counts_before: i64, batch: usize) -> Op<usize> {
         self.writing(move |c| events::prune(c, raw_before, counts_before, batch))
     }

@@ -108,13 +108,14 @@ CREATE TABLE messages (
 );
 
 -- Stream tickets live in the database so one instance issues and any other redeems (once:
--- DELETE … RETURNING).
+-- DELETE … RETURNING); gone with their session.
 CREATE TABLE stream_tickets (
     ticket_hash BYTEA PRIMARY KEY,
-    session_id  BIGINT NOT NULL REFERENCES sessions (id),
+    session_id  BIGINT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
     expires_at  BIGINT NOT NULL
 );
 CREATE INDEX stream_tickets_by_expiry ON stream_tickets (expires_at);
+CREATE INDEX stream_tickets_by_session ON stream_tickets (session_id);
 
 CREATE TABLE demo (
     id           INTEGER PRIMARY KEY CHECK (id = 1),
