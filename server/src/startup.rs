@@ -70,6 +70,10 @@ impl Application {
     /// Opens the database (migrating it), seeds or locks the demo owner, and binds the address.
     pub async fn build(config: Config) -> anyhow::Result<Application> {
         let services = Services::open(&config.db).await?;
+        if services.store.shared() {
+            // Other servers of the database write too: hear what they announce.
+            actix_web::rt::spawn(crate::service::follow_notices(services.clone()));
+        }
         let demo = crate::service::demo::prepare(&services, config.demo).await?;
         let listener = TcpListener::bind(&config.addr)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.addr))?;

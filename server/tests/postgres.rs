@@ -391,7 +391,8 @@ async fn the_cli_administers_a_postgres_database_and_names_what_it_cannot_do() {
 }
 
 #[actix_rt::test]
-async fn a_ticket_issued_by_one_server_opens_a_stream_on_another_once() {
+async fn a_ticket_from_one_server_opens_a_stream_on_another_that_hears_every_server() {
+    use futures_util::StreamExt;
     let Some(url) = pg::database().await else {
         return;
     };
@@ -405,24 +406,56 @@ async fn a_ticket_issued_by_one_server_opens_a_stream_on_another_once() {
         .call("POST", "events/ticket", Some(&token), Json::Null)
         .await;
     assert_eq!(status, 200, "{body}");
-    let ticket = body["ticket"].as_str().unwrap();
-    let open = |base: String| {
-        let client = awc::Client::default();
-        let ticket = ticket.to_owned();
-        async move {
-            client
-                .get(format!("{base}/api/v1/widget/events?ticket={ticket}"))
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }
+    let ticket = body["ticket"].as_str().unwrap().to_owned();
+    let client = awc::Client::default();
+    let open = |base: &str| {
+        client
+            .get(format!("{base}/api/v1/widget/events?ticket={ticket}"))
+            .send()
     };
+    let mut stream = open(&b.base).await.unwrap();
     assert_eq!(
-        open(b.base.clone()).await,
+        stream.status().as_u16(),
         200,
         "redeemed on the other server"
     );
-    assert_eq!(open(a.base.clone()).await, 401, "once");
+    assert_eq!(open(&a.base).await.unwrap().status().as_u16(), 401, "once");
+    // Wait until B's stream is registered before writing through A.
+    for _ in 0..100 {
+        if b.state.services.hub.sizes().0 > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let (status, _) = a
+        .call(
+            "POST",
+            "messages",
+            Some(&token),
+            json!({ "body": "through A" }),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let mut text = String::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    while !text.contains("through A") {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let chunk = tokio::time::timeout(left, stream.next())
+            .await
+            .expect("the message reaches the other server's stream within 1 s")
+            .unwrap()
+            .unwrap();
+        text.push_str(std::str::from_utf8(&chunk).unwrap());
+    }
+    assert!(text.contains("id: 1\n"), "{text}");
+    // A reset through A ends the stream B holds.
+    assert_eq!(
+        a.call("POST", "reset", Some(&token), Json::Null).await.0,
+        200
+    );
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        while let Some(Ok(_)) = stream.next().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream on B ended with the session");
 }

@@ -25,6 +25,6 @@ pub async fn post_agent_reply(
             s.clock.now_ms(),
         )
         .await?;
-    s.hub.publish(&row);
+    s.publish(&row);
     Ok(row)
 }

@@ -87,7 +87,7 @@ pub async fn identify(
         })
         .await?;
     if applied.switched.is_some() {
-        s.hub.close(StreamOwner::Visitor(session_id));
+        s.end_streams(StreamOwner::Visitor(session_id));
     }
     let switched = applied.switched.map(|n| (token, n.conversation_id));
     // Every answer, success or error, carries the new session when there is one.

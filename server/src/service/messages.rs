@@ -82,7 +82,7 @@ pub async fn post_visitor_message(
         .store
         .insert_visitor_message(session_id, body.as_ref().to_owned(), now)
         .await?;
-    s.hub.publish(&row);
+    s.publish(&row);
     Ok(MessagePosted {
         id: row.id,
         seq: row.seq,

@@ -5,6 +5,7 @@
 
 mod agent;
 mod identify;
+mod live;
 mod messages;
 mod session;
 #[cfg(test)]
@@ -26,6 +27,7 @@ pub mod workspace;
 
 pub use agent::post_agent_reply;
 pub use identify::identify;
+pub use live::follow_notices;
 pub use messages::{
     events_ticket, messages_after, post_visitor_message, redeem_ticket, rfc3339, visitor_details,
     wire_message,
@@ -37,7 +39,8 @@ pub use session::{authenticate, check_origin, open_session, reset, sweep};
 pub struct Services {
     /// The database, whichever engine.
     pub store: Arc<dyn Store>,
-    /// Live events and stream tickets.
+    /// Live events on this server (tell it through [`Services::publish`] and
+    /// [`Services::end_streams`], which know whether other servers must hear too).
     pub hub: Arc<Hub>,
     /// The time.
     pub clock: Clock,

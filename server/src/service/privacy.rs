@@ -64,7 +64,7 @@ pub async fn delete(s: &Services, app_id: &str, user_id: &str) -> Result<Deleted
         .delete_contact(app_id.to_owned(), user_id.to_owned())
         .await?;
     for id in &deleted.session_ids {
-        s.hub.close(crate::hub::StreamOwner::Visitor(*id));
+        s.end_streams(crate::hub::StreamOwner::Visitor(*id));
     }
     if deleted.contacts == 0 && deleted.events == 0 {
         return Err(ServiceError::NotFound("contact"));

@@ -151,7 +151,7 @@ pub async fn reset(s: &Services, ctx: &SessionCtx) -> Result<SessionResponse, Se
     let (session_id, now) = (ctx.session_id, s.clock.now_ms());
     let (token, fresh) = fresh_session();
     let new = s.store.replace_session(session_id, fresh, now).await?;
-    s.hub.close(StreamOwner::Visitor(session_id));
+    s.end_streams(StreamOwner::Visitor(session_id));
     Ok(SessionResponse {
         visitor_token: token,
         conversation_id: new.conversation_id,

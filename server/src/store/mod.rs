@@ -212,6 +212,16 @@ pub trait Store: Send + Sync {
     fn record_event(&self, event: IdentifyEvent) -> Op<()>;
     /// Deletes ended sessions and the conversations that never started.
     fn sweep(&self, now: i64) -> Op<Swept>;
+    /// Whether several servers may share this database, so live events travel through it (its
+    /// [`Store::notices`]) rather than from the writing server's memory.
+    fn shared(&self) -> bool {
+        false
+    }
+    /// The notices of every server of a shared database, for as long as the server runs
+    /// (reconnecting when the connection drops, then [`Notice::Reconnected`]); none otherwise.
+    fn notices(&self) -> futures_util::stream::BoxStream<'static, Notice> {
+        Box::pin(futures_util::stream::empty())
+    }
     /// Stores a stream ticket (its hash) for a session until `expires_at`.
     fn issue_ticket(&self, ticket_hash: Vec<u8>, session_id: i64, expires_at: i64) -> Op<()>;
     /// Redeems a ticket once (it is gone afterwards, valid or not), on any server of the

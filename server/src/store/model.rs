@@ -292,6 +292,57 @@ pub struct NewSession {
     pub visitor_label: String,
 }
 
+/// What the database tells every server that shares it (PostgreSQL `NOTIFY`), ids only: what
+/// their open event streams must hear of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    /// A message was committed at this position of this conversation.
+    Message {
+        /// The conversation.
+        conversation_id: i64,
+        /// The message's position in it.
+        seq: i64,
+    },
+    /// A visitor session ended (reset, replaced by the claim rule, deleted): its streams end.
+    VisitorSessionEnded(i64),
+    /// A dashboard session ended (logout): its streams end.
+    AgentSessionEnded(i64),
+    /// The listening connection was lost and is back: notices may have been missed.
+    Reconnected,
+}
+
+impl Notice {
+    /// The `NOTIFY` payload: `m CONVERSATION SEQ`, `v SESSION`, `a SESSION`.
+    pub fn payload(&self) -> String {
+        match self {
+            Notice::Message {
+                conversation_id,
+                seq,
+            } => format!("m {conversation_id} {seq}"),
+            Notice::VisitorSessionEnded(id) => format!("v {id}"),
+            Notice::AgentSessionEnded(id) => format!("a {id}"),
+            Notice::Reconnected => "r".into(),
+        }
+    }
+
+    /// Reads a payload written by [`Notice::payload`].
+    pub fn parse(payload: &str) -> Option<Notice> {
+        let mut parts = payload.split(' ');
+        let kind = parts.next()?;
+        let mut num = || parts.next()?.parse::<i64>().ok();
+        Some(match kind {
+            "m" => Notice::Message {
+                conversation_id: num()?,
+                seq: num()?,
+            },
+            "v" => Notice::VisitorSessionEnded(num()?),
+            "a" => Notice::AgentSessionEnded(num()?),
+            "r" => Notice::Reconnected,
+            _ => return None,
+        })
+    }
+}
+
 /// What a redeemed stream ticket opens: a live session's conversation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StreamTarget {

@@ -278,8 +278,7 @@ async fn logout(
     // The session's live conversation streams end with it.
     state
         .services
-        .hub
-        .close(crate::hub::StreamOwner::Agent(agent.session_id));
+        .end_streams(crate::hub::StreamOwner::Agent(agent.session_id));
     let mut res = see_other("/dashboard/login");
     let _ = res.add_removal_cookie(&cookie(&state, SESSION_COOKIE, String::new(), 0));
     Ok(res)

@@ -50,12 +50,14 @@ pub async fn create_session(
     Ok(())
 }
 
-/// Ends a dashboard session.
+/// Ends a dashboard session; every server ends its streams.
 pub async fn delete_session(tx: &Transaction<'_>, token_hash: &[u8]) -> Result<(), StoreError> {
     let stmt = tx
-        .prepare_cached("DELETE FROM agent_sessions WHERE token_hash = $1")
+        .prepare_cached("DELETE FROM agent_sessions WHERE token_hash = $1 RETURNING id")
         .await?;
-    tx.execute(&stmt, &[&token_hash]).await?;
+    for row in tx.query(&stmt, &[&token_hash]).await? {
+        super::notify(tx, Notice::AgentSessionEnded(row.try_get(0)?)).await?;
+    }
     Ok(())
 }
 

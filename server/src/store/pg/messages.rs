@@ -53,6 +53,15 @@ async fn insert(
         )
         .await?
         .try_get(0)?;
+    // Every server's streams of the conversation hear of it once this commits.
+    super::notify(
+        tx,
+        Notice::Message {
+            conversation_id,
+            seq,
+        },
+    )
+    .await?;
     Ok(MessageRow {
         id,
         seq,

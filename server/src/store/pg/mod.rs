@@ -21,7 +21,7 @@ use std::str::FromStr;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::NoTls;
 
-use super::StoreError;
+use super::{Notice, StoreError};
 
 /// The migrations, in order; `schema_version` holds how many were applied.
 const MIGRATIONS: &[&str] = &[include_str!("sql/0001_init.sql")];
@@ -34,6 +34,9 @@ const MIGRATION_LOCK: i64 = 0x5265_706c_7942_7562;
 
 /// Connections per process.
 const POOL_SIZE: usize = 16;
+
+/// The channel every server of the database listens on.
+const CHANNEL: &str = "replybubble";
 
 impl From<tokio_postgres::Error> for StoreError {
     fn from(e: tokio_postgres::Error) -> Self {
@@ -56,6 +59,8 @@ pub fn is_url(db: &str) -> bool {
 #[derive(Clone)]
 pub struct PgStore {
     pool: Pool,
+    /// For the listening connection, which is not a pooled one.
+    config: tokio_postgres::Config,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -75,7 +80,7 @@ impl PgStore {
             ))
         })?;
         let manager = Manager::from_config(
-            config,
+            config.clone(),
             NoTls,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
@@ -86,7 +91,7 @@ impl PgStore {
             .runtime(deadpool_postgres::Runtime::Tokio1)
             .build()
             .map_err(|e| StoreError::Invalid(format!("cannot set up the connection pool: {e}")))?;
-        let store = PgStore { pool };
+        let store = PgStore { pool, config };
         store.migrate().await?;
         Ok(store)
     }
@@ -151,4 +156,81 @@ pub(crate) fn parse_enum<T: FromStr>(
     let s: String = row.try_get(idx)?;
     s.parse()
         .map_err(|_| StoreError::Invalid(format!("unexpected value {s:?} in column {idx}")))
+}
+
+/// Tells every server of the database, when the transaction commits (`pg_notify` is
+/// transactional: a rolled-back write announces nothing).
+pub(crate) async fn notify(
+    tx: &deadpool_postgres::Transaction<'_>,
+    notice: Notice,
+) -> Result<(), StoreError> {
+    let stmt = tx.prepare_cached("SELECT pg_notify($1, $2)").await?;
+    tx.execute(&stmt, &[&CHANNEL, &notice.payload()]).await?;
+    Ok(())
+}
+
+impl PgStore {
+    /// The notices of every server, from one connection of its own that `LISTEN`s: when it
+    /// drops, it is opened again (every second until it works) and [`Notice::Reconnected`]
+    /// says that some may have been missed.
+    pub(crate) fn listen(&self) -> futures_util::stream::BoxStream<'static, Notice> {
+        use futures_util::StreamExt;
+        let config = self.config.clone();
+        let (out, rx) = tokio::sync::mpsc::channel::<Notice>(1024);
+        tokio::spawn(async move {
+            let mut listened_before = false;
+            loop {
+                match config.connect(NoTls).await {
+                    Ok((client, mut connection)) => {
+                        let (raw_tx, mut raw) = tokio::sync::mpsc::unbounded_channel::<String>();
+                        let driver = tokio::spawn(async move {
+                            let mut messages = futures_util::stream::poll_fn(move |cx| {
+                                connection.poll_message(cx)
+                            });
+                            while let Some(Ok(message)) = messages.next().await {
+                                if let tokio_postgres::AsyncMessage::Notification(n) = message {
+                                    if raw_tx.send(n.payload().to_owned()).is_err() {
+                                        break;
+                                    }
+                                }
+                            }
+                        });
+                        match client.batch_execute(&format!("LISTEN {CHANNEL}")).await {
+                            Ok(()) => {
+                                if listened_before && out.send(Notice::Reconnected).await.is_err() {
+                                    return;
+                                }
+                                listened_before = true;
+                                while let Some(payload) = raw.recv().await {
+                                    if let Some(notice) = Notice::parse(&payload) {
+                                        if out.send(notice).await.is_err() {
+                                            return;
+                                        }
+                                    }
+                                }
+                                tracing::warn!(
+                                    "the PostgreSQL listening connection closed; reconnecting"
+                                );
+                            }
+                            Err(e) => {
+                                tracing::warn!(error = %e, "cannot LISTEN on PostgreSQL; retrying")
+                            }
+                        }
+                        driver.abort();
+                        drop(client);
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot open the PostgreSQL listening connection; retrying")
+                    }
+                }
+                if out.is_closed() {
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+        });
+        Box::pin(futures_util::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|n| (n, rx))
+        }))
+    }
 }

@@ -125,6 +125,9 @@ pub async fn delete_contact(
             .prepare_cached("DELETE FROM stream_tickets WHERE session_id = ANY($1)")
             .await?;
         tx.execute(&stmt, &[&deleted.session_ids]).await?;
+        for id in &deleted.session_ids {
+            super::notify(tx, Notice::VisitorSessionEnded(*id)).await?;
+        }
         let stmt = tx
             .prepare_cached(
                 "DELETE FROM messages WHERE conversation_id IN (SELECT id FROM conversations WHERE contact_id = $1)",
@@ -206,6 +209,9 @@ pub async fn retention_sweep(tx: &Transaction<'_>, now: i64) -> Result<usize, St
         .prepare_cached("DELETE FROM stream_tickets WHERE session_id = ANY($1)")
         .await?;
     tx.execute(&stmt, &[&sessions]).await?;
+    for id in &sessions {
+        super::notify(tx, Notice::VisitorSessionEnded(*id)).await?;
+    }
     let stmt = tx
         .prepare_cached("DELETE FROM sessions WHERE conversation_id = ANY($1)")
         .await?;

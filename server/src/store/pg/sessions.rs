@@ -115,7 +115,11 @@ pub async fn revoke(tx: &Transaction<'_>, session_id: i64, now: i64) -> Result<b
             "UPDATE sessions SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING id",
         )
         .await?;
-    Ok(tx.query_opt(&stmt, &[&session_id, &now]).await?.is_some())
+    let revoked = tx.query_opt(&stmt, &[&session_id, &now]).await?.is_some();
+    if revoked {
+        super::notify(tx, Notice::VisitorSessionEnded(session_id)).await?;
+    }
+    Ok(revoked)
 }
 
 /// Records that a session was used at `now` (callers do it at most hourly).
@@ -220,6 +224,7 @@ pub async fn replace(
         .await?
         .ok_or(StoreError::NotFound("session"))?
         .try_get(0)?;
+    super::notify(tx, Notice::VisitorSessionEnded(session_id)).await?;
     create(tx, workspace_id, token_hash, visitor_label, now).await
 }
 

@@ -36,6 +36,14 @@ fn found<T>(r: Result<T, StoreError>) -> Result<Option<T>, StoreError> {
 }
 
 impl Store for PgStore {
+    fn shared(&self) -> bool {
+        true
+    }
+
+    fn notices(&self) -> futures_util::stream::BoxStream<'static, Notice> {
+        self.listen()
+    }
+
     fn ping(&self) -> Op<()> {
         tx!(self, |t| async {
             t.batch_execute("SELECT 1").await?;
