@@ -59,6 +59,12 @@ pub enum Command {
         /// The new file to write.
         out: PathBuf,
     },
+    /// Copy this SQLite database (--db FILE) into an empty PostgreSQL database, ids kept; stop
+    /// the server first. Needs REPLYBUBBLE_MASTER_KEY set to the key of FILE.key.
+    MigrateTo {
+        /// postgres://user:password@host:port/database
+        url: String,
+    },
     /// Print the signature of USER_ID, as your server should compute it.
     Sign {
         /// The environment variable that holds the secret.
@@ -345,6 +351,9 @@ fn run(cli: Cli) -> anyhow::Result<Output> {
             })
         }
         Command::Backup { out } => admin::backup(&db, &out),
+        Command::MigrateTo { url } => {
+            actix_web::rt::System::new().block_on(async move { admin::migrate_to(&db, &url).await })
+        }
         Command::Sign {
             secret_env,
             user_id,

@@ -459,3 +459,144 @@ async fn a_ticket_from_one_server_opens_a_stream_on_another_that_hears_every_ser
     .await;
     assert!(ended.is_ok(), "the stream on B ended with the session");
 }
+
+#[actix_rt::test]
+async fn migrate_to_moves_a_sqlite_site_to_postgres_and_its_visitors_go_on() {
+    let Some(url) = pg::database().await else {
+        return;
+    };
+    master_key();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("site.db");
+    // A site on SQLite: a verified visitor who wrote twice.
+    let running = Application::start(Config::loopback(file.clone()))
+        .await
+        .unwrap();
+    let services = &running.state.services;
+    let app_id = replybubble_server::crypto::new_app_id();
+    services
+        .store
+        .create_workspace(app_id.clone(), "Shop".into(), Plan::Pro, vec![], 0)
+        .await
+        .unwrap();
+    let secret = service::workspace::new_secret(services, &app_id, false, None)
+        .await
+        .unwrap()
+        .secret;
+    service::workspace::set_mode(services, &app_id, Mode::Optional)
+        .await
+        .unwrap();
+    let on_sqlite = PgApp {
+        base: running.base.clone(),
+        state: running.state.clone(),
+        client: awc::Client::default(),
+        app_id: app_id.clone(),
+        secret: secret.clone(),
+    };
+    let token = on_sqlite.session().await;
+    assert_eq!(
+        on_sqlite
+            .call("POST", "identify", Some(&token), on_sqlite.signed("ada"))
+            .await
+            .0,
+        200
+    );
+    for text in ["first", "second"] {
+        assert_eq!(
+            on_sqlite
+                .call("POST", "messages", Some(&token), json!({ "body": text }))
+                .await
+                .0,
+            201
+        );
+    }
+
+    let migrate = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_replybubble"))
+            .args(["--json", "--db"])
+            .arg(&file)
+            .args(["migrate-to", &url])
+            .output()
+            .unwrap()
+    };
+    let out = migrate();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Json = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["tables"]["messages"], 2);
+    assert_eq!(report["tables"]["contacts"], 1);
+    let again = migrate();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("empty database"));
+
+    // The same site on PostgreSQL: the visitor's token, conversation, positions and verified
+    // identity carry on; the secret opens with the same key.
+    let b = Application::start(Config::loopback(std::path::PathBuf::from(&url)))
+        .await
+        .unwrap();
+    let on_pg = PgApp {
+        base: b.base,
+        state: b.state,
+        client: awc::Client::default(),
+        app_id,
+        secret,
+    };
+    let (status, page) = on_pg
+        .call("GET", "messages", Some(&token), Json::Null)
+        .await;
+    assert_eq!(status, 200, "{page}");
+    let seqs: Vec<i64> = page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["seq"].as_i64().unwrap())
+        .collect();
+    assert_eq!(seqs, [1, 2]);
+    let (_, next) = on_pg
+        .call("POST", "messages", Some(&token), json!({ "body": "third" }))
+        .await;
+    assert_eq!(next["seq"], 3);
+    let (status, body) = on_pg
+        .call("POST", "identify", Some(&token), on_pg.signed("ada"))
+        .await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (200, Some("verified")),
+        "{body}"
+    );
+    let home = on_pg
+        .state
+        .services
+        .store
+        .home(
+            on_pg
+                .state
+                .services
+                .store
+                .workspace(on_pg.app_id.clone())
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+            0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (home.open, home.contacts),
+        (1, 1),
+        "counts rebuilt by the triggers"
+    );
+    // A new workspace gets an id past the copied ones.
+    let fresh = on_pg
+        .state
+        .services
+        .store
+        .create_workspace("app_fresh".into(), "New".into(), Plan::Free, vec![], 0)
+        .await
+        .unwrap();
+    assert!(fresh.id > 1);
+}

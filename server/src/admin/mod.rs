@@ -279,6 +279,49 @@ pub async fn verification_secret(
     .note(note))
 }
 
+/// `migrate-to URL`: the SQLite database `db` copied into the empty PostgreSQL database at
+/// `url`. The secrets stay sealed with the SQLite database's master key, so PostgreSQL must be
+/// given the same key (`REPLYBUBBLE_MASTER_KEY`): checked first.
+pub async fn migrate_to(db: &std::path::Path, url: &str) -> anyhow::Result<Output> {
+    use crate::store::pg;
+    if db.to_str().is_some_and(pg::is_url) {
+        bail!("--db: migrate-to copies a SQLite file; give the file as --db and the PostgreSQL URL as the argument");
+    }
+    if !pg::is_url(url) {
+        bail!("URL: write postgres://user:password@host:port/database");
+    }
+    if !db.exists() {
+        bail!("--db {}: no such SQLite file", db.display());
+    }
+    let mut key_file = db.as_os_str().to_owned();
+    key_file.push(".key");
+    let file_key = std::fs::read_to_string(&key_file)
+        .ok()
+        .and_then(|t| hex::decode(t.trim()).ok());
+    let env_key = crypto::key_from_env()?;
+    match (file_key, env_key) {
+        (Some(file), Some(env)) if file == env => {}
+        (Some(_), _) => bail!(
+            "the secrets are sealed with the key in {}: set REPLYBUBBLE_MASTER_KEY to its 64 hex characters (every PostgreSQL instance needs it too) and run again",
+            std::path::Path::new(&key_file).display()
+        ),
+        (None, None) => bail!(
+            "no master key: set REPLYBUBBLE_MASTER_KEY to the key this SQLite database's secrets are sealed with"
+        ),
+        (None, Some(_)) => {}
+    }
+    let store = pg::PgStore::open(url).await?;
+    let copied = store.import_sqlite(db).await?;
+    let total: u64 = copied.iter().map(|(_, n)| n).sum();
+    let tables: serde_json::Map<String, Json> =
+        copied.into_iter().map(|(t, n)| (t, json!(n))).collect();
+    Ok(Output::new(json!({ "tables": tables }), format!("{total} rows")).note(format!(
+        "copied {total} rows from {} into {}; start serve with this --db and the same REPLYBUBBLE_MASTER_KEY",
+        db.display(),
+        crate::store::describe(std::path::Path::new(url))
+    )))
+}
+
 /// `backup OUT`.
 pub fn backup(db: &std::path::Path, out: &std::path::Path) -> anyhow::Result<Output> {
     if db.to_str().is_some_and(crate::store::pg::is_url) {

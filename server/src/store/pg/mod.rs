@@ -10,6 +10,7 @@ mod agents;
 mod contacts;
 mod conversations;
 mod events;
+mod import;
 mod messages;
 mod privacy;
 mod sessions;
