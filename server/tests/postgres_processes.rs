@@ -1,0 +1,248 @@
+//! Two `replybubble serve` processes on one PostgreSQL database (DESIGN.md "Scale-out:
+//! PostgreSQL"), no sticky sessions: a ticket issued by one opens a stream on the other, a
+//! message posted through one reaches that stream within a second, and kill -9 of one instance
+//! while clients write through it loses no acknowledged message.
+
+#[path = "common/pg.rs"]
+mod pg;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use serde_json::{json, Value as Json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_replybubble");
+const KEY: &str = "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90";
+
+struct Served {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `replybubble serve --db URL` on a free port, with the shared master key.
+fn serve(url: &str) -> Served {
+    let mut child = Command::new(BIN)
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--rate-limits",
+            "off",
+            "--db",
+            url,
+        ])
+        .env("REPLYBUBBLE_MASTER_KEY", KEY)
+        .env("REPLYBUBBLE_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no URL in {line:?}"))
+        .to_owned();
+    Served { child, base }
+}
+
+async fn post(base: &str, path: &str, token: Option<&str>, body: Json) -> Option<(u16, Json)> {
+    let mut req = awc::Client::default().post(format!("{base}/api/v1/widget/{path}"));
+    if let Some(t) = token {
+        req = req.insert_header(("Authorization", format!("Bearer {t}")));
+    }
+    let mut res = req.send_json(&body).await.ok()?;
+    let status = res.status().as_u16();
+    Some((status, res.json().await.unwrap_or(Json::Null)))
+}
+
+async fn setup(url: &str) -> String {
+    let out = Command::new(BIN)
+        .args([
+            "--json",
+            "--db",
+            url,
+            "workspace",
+            "create",
+            "--name",
+            "Two",
+        ])
+        .env("REPLYBUBBLE_MASTER_KEY", KEY)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ws: Json = serde_json::from_slice(&out.stdout).unwrap();
+    ws["app_id"].as_str().unwrap().to_owned()
+}
+
+async fn session(base: &str, app_id: &str) -> String {
+    let (status, body) = post(base, "session", None, json!({ "app_id": app_id }))
+        .await
+        .unwrap();
+    assert_eq!(status, 200, "{body}");
+    body["visitor_token"].as_str().unwrap().to_owned()
+}
+
+#[actix_rt::test]
+async fn two_serve_processes_share_tickets_and_live_messages() {
+    let Some(url) = pg::database().await else {
+        return;
+    };
+    let app_id = setup(&url).await;
+    let (a, b) = (serve(&url), serve(&url));
+    let token = session(&a.base, &app_id).await;
+    let (status, body) = post(&a.base, "events/ticket", Some(&token), Json::Null)
+        .await
+        .unwrap();
+    assert_eq!(status, 200, "{body}");
+    let ticket = body["ticket"].as_str().unwrap();
+    let mut stream = awc::Client::default()
+        .get(format!("{}/api/v1/widget/events?ticket={ticket}", b.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        stream.status().as_u16(),
+        200,
+        "a ticket from A opens a stream on B"
+    );
+    // The stream is open once B said hello.
+    let hello = tokio::time::timeout(Duration::from_secs(5), stream.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert!(std::str::from_utf8(&hello).unwrap().contains("connected"));
+    let sent_at = std::time::Instant::now();
+    let (status, _) = post(
+        &a.base,
+        "messages",
+        Some(&token),
+        json!({ "body": "posted through A" }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 201);
+    let mut text = String::new();
+    while !text.contains("posted through A") {
+        let chunk = tokio::time::timeout(Duration::from_secs(1), stream.next())
+            .await
+            .expect("the message reaches B's stream within 1 s")
+            .unwrap()
+            .unwrap();
+        text.push_str(std::str::from_utf8(&chunk).unwrap());
+    }
+    assert!(sent_at.elapsed() < Duration::from_secs(1));
+    // A reset through B ends the stream B holds for a session made through A.
+    assert_eq!(
+        post(&b.base, "reset", Some(&token), Json::Null)
+            .await
+            .unwrap()
+            .0,
+        200
+    );
+    let ended = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(Ok(_)) = stream.next().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream ended with the session");
+}
+
+#[actix_rt::test]
+async fn kill_9_of_one_instance_loses_no_acknowledged_message_and_the_other_serves_on() {
+    let Some(url) = pg::database().await else {
+        return;
+    };
+    let app_id = setup(&url).await;
+    let (mut a, b) = (serve(&url), serve(&url));
+    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<i64>::new()));
+    let mut tokens = Vec::new();
+    let mut writers = Vec::new();
+    for _ in 0..4 {
+        let token = session(&a.base, &app_id).await;
+        tokens.push(token.clone());
+        let (base, acked) = (a.base.clone(), acked.clone());
+        writers.push(actix_rt::spawn(async move {
+            for i in 0.. {
+                match post(
+                    &base,
+                    "messages",
+                    Some(&token),
+                    json!({ "body": format!("m{i}") }),
+                )
+                .await
+                {
+                    Some((201, body)) => acked.lock().unwrap().push(body["id"].as_i64().unwrap()),
+                    _ => return,
+                }
+            }
+        }));
+    }
+    for _ in 0..600 {
+        if acked.lock().unwrap().len() >= 100 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // SIGKILL while the four clients are still writing through A.
+    Command::new("kill")
+        .args(["-9", &a.child.id().to_string()])
+        .status()
+        .unwrap();
+    a.child.wait().unwrap();
+    for w in writers {
+        w.await.unwrap();
+    }
+    let acked = acked.lock().unwrap().clone();
+    assert!(acked.len() >= 100, "{} acknowledged", acked.len());
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    actix_rt::spawn(connection);
+    let stored: Vec<i64> = client
+        .query("SELECT id FROM messages WHERE id = ANY($1)", &[&acked])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        stored.len(),
+        acked.len(),
+        "every acknowledged message is stored"
+    );
+    // B serves the sessions made through A, with every message in order.
+    let page = awc::Client::default()
+        .get(format!("{}/api/v1/widget/messages", b.base))
+        .insert_header(("Authorization", format!("Bearer {}", tokens[0])))
+        .send()
+        .await
+        .unwrap()
+        .json::<Json>()
+        .await
+        .unwrap();
+    let seqs: Vec<i64> = page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["seq"].as_i64().unwrap())
+        .collect();
+    assert!(!seqs.is_empty());
+    assert_eq!(seqs, (1..=seqs.len() as i64).collect::<Vec<_>>(), "no gap");
+}
