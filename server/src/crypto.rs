@@ -194,28 +194,45 @@ pub fn master_key(db: &std::path::Path) -> Result<[u8; 32], KeyError> {
     if let Some(key) = key_from_env()? {
         return Ok(key);
     }
-    let mut name = db.as_os_str().to_owned();
-    name.push(".key");
-    let path = std::path::PathBuf::from(name);
+    if let Some(key) = key_in_file(db)? {
+        return Ok(key);
+    }
+    let path = key_file(db);
     let io = |source| KeyError::Io {
         path: path.display().to_string(),
         source,
     };
+    let key = random_bytes::<32>();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    use std::io::Write;
+    let mut file = options.open(&path).map_err(io)?;
+    file.write_all(hex::encode(key).as_bytes()).map_err(io)?;
+    file.sync_all().map_err(io)?;
+    Ok(key)
+}
+
+/// `<db>.key`: where a SQLite database's master key is kept.
+pub fn key_file(db: &std::path::Path) -> std::path::PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push(".key");
+    std::path::PathBuf::from(name)
+}
+
+/// The key in `<db>.key`, when that file exists.
+pub fn key_in_file(db: &std::path::Path) -> Result<Option<[u8; 32]>, KeyError> {
+    let path = key_file(db);
     match std::fs::read_to_string(&path) {
-        Ok(text) => parse_key(&text).ok_or_else(|| KeyError::BadFile(path.display().to_string())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let key = random_bytes::<32>();
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true).create_new(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-            use std::io::Write;
-            let mut file = options.open(&path).map_err(io)?;
-            file.write_all(hex::encode(key).as_bytes()).map_err(io)?;
-            file.sync_all().map_err(io)?;
-            Ok(key)
-        }
-        Err(e) => Err(io(e)),
+        Ok(text) => parse_key(&text)
+            .map(Some)
+            .ok_or_else(|| KeyError::BadFile(path.display().to_string())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(KeyError::Io {
+            path: path.display().to_string(),
+            source,
+        }),
     }
 }
 

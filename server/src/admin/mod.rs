@@ -293,17 +293,13 @@ pub async fn migrate_to(db: &std::path::Path, url: &str) -> anyhow::Result<Outpu
     if !db.exists() {
         bail!("--db {}: no such SQLite file", db.display());
     }
-    let mut key_file = db.as_os_str().to_owned();
-    key_file.push(".key");
-    let file_key = std::fs::read_to_string(&key_file)
-        .ok()
-        .and_then(|t| hex::decode(t.trim()).ok());
+    let file_key = crypto::key_in_file(db)?;
     let env_key = crypto::key_from_env()?;
     match (file_key, env_key) {
         (Some(file), Some(env)) if file == env => {}
         (Some(_), _) => bail!(
             "the secrets are sealed with the key in {}: set REPLYBUBBLE_MASTER_KEY to its 64 hex characters (every PostgreSQL instance needs it too) and run again",
-            std::path::Path::new(&key_file).display()
+            crypto::key_file(db).display()
         ),
         (None, None) => bail!(
             "no master key: set REPLYBUBBLE_MASTER_KEY to the key this SQLite database's secrets are sealed with"

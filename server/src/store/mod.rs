@@ -10,6 +10,7 @@
 
 pub mod model;
 pub mod pg;
+pub(crate) mod shared;
 pub mod sqlite;
 
 use std::path::Path;
@@ -303,14 +304,6 @@ pub trait Store: Send + Sync {
     fn failures(&self, workspace_id: i64, since: i64, limit: usize) -> Op<Vec<Failure>>;
     /// Required readiness since a time, by distinct user id.
     fn readiness(&self, workspace_id: i64, since: i64) -> Op<Readiness>;
-}
-
-/// Keyset paging, for both engines: the query asked for one row more than `page`; that row,
-/// when it came, says there are more pages and is not shown.
-pub(crate) fn full_page<T>(mut rows: Vec<T>, page: usize) -> (Vec<T>, bool) {
-    let more = rows.len() > page;
-    rows.truncate(page);
-    (rows, more)
 }
 
 /// A `--db` value fit for logs: a PostgreSQL URL without its user and password.

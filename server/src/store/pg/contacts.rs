@@ -4,10 +4,11 @@
 use deadpool_postgres::Transaction;
 use tokio_postgres::Row;
 
-use replybubble_core::user::{IdentifyUser, TraitValue};
+use replybubble_core::user::IdentifyUser;
 
 use super::StoreError;
 use crate::store::model::*;
+use crate::store::shared::traits_json;
 
 /// Rows per page of the contact list.
 pub const PAGE: usize = crate::policy::DASHBOARD_PAGE;
@@ -26,27 +27,6 @@ pub fn from_row(r: &Row) -> Result<ContactRow, StoreError> {
         phone: r.try_get(5)?,
         traits: r.try_get(6)?,
     })
-}
-
-fn traits_json(user: &IdentifyUser) -> Option<String> {
-    if user.traits.is_empty() {
-        return None;
-    }
-    let map: serde_json::Map<String, serde_json::Value> = user
-        .traits
-        .iter()
-        .map(|(k, v)| {
-            let v = match v {
-                TraitValue::String(s) => serde_json::Value::String(s.clone()),
-                TraitValue::Number(n) => serde_json::Number::from_f64(*n)
-                    .map(serde_json::Value::Number)
-                    .unwrap_or(serde_json::Value::Null),
-                TraitValue::Bool(b) => serde_json::Value::Bool(*b),
-            };
-            (k.clone(), v)
-        })
-        .collect();
-    Some(serde_json::Value::Object(map).to_string())
 }
 
 /// Inserts or updates the contact of (workspace, user id). Fields that were sent take the
@@ -146,7 +126,7 @@ pub async fn list(
             Ok((from_row(r)?, r.try_get::<_, i64>(7)?))
         })
         .collect::<Result<Vec<(ContactRow, i64)>, StoreError>>()?;
-    Ok(crate::store::full_page(rows, PAGE))
+    Ok(crate::store::shared::full_page(rows, PAGE))
 }
 
 /// One contact of the workspace.

@@ -141,7 +141,7 @@ pub async fn list(
         .iter()
         .map(conversation_row)
         .collect::<Result<Vec<ConversationRow>, StoreError>>()?;
-    Ok(crate::store::full_page(rows, PAGE))
+    Ok(crate::store::shared::full_page(rows, PAGE))
 }
 
 /// One conversation of the workspace.

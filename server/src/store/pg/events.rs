@@ -10,17 +10,7 @@ use tokio_postgres::Row;
 
 use super::{parse_enum, StoreError};
 use crate::store::model::*;
-
-const HOUR_MS: i64 = 3_600_000;
-
-/// The start of the hour that holds `at`.
-fn hour(at: i64) -> i64 {
-    at - at.rem_euclid(HOUR_MS)
-}
-
-fn none_if_empty(s: String) -> Option<String> {
-    (!s.is_empty()).then_some(s)
-}
+use crate::store::shared::{hour, none_if_empty};
 
 /// Records one outcome and counts it in the rollups.
 pub async fn record(tx: &Transaction<'_>, e: &IdentifyEvent) -> Result<(), StoreError> {

@@ -106,25 +106,30 @@ impl PgStore {
             .await?;
         let result = async {
             client
-                .batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+                .batch_execute(
+                    "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
+                )
                 .await?;
             let current: i32 = client
                 .query_opt("SELECT version FROM schema_version", &[])
                 .await?
                 .map_or(0, |row| row.get(0));
             if current > SCHEMA_VERSION {
-                return Err(StoreError::Invalid(format!(
-                    "the database is at schema version {current} but this replybubble knows only up to {SCHEMA_VERSION}: \
-                     run a newer replybubble (downgrades are not supported)"
-                )));
+                return Err(crate::store::shared::newer_schema(
+                    current.into(),
+                    SCHEMA_VERSION.into(),
+                ));
             }
             for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
                 let version = i as i32 + 1;
                 let tx = client.transaction().await?;
                 tx.batch_execute(sql).await?;
                 tx.execute("DELETE FROM schema_version", &[]).await?;
-                tx.execute("INSERT INTO schema_version (version) VALUES ($1)", &[&version])
-                    .await?;
+                tx.execute(
+                    "INSERT INTO schema_version (version) VALUES ($1)",
+                    &[&version],
+                )
+                .await?;
                 tx.commit().await?;
                 tracing::info!(version, "applied PostgreSQL migration");
             }

@@ -120,11 +120,7 @@ pub async fn delete_contact(
             .iter()
             .map(|r| r.try_get(0))
             .collect::<Result<_, _>>()?;
-        // Their stream tickets reference them (a table SQLite does not have).
-        let stmt = tx
-            .prepare_cached("DELETE FROM stream_tickets WHERE session_id = ANY($1)")
-            .await?;
-        tx.execute(&stmt, &[&deleted.session_ids]).await?;
+        // Their stream tickets go with them (ON DELETE CASCADE); their streams end everywhere.
         for id in &deleted.session_ids {
             super::notify(tx, Notice::VisitorSessionEnded(*id)).await?;
         }
@@ -194,8 +190,8 @@ pub async fn retention_sweep(tx: &Transaction<'_>, now: i64) -> Result<usize, St
         .prepare_cached("DELETE FROM messages WHERE conversation_id = ANY($1)")
         .await?;
     tx.execute(&stmt, &[&idle]).await?;
-    // Their sessions are locked (no stream ticket is issued for them meanwhile), and their
-    // stream tickets, which reference them (a table SQLite does not have), go first.
+    // Their sessions are locked (no stream ticket is issued for them meanwhile); their tickets
+    // go with them (ON DELETE CASCADE) and their streams end everywhere.
     let stmt = tx
         .prepare_cached("SELECT id FROM sessions WHERE conversation_id = ANY($1) FOR UPDATE")
         .await?;
@@ -205,10 +201,6 @@ pub async fn retention_sweep(tx: &Transaction<'_>, now: i64) -> Result<usize, St
         .iter()
         .map(|r| r.try_get(0))
         .collect::<Result<_, _>>()?;
-    let stmt = tx
-        .prepare_cached("DELETE FROM stream_tickets WHERE session_id = ANY($1)")
-        .await?;
-    tx.execute(&stmt, &[&sessions]).await?;
     for id in &sessions {
         super::notify(tx, Notice::VisitorSessionEnded(*id)).await?;
     }

@@ -11,6 +11,7 @@ use deadpool_postgres::Transaction;
 use super::contacts;
 use super::{parse_enum, StoreError};
 use crate::store::model::*;
+use crate::store::shared::Live;
 use crate::store::{IdentifyApplied, IdentifyWrite};
 
 /// The oldest `last_seen_at` a live session may have at `now`.
@@ -129,37 +130,6 @@ pub async fn touch(tx: &Transaction<'_>, session_id: i64, now: i64) -> Result<()
         .await?;
     tx.execute(&stmt, &[&session_id, &now]).await?;
     Ok(())
-}
-
-/// A live session as the writer's transaction sees it, read once per write.
-#[derive(Debug, Clone)]
-pub struct Live {
-    /// Its workspace.
-    pub workspace_id: i64,
-    /// Its conversation.
-    pub conversation_id: i64,
-    /// The contact the conversation belongs to, if any.
-    pub owner: Option<i64>,
-    /// The contact the session is verified as, if any.
-    pub contact_id: Option<i64>,
-    /// That contact's user id: who the session is bound to (the claim rule).
-    pub bound_user: Option<String>,
-    /// The secret version it was verified with.
-    pub version: Option<u32>,
-}
-
-impl Live {
-    /// A session just created: anonymous, its conversation new.
-    fn fresh(workspace_id: i64, conversation_id: i64) -> Live {
-        Live {
-            workspace_id,
-            conversation_id,
-            owner: None,
-            contact_id: None,
-            bound_user: None,
-            version: None,
-        }
-    }
 }
 
 /// The session if it is still live (not revoked), with who it is bound to. The session row

@@ -7,6 +7,7 @@ use replybubble_core::{Mode, Plan};
 use super::{agents, contacts, conversations, events, messages, privacy, sessions, workspaces};
 use super::{PgStore, StoreError};
 use crate::store::model::*;
+use crate::store::shared::found;
 use crate::store::{DemoSeed, FreshSession, IdentifyApplied, IdentifyWrite, Op, Store};
 
 /// One transaction of its own: `$body` is a future using `$t` (the `&Transaction`); it commits
@@ -25,14 +26,6 @@ macro_rules! tx {
             Ok(out)
         })
     }};
-}
-
-fn found<T>(r: Result<T, StoreError>) -> Result<Option<T>, StoreError> {
-    match r {
-        Ok(v) => Ok(Some(v)),
-        Err(StoreError::NotFound(_)) => Ok(None),
-        Err(e) => Err(e),
-    }
 }
 
 impl Store for PgStore {

@@ -127,7 +127,7 @@ pub fn list(
             conversation_row,
         )?
         .collect::<Result<_, _>>()?;
-    Ok(crate::store::full_page(rows, PAGE))
+    Ok(crate::store::shared::full_page(rows, PAGE))
 }
 
 /// One conversation of the workspace.

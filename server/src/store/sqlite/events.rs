@@ -7,17 +7,7 @@ use rusqlite::{params, Connection};
 
 use super::{parse_enum, StoreError};
 use crate::store::model::*;
-
-const HOUR_MS: i64 = 3_600_000;
-
-/// The start of the hour that holds `at`.
-fn hour(at: i64) -> i64 {
-    at - at.rem_euclid(HOUR_MS)
-}
-
-fn none_if_empty(s: String) -> Option<String> {
-    (!s.is_empty()).then_some(s)
-}
+use crate::store::shared::{hour, none_if_empty};
 
 /// Records one outcome and counts it in the rollups.
 pub fn record(conn: &Connection, e: &IdentifyEvent) -> Result<(), StoreError> {
@@ -192,7 +182,7 @@ mod tests {
 
     use super::*;
 
-    const DAY: i64 = 24 * HOUR_MS;
+    const DAY: i64 = 24 * crate::store::shared::HOUR_MS;
 
     fn db() -> Connection {
         let mut conn = Connection::open_in_memory().unwrap();

@@ -26,10 +26,10 @@ pub const LATEST: u32 = MIGRATIONS.len() as u32;
 pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     let current: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if current > LATEST {
-        return Err(StoreError::Invalid(format!(
-            "the database is at schema version {current} but this replybubble knows only up to {LATEST}: \
-             run a newer replybubble (downgrades are not supported)"
-        )));
+        return Err(crate::store::shared::newer_schema(
+            current.into(),
+            LATEST.into(),
+        ));
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
         let version = i as u32 + 1;

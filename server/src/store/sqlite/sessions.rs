@@ -6,6 +6,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::contacts;
 use super::{parse_enum, StoreError};
 use crate::store::model::*;
+use crate::store::shared::Live;
 use crate::store::{IdentifyApplied, IdentifyWrite};
 
 /// The oldest `last_seen_at` a live session may have at `now`.
@@ -109,39 +110,8 @@ pub fn touch(conn: &Connection, session_id: i64, now: i64) -> Result<(), StoreEr
     Ok(())
 }
 
-/// A live session as the writer's transaction sees it, read once per write.
-#[derive(Debug, Clone)]
-pub struct Live {
-    /// Its workspace.
-    pub workspace_id: i64,
-    /// Its conversation.
-    pub conversation_id: i64,
-    /// The contact the conversation belongs to, if any.
-    pub owner: Option<i64>,
-    /// The contact the session is verified as, if any.
-    pub contact_id: Option<i64>,
-    /// That contact's user id: who the session is bound to (the claim rule).
-    pub bound_user: Option<String>,
-    /// The secret version it was verified with.
-    pub version: Option<u32>,
-}
-
-impl Live {
-    /// A session just created: anonymous, its conversation new.
-    fn fresh(workspace_id: i64, conversation_id: i64) -> Live {
-        Live {
-            workspace_id,
-            conversation_id,
-            owner: None,
-            contact_id: None,
-            bound_user: None,
-            version: None,
-        }
-    }
-}
-
 /// The session if it is still live (not revoked), with who it is bound to.
-pub fn live(conn: &Connection, session_id: i64) -> Result<Option<Live>, StoreError> {
+pub(crate) fn live(conn: &Connection, session_id: i64) -> Result<Option<Live>, StoreError> {
     Ok(conn
         .prepare_cached(
             "SELECT s.workspace_id, s.conversation_id, c.contact_id, s.contact_id, k.user_id,

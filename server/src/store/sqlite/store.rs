@@ -8,6 +8,7 @@ use super::{
     agents, contacts, conversations, events, messages, ping, privacy, sessions, workspaces,
 };
 use crate::store::model::*;
+use crate::store::shared::found;
 use crate::store::{DemoSeed, FreshSession, IdentifyApplied, IdentifyWrite, Op, Store, StoreError};
 
 impl SqliteStore {
@@ -38,14 +39,6 @@ impl SqliteStore {
     {
         let this = self.clone();
         Box::pin(async move { this.write(f).await })
-    }
-}
-
-fn found<T>(r: Result<T, StoreError>) -> Result<Option<T>, StoreError> {
-    match r {
-        Ok(v) => Ok(Some(v)),
-        Err(StoreError::NotFound(_)) => Ok(None),
-        Err(e) => Err(e),
     }
 }
 
