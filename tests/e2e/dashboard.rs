@@ -271,6 +271,72 @@ async fn an_owner_sets_up_verification_and_an_agent_sees_and_answers_a_verified_
     for path in out("dashboard-contact-phone.png") {
         owner.screenshot(&path).await;
     }
+
+    // A long conversation shows its latest 50 messages and pages back to older ones.
+    for i in 1..=55 {
+        server.agent_reply(conv, &format!("Reply number {i}")).await;
+    }
+    owner.client.set_window_size(1280, 900).await.unwrap();
+    owner
+        .client
+        .goto(&format!("{}/dashboard/conversations/{conv}", server.base))
+        .await
+        .unwrap();
+    let shown = owner
+        .eval("return Array.from(document.querySelectorAll('#thread .msg p')).map(function (p) { return p.textContent; });")
+        .await;
+    let shown: Vec<String> = serde_json::from_value(shown).unwrap();
+    assert_eq!(shown.len(), 50);
+    assert_eq!(shown.last().map(String::as_str), Some("Reply number 55"));
+    assert_eq!(shown.first().map(String::as_str), Some("Reply number 6"));
+    owner
+        .eval("document.querySelector('.older a').scrollIntoView(); return true;")
+        .await;
+    for path in out("dashboard-conversation-long.png") {
+        owner.screenshot(&path).await;
+    }
+    submit(
+        &owner,
+        "document.querySelector('.older a').click()",
+        "location.search.indexOf('before=') > 0 && document.querySelector('#thread')",
+    )
+    .await;
+    let older = owner
+        .eval("return Array.from(document.querySelectorAll('#thread .msg p')).map(function (p) { return p.textContent; });")
+        .await;
+    let older: Vec<String> = serde_json::from_value(older).unwrap();
+    assert_eq!(
+        older,
+        [
+            "Hi, my grinder arrived broken",
+            "Sorry about that, Ada! A replacement ships today.",
+            "Thank you!",
+            "Reply number 1",
+            "Reply number 2",
+            "Reply number 3",
+            "Reply number 4",
+            "Reply number 5"
+        ]
+    );
+    assert!(owner
+        .eval("return document.body.innerText.indexOf('Latest messages') >= 0;")
+        .await
+        .as_bool()
+        .unwrap());
+    owner.client.set_window_size(390, 844).await.unwrap();
+    assert_eq!(
+        owner
+            .eval("return document.documentElement.scrollWidth <= document.documentElement.clientWidth;")
+            .await,
+        json!(true),
+        "the conversation view fits a phone's width"
+    );
+    owner
+        .eval("document.querySelectorAll('.older a')[0].scrollIntoView(); return true;")
+        .await;
+    for path in out("dashboard-conversation-older-phone.png") {
+        owner.screenshot(&path).await;
+    }
     owner.close().await;
     visitor.close().await;
 }
