@@ -1,5 +1,14 @@
 //! The admin CLI, black-box: the real binary, a temporary database, DESIGN.md "Operations" row
 //! by row. `--json` prints exactly one JSON object; failures exit non-zero with one line on stderr.
+//! The database is a SQLite file, or a new PostgreSQL database with
+//! `REPLYBUBBLE_TEST_ENGINE=postgres` (`cargo xtask test` runs this suite once with each).
+
+#[path = "common/engine.rs"]
+mod engine;
+#[path = "common/pg.rs"]
+mod pg;
+
+use engine::{on_postgres, Db as Engine, PG_MASTER_KEY};
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -11,13 +20,26 @@ const BIN: &str = env!("CARGO_BIN_EXE_replybubble");
 
 struct Db {
     _dir: tempfile::TempDir,
+    /// The `--db` value: a file, or a `postgres://` URL.
     path: PathBuf,
+    engine: Engine,
 }
 
 fn db() -> Db {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("cli.db");
-    Db { _dir: dir, path }
+    let engine = actix_rt::System::new().block_on(Engine::new(dir.path()));
+    Db {
+        _dir: dir,
+        path: engine.arg(),
+        engine,
+    }
+}
+
+impl Db {
+    /// The rows of a query both engines understand, as text.
+    fn rows(&self, sql: &str) -> Vec<Vec<Option<String>>> {
+        actix_rt::System::new().block_on(self.engine.rows(sql))
+    }
 }
 
 fn rb(db: &Path, args: &[&str]) -> Output {
@@ -30,6 +52,9 @@ fn rb_env(db: &Path, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -
         .arg(db)
         .args(args)
         .env_remove("REPLYBUBBLE_DB");
+    if on_postgres() {
+        cmd.env("REPLYBUBBLE_MASTER_KEY", PG_MASTER_KEY);
+    }
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -258,9 +283,8 @@ fn agent_create_reads_the_password_from_stdin() {
     let v = json(&out);
     assert_eq!(v["role"], "owner");
     assert_eq!(v["email"], "owner@acme.test");
-    let hash: String = rusqlite::Connection::open(&d.path)
-        .unwrap()
-        .query_row("SELECT password_hash FROM agents", [], |r| r.get(0))
+    let hash = d.rows("SELECT password_hash FROM agents")[0][0]
+        .clone()
         .unwrap();
     assert!(hash.starts_with("$argon2id$"), "{hash}");
     let args = [
@@ -428,14 +452,10 @@ fn contact_export_delete_and_retention_from_the_command_line() {
         .unwrap()
         .to_owned();
     // A contact as a verified identify makes it (written straight to the store).
-    let conn = replybubble_server::store::sqlite::open_and_migrate(&d.path).unwrap();
-    conn.execute(
+    d.rows(
         "INSERT INTO contacts (workspace_id, user_id, email, created_at, updated_at)
          SELECT id, 'u-42', 'ada@x.test', 0, 0 FROM workspaces",
-        [],
-    )
-    .unwrap();
-    drop(conn);
+    );
     let doc = json(&rb(
         &d.path,
         &["--json", "contact", "export", &app_id, "--user-id", "u-42"],

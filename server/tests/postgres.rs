@@ -511,6 +511,14 @@ async fn migrate_to_moves_a_sqlite_site_to_postgres_and_its_visitors_go_on() {
         );
     }
 
+    // A release from before the NUL rule could store one; PostgreSQL text cannot hold it.
+    rusqlite::Connection::open(&file)
+        .unwrap()
+        .execute(
+            "UPDATE contacts SET name = 'Ada' || char(0) || 'L' WHERE user_id = 'ada'",
+            [],
+        )
+        .unwrap();
     let migrate = || {
         std::process::Command::new(env!("CARGO_BIN_EXE_replybubble"))
             .args(["--json", "--db"])
@@ -528,6 +536,8 @@ async fn migrate_to_moves_a_sqlite_site_to_postgres_and_its_visitors_go_on() {
     let report: Json = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["tables"]["messages"], 2);
     assert_eq!(report["tables"]["contacts"], 1);
+    assert_eq!(report["nul_replaced"], 1);
+    assert_eq!(one(&url, "SELECT name FROM contacts").await, "Ada\u{FFFD}L");
     let again = migrate();
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("empty database"));

@@ -1,6 +1,6 @@
 //! Validation of what operators type: workspace names, allowed origins, agent logins.
 
-use crate::field::{check_len, FieldError, Problem};
+use crate::field::{check_text, FieldError, Problem};
 use crate::limits::{PASSWORD_MAX, PASSWORD_MIN, WORKSPACE_NAME_MAX};
 
 /// A workspace name, 1..=100 characters, trimmed.
@@ -9,7 +9,7 @@ pub fn workspace_name(name: &str) -> Result<String, FieldError> {
     if name.is_empty() {
         return Err(FieldError::new("name", Problem::Required));
     }
-    check_len("name", name, WORKSPACE_NAME_MAX)?;
+    check_text("name", name, WORKSPACE_NAME_MAX)?;
     Ok(name.to_owned())
 }
 
@@ -44,7 +44,7 @@ pub fn password(pw: &str) -> Result<(), FieldError> {
             Problem::Invalid("must be at least 10 characters"),
         ));
     }
-    check_len("password", pw, PASSWORD_MAX)
+    check_text("password", pw, PASSWORD_MAX)
 }
 
 #[cfg(test)]

@@ -87,8 +87,15 @@ impl fmt::Display for FieldError {
     }
 }
 
-/// Checks a string's length in characters.
-pub(crate) fn check_len(field: &str, s: &str, max: usize) -> Result<(), FieldError> {
+/// What a text field may not hold: U+0000 is no character anyone types, and PostgreSQL cannot
+/// store it in text, so one rule keeps both engines alike (docs/js-api.md "Field limits").
+pub const NUL_PROBLEM: &str = "must not contain the NUL character (U+0000): remove it";
+
+/// Checks a text field: no U+0000, at most `max` characters.
+pub(crate) fn check_text(field: &str, s: &str, max: usize) -> Result<(), FieldError> {
+    if s.contains('\0') {
+        return Err(FieldError::new(field, Problem::Invalid(NUL_PROBLEM)));
+    }
     let got = crate::char_len(s);
     if got > max {
         return Err(FieldError::new(field, Problem::TooLong { max, got }));
@@ -119,5 +126,18 @@ mod tests {
             "id must be a string, got a number: pass String(id) and sign the same string"
         );
         assert_eq!(FieldError::CODE, "invalid_field");
+    }
+
+    #[test]
+    fn a_nul_anywhere_in_a_text_field_is_refused_by_name() {
+        for s in ["\0", "a\0", "\0b", "mid\0dle"] {
+            let e = check_text("company", s, 200).unwrap_err();
+            assert_eq!(e.field(), "company");
+            assert_eq!(
+                e.to_string(),
+                "company must not contain the NUL character (U+0000): remove it"
+            );
+        }
+        assert!(check_text("company", "no nul \u{1} here", 200).is_ok());
     }
 }

@@ -1,6 +1,6 @@
 //! A chat message body: 1..=5000 characters, not only white space.
 
-use crate::field::{check_len, FieldError, Problem};
+use crate::field::{check_text, FieldError, Problem};
 use crate::limits::MESSAGE_MAX;
 use crate::value::Value;
 
@@ -17,7 +17,7 @@ impl MessageBody {
                 Problem::Invalid("must not be empty: type a message"),
             ));
         }
-        check_len("body", &s, MESSAGE_MAX)?;
+        check_text("body", &s, MESSAGE_MAX)?;
         Ok(MessageBody(s))
     }
 

@@ -3,7 +3,7 @@
 //! Each validated field is a newtype with a private field whose only constructor checks the
 //! limit, so a value that exists is a value that is valid.
 
-use crate::field::{check_len, FieldError, Problem};
+use crate::field::{check_text, FieldError, Problem};
 use crate::limits::*;
 use crate::value::Value;
 
@@ -16,7 +16,7 @@ macro_rules! text_field {
         impl $name {
             /// Checks the limit; the only way to make one.
             pub fn parse(s: String) -> Result<Self, FieldError> {
-                check_len($field, &s, $max)?;
+                check_text($field, &s, $max)?;
                 Ok($name(s))
             }
         }
@@ -39,9 +39,18 @@ impl UserId {
         if s.is_empty() {
             return Err(FieldError::new("id", Problem::Required));
         }
-        check_len("id", &s, ID_MAX)?;
+        check_text("id", &s, ID_MAX)?;
         Ok(UserId(s))
     }
+}
+
+/// A sent id as the verification log keeps it, valid or not: its first 512 characters, a NUL
+/// (which no text column on PostgreSQL takes) shown as U+FFFD.
+pub fn id_for_log(sent: &str) -> String {
+    sent.chars()
+        .take(ID_MAX)
+        .map(|c| if c == '\0' { '\u{FFFD}' } else { c })
+        .collect()
 }
 
 impl AsRef<str> for UserId {
@@ -57,7 +66,7 @@ pub struct Email(String);
 impl Email {
     /// Checks the length and the shape.
     pub fn parse(s: String) -> Result<Self, FieldError> {
-        check_len("email", &s, EMAIL_MAX)?;
+        check_text("email", &s, EMAIL_MAX)?;
         let mut parts = s.split('@');
         let (local, domain) = (parts.next().unwrap_or(""), parts.next());
         match domain {
@@ -140,6 +149,12 @@ impl Traits {
                 p.extend(key.chars().take(TRAIT_KEY_MAX));
                 p
             };
+            if key.contains('\0') {
+                return Err(FieldError::new(
+                    "traits",
+                    Problem::Invalid("keys must not contain the NUL character (U+0000)"),
+                ));
+            }
             let got = crate::char_len(key);
             if got > TRAIT_KEY_MAX {
                 return Err(FieldError::new(
@@ -149,7 +164,7 @@ impl Traits {
             }
             let tv = match v {
                 Value::String(s) => {
-                    check_len(&key_path(), s, TRAIT_VALUE_MAX)?;
+                    check_text(&key_path(), s, TRAIT_VALUE_MAX)?;
                     TraitValue::String(s.clone())
                 }
                 Value::Number(n) if n.is_finite() => TraitValue::Number(*n),
@@ -302,6 +317,16 @@ impl IdentifyUser {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_log_keeps_an_id_within_its_limit_with_nul_shown_as_a_replacement() {
+        assert_eq!(id_for_log("a\0b"), "a\u{FFFD}b");
+        assert_eq!(
+            crate::char_len(&id_for_log(&"é".repeat(ID_MAX + 5))),
+            ID_MAX
+        );
+        assert_eq!(id_for_log("plain"), "plain");
+    }
     use proptest::prelude::*;
 
     fn obj(pairs: &[(&str, Value)]) -> Value {
@@ -431,10 +456,15 @@ mod tests {
         ("id", ID_MAX),
     ];
 
+    /// Any character but U+0000 (which every text field refuses on its own rule).
+    fn not_nul() -> impl Strategy<Value = char> {
+        proptest::char::any().prop_filter("NUL has a rule of its own", |c| *c != '\0')
+    }
+
     proptest! {
         #[test]
         fn any_over_limit_string_field_is_rejected_with_its_field_named(
-            which in 0usize..4, extra in 1usize..40, c in proptest::char::any()
+            which in 0usize..4, extra in 1usize..40, c in not_nul()
         ) {
             let (field, max) = STRING_FIELDS[which];
             let text: String = std::iter::repeat_n(c, max + extra).collect();
@@ -448,7 +478,7 @@ mod tests {
 
         #[test]
         fn any_within_limit_string_field_is_accepted(
-            which in 0usize..4, len in 1usize..50, c in proptest::char::any()
+            which in 0usize..4, len in 1usize..50, c in not_nul()
         ) {
             let (field, max) = STRING_FIELDS[which];
             let text: String = std::iter::repeat_n(c, len.min(max)).collect();
@@ -456,6 +486,20 @@ mod tests {
             pairs.retain(|(k, _)| *k != field);
             pairs.push((field, Value::String(text)));
             prop_assert!(IdentifyUser::parse(&obj(&pairs)).is_ok());
+        }
+
+        #[test]
+        fn a_nul_anywhere_in_a_string_field_is_rejected_with_its_field_named(
+            which in 0usize..4, before in 0usize..20, after in 0usize..20
+        ) {
+            let (field, _) = STRING_FIELDS[which];
+            let text = format!("{}\0{}", "a".repeat(before), "b".repeat(after));
+            let mut pairs = vec![("id", s("u"))];
+            pairs.retain(|(k, _)| *k != field);
+            pairs.push((field, Value::String(text)));
+            let e = err(obj(&pairs));
+            prop_assert_eq!(e.field(), field);
+            prop_assert_eq!(e.problem(), &Problem::Invalid(crate::field::NUL_PROBLEM));
         }
 
         #[test]

@@ -114,6 +114,27 @@ fn test(extra: &[String]) -> Result<()> {
             c.env("REPLYBUBBLE_TEST_PG", &cluster.url);
         }
         exec(&mut c)?;
+        // The HTTP and CLI suites again, every test on a PostgreSQL database of its own (a run
+        // narrowed by arguments does only what was asked).
+        if let (Some(cluster), true) = (&cluster, extra.is_empty()) {
+            let _s = Step::new(
+                "the HTTP and CLI suites again on PostgreSQL (REPLYBUBBLE_TEST_ENGINE=postgres)",
+            );
+            let mut c = cargo();
+            c.args([
+                "test",
+                "-p",
+                "replybubble-server",
+                "--test",
+                "api",
+                "--test",
+                "cli",
+            ])
+            .env("REPLYBUBBLE_TEST_PG", &cluster.url)
+            .env("REPLYBUBBLE_TEST_ENGINE", "postgres")
+            .current_dir(&root);
+            exec(&mut c)?;
+        }
     }
     {
         let _s = Step::new("widget tests in headless Chromium (wasm-bindgen-test)");

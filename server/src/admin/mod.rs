@@ -308,11 +308,24 @@ pub async fn migrate_to(db: &std::path::Path, url: &str) -> anyhow::Result<Outpu
     }
     let store = pg::PgStore::open(url).await?;
     let copied = store.import_sqlite(db).await?;
-    let total: u64 = copied.iter().map(|(_, n)| n).sum();
-    let tables: serde_json::Map<String, Json> =
-        copied.into_iter().map(|(t, n)| (t, json!(n))).collect();
-    Ok(Output::new(json!({ "tables": tables }), format!("{total} rows")).note(format!(
-        "copied {total} rows from {} into {}; start serve with this --db and the same REPLYBUBBLE_MASTER_KEY",
+    let total: u64 = copied.tables.iter().map(|(_, n)| n).sum();
+    let tables: serde_json::Map<String, Json> = copied
+        .tables
+        .into_iter()
+        .map(|(t, n)| (t, json!(n)))
+        .collect();
+    let replaced = match copied.nul_replaced {
+        0 => String::new(),
+        n => format!(
+            " ({n} NUL characters in stored text replaced by U+FFFD: PostgreSQL text cannot hold them)"
+        ),
+    };
+    Ok(Output::new(
+        json!({ "tables": tables, "nul_replaced": copied.nul_replaced }),
+        format!("{total} rows"),
+    )
+    .note(format!(
+        "copied {total} rows from {} into {}{replaced}; start serve with this --db and the same REPLYBUBBLE_MASTER_KEY",
         db.display(),
         crate::store::describe(std::path::Path::new(url))
     )))

@@ -1,7 +1,6 @@
 //! `identify()`: the core decision, the claim rule and the activity record.
 
 use replybubble_core::identify::{decide, CurrentSecret, IdentifyResult, Outcome};
-use replybubble_core::limits::ID_MAX;
 use replybubble_core::wire::{self, IdentifyResponse, IdentifyStatus, Prefill};
 use replybubble_core::{FieldError, IdentifyUser, Value};
 
@@ -55,7 +54,7 @@ pub async fn identify(
     let event = IdentifyEvent {
         workspace_id: ctx.workspace_id,
         at: now,
-        user_id: sent_id.as_ref().map(|s| s.chars().take(ID_MAX).collect()),
+        user_id: sent_id.as_deref().map(replybubble_core::user::id_for_log),
         result,
         code: match (&outcome, &parsed) {
             (Some(o), _) => o.code(),

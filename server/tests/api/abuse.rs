@@ -10,7 +10,7 @@ use crate::helpers::{spawn_app, spawn_app_with, TestApp, Ws};
 #[actix_rt::test]
 async fn the_per_ip_limit_answers_before_the_body_is_read() {
     let app = spawn_app_with(true).await;
-    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
     let burst = replybubble_server::policy::RATE_SESSION_PER_IP.burst;
     for _ in 0..burst {
         app.session(&ws).await;
@@ -33,7 +33,7 @@ async fn the_per_ip_limit_answers_before_the_body_is_read() {
 #[actix_rt::test]
 async fn an_object_of_thousands_of_keys_is_a_field_error() {
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
     let (token, _) = app.session(&ws).await;
     for keys in [257usize, 5_800] {
         let pairs: Vec<String> = (0..keys).map(|i| format!("\"k{i}\":1")).collect();
@@ -90,7 +90,7 @@ async fn session(app: &TestApp, ws: &Ws) -> String {
 #[actix_rt::test]
 async fn a_session_holds_two_streams_and_an_address_twenty() {
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
     let token = session(&app, &ws).await;
     let mut first = open_stream(&app, &token).await.ok().unwrap();
     let _second = open_stream(&app, &token).await.ok().unwrap();
@@ -122,11 +122,14 @@ async fn a_session_holds_two_streams_and_an_address_twenty() {
 async fn the_database_and_its_wal_and_shm_are_owner_only() {
     use std::os::unix::fs::PermissionsExt;
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
     let (token, _) = app.session(&ws).await;
     assert_eq!(app.send(&token, "hello").await.status, 201);
+    let Some(file) = app.sqlite_file() else {
+        return; // PostgreSQL keeps its files in its own data directory.
+    };
     for suffix in ["", "-wal", "-shm"] {
-        let mut name = app.db.as_os_str().to_owned();
+        let mut name = file.as_os_str().to_owned();
         name.push(suffix);
         let mode = std::fs::metadata(&name).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "{name:?} is {mode:o}");

@@ -8,16 +8,17 @@ use crate::helpers::{sign, spawn_app};
 #[actix_rt::test]
 async fn identifying_the_same_user_twice_is_idempotent() {
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
     let (token, conv) = app.session(&ws).await;
     let user = json!({ "id": "alice", "signature": sign(&ws, "alice") });
     let first = app.identify(&token, user.clone()).await;
     let second = app.identify(&token, user).await;
     assert_eq!(first.body, second.body);
     assert_eq!(second.body["conversation_id"], conv);
-    assert_eq!(app.sql_count("SELECT count(*) FROM contacts"), 1);
+    assert_eq!(app.sql_count("SELECT count(*) FROM contacts").await, 1);
     assert_eq!(
-        app.sql_count("SELECT count(*) FROM sessions WHERE revoked_at IS NULL"),
+        app.sql_count("SELECT count(*) FROM sessions WHERE revoked_at IS NULL")
+            .await,
         1
     );
 }
@@ -25,7 +26,7 @@ async fn identifying_the_same_user_twice_is_idempotent() {
 #[actix_rt::test]
 async fn another_user_on_a_claimed_session_gets_a_new_session_and_never_sees_the_old_messages() {
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
     let (token_a, conv_a) = app.session(&ws).await;
     app.identify(
         &token_a,
@@ -70,7 +71,7 @@ async fn another_user_on_a_claimed_session_gets_a_new_session_and_never_sees_the
     assert_eq!(
         app.sql_count(&format!(
             "SELECT count(*) FROM conversations c JOIN contacts k ON k.id = c.contact_id WHERE c.id = {conv_a} AND k.user_id = 'alice'"
-        )),
+        )).await,
         1,
         "the claimed conversation is never relinked"
     );
@@ -79,7 +80,7 @@ async fn another_user_on_a_claimed_session_gets_a_new_session_and_never_sees_the
 #[actix_rt::test]
 async fn concurrent_identifies_for_two_users_on_one_conversation_give_exactly_one_owner() {
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
     let (sig_a, sig_b) = (sign(&ws, "alice"), sign(&ws, "bob"));
     for round in 0..40 {
         let (token, conv) = app.session(&ws).await;
@@ -111,9 +112,11 @@ async fn concurrent_identifies_for_two_users_on_one_conversation_give_exactly_on
         } else {
             assert_eq!(moved.status, 401, "or found the session already replaced");
         }
-        let owners = app.sql_count(&format!(
-            "SELECT count(contact_id) FROM conversations WHERE id = {conv}"
-        ));
+        let owners = app
+            .sql_count(&format!(
+                "SELECT count(contact_id) FROM conversations WHERE id = {conv}"
+            ))
+            .await;
         assert_eq!(owners, 1);
     }
 }
@@ -121,7 +124,7 @@ async fn concurrent_identifies_for_two_users_on_one_conversation_give_exactly_on
 #[actix_rt::test]
 async fn reset_revokes_the_old_token_at_once_and_starts_a_fresh_anonymous_conversation() {
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
     let (token, conv) = app.session(&ws).await;
     app.identify(
         &token,

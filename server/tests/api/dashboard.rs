@@ -81,18 +81,8 @@ async fn post(app: &TestApp, path: &str, cookie: &str, form: &[(&str, &str)]) ->
     }
 }
 
-fn agent(app: &TestApp, ws: &Ws, email: &str, role: &str) {
-    let conn = replybubble_server::store::sqlite::open_and_migrate(&app.db).unwrap();
-    let hash = replybubble_server::crypto::hash_password(PASSWORD);
-    replybubble_server::store::sqlite::workspaces::create_agent(
-        &conn,
-        &ws.app_id,
-        email,
-        role.parse().unwrap(),
-        &hash,
-        0,
-    )
-    .unwrap();
+async fn agent(app: &TestApp, ws: &Ws, email: &str, role: &str) {
+    app.agent(ws, email, role, PASSWORD).await;
 }
 
 async fn login_attempt(app: &TestApp, email: &str, password: &str) -> Page {
@@ -180,14 +170,19 @@ async fn logged_out_pages_redirect_to_the_login_page() {
 #[actix_rt::test]
 async fn login_checks_the_password_the_csrf_cookie_and_logout_ends_the_session() {
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
-    agent(&app, &ws, "owner@acme.test", "owner");
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
+    agent(&app, &ws, "owner@acme.test", "owner").await;
     let wrong = login_attempt(&app, "owner@acme.test", "not the password").await;
     assert_eq!(wrong.status, 401);
     assert!(wrong.body.contains("Email or password is wrong"));
     assert!(cookie_value(&set_cookies(&wrong.headers), "rb_session").is_none());
     let unknown = login_attempt(&app, "nobody@acme.test", PASSWORD).await;
     assert_eq!(unknown.status, 401, "the same answer for an unknown email");
+    let nul = login_attempt(&app, "owner@acme.test\u{0}", PASSWORD).await;
+    assert_eq!(
+        nul.status, 401,
+        "an email holding U+0000 is a wrong one, on both engines"
+    );
     // A form posted without the login page's cookie is refused.
     let p = post(
         &app,
@@ -208,16 +203,15 @@ async fn login_checks_the_password_the_csrf_cookie_and_logout_ends_the_session()
         .body
         .contains("owner@acme.test"));
     // Sessions expire on the server.
-    let conn = rusqlite::Connection::open(&app.db).unwrap();
-    conn.execute("UPDATE agent_sessions SET expires_at = 0", [])
-        .unwrap();
+    app.sql_exec("UPDATE agent_sessions SET expires_at = 0")
+        .await;
     assert_eq!(
         dash.get("/dashboard").await.status,
         303,
         "an expired session logs out"
     );
-    conn.execute("UPDATE agent_sessions SET expires_at = 9999999999999", [])
-        .unwrap();
+    app.sql_exec("UPDATE agent_sessions SET expires_at = 9999999999999")
+        .await;
     let out = dash.post("/dashboard/logout", &[]).await;
     assert_eq!(out.status, 303);
     assert_eq!(
@@ -230,8 +224,8 @@ async fn login_checks_the_password_the_csrf_cookie_and_logout_ends_the_session()
 #[actix_rt::test]
 async fn login_attempts_are_rate_limited() {
     let app = spawn_app_with(true).await;
-    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
-    agent(&app, &ws, "owner@acme.test", "owner");
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
+    agent(&app, &ws, "owner@acme.test", "owner").await;
     let mut statuses = Vec::new();
     for _ in 0..(replybubble_server::policy::RATE_LOGIN_PER_IP.burst + 2) {
         statuses.push(
@@ -246,8 +240,8 @@ async fn login_attempts_are_rate_limited() {
 #[actix_rt::test]
 async fn every_form_refuses_a_missing_or_wrong_csrf_token() {
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
-    agent(&app, &ws, "owner@acme.test", "owner");
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
+    agent(&app, &ws, "owner@acme.test", "owner").await;
     let conv = conversation(&app, &ws, None, "hello").await;
     let dash = login(&app, "owner@acme.test").await;
     let forms: Vec<(String, Vec<(&str, &str)>)> = vec![
@@ -278,13 +272,15 @@ async fn every_form_refuses_a_missing_or_wrong_csrf_token() {
         }
     }
     assert_eq!(
-        app.sql_count("SELECT count(*) FROM messages WHERE author = 'agent'"),
+        app.sql_count("SELECT count(*) FROM messages WHERE author = 'agent'")
+            .await,
         0
     );
     assert_eq!(
         app.sql_count(
             "SELECT count(*) FROM workspaces WHERE mode = 'required' OR secret_version > 1"
-        ),
+        )
+        .await,
         0
     );
     assert_eq!(dash.get("/dashboard").await.status, 200, "still logged in");
@@ -293,9 +289,9 @@ async fn every_form_refuses_a_missing_or_wrong_csrf_token() {
 #[actix_rt::test]
 async fn another_workspaces_ids_are_not_found() {
     let app = spawn_app().await;
-    let mine = app.workspace(Plan::Pro, Mode::Optional, &[]);
-    let theirs = app.workspace(Plan::Pro, Mode::Optional, &[]);
-    agent(&app, &mine, "me@mine.test", "owner");
+    let mine = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
+    let theirs = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
+    agent(&app, &mine, "me@mine.test", "owner").await;
     let conv = conversation(
         &app,
         &theirs,
@@ -303,7 +299,7 @@ async fn another_workspaces_ids_are_not_found() {
         "their message",
     )
     .await;
-    let contact = app.sql_count("SELECT id FROM contacts");
+    let contact = app.sql_count("SELECT id FROM contacts").await;
     let dash = login(&app, "me@mine.test").await;
     for path in [
         format!("/dashboard/conversations/{conv}"),
@@ -343,7 +339,8 @@ async fn another_workspaces_ids_are_not_found() {
         .body
         .contains("Secret Person"));
     assert_eq!(
-        app.sql_count("SELECT count(*) FROM messages WHERE author = 'agent'"),
+        app.sql_count("SELECT count(*) FROM messages WHERE author = 'agent'")
+            .await,
         0
     );
 }
@@ -351,8 +348,8 @@ async fn another_workspaces_ids_are_not_found() {
 #[actix_rt::test]
 async fn the_identified_rate_and_the_counts_match_the_data() {
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
-    agent(&app, &ws, "owner@acme.test", "owner");
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
+    agent(&app, &ws, "owner@acme.test", "owner").await;
     let dash = login(&app, "owner@acme.test").await;
     let home = dash.get("/dashboard").await.body;
     assert!(
@@ -389,8 +386,8 @@ async fn the_identified_rate_and_the_counts_match_the_data() {
 #[actix_rt::test]
 async fn conversations_list_verified_people_filter_and_page_by_fifty() {
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
-    agent(&app, &ws, "agent@acme.test", "agent");
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
+    agent(&app, &ws, "agent@acme.test", "agent").await;
     conversation(
         &app,
         &ws,
@@ -443,8 +440,8 @@ async fn conversations_list_verified_people_filter_and_page_by_fifty() {
 #[actix_rt::test]
 async fn a_conversation_shows_messages_and_the_contact_card_and_takes_replies() {
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
-    agent(&app, &ws, "agent@acme.test", "agent");
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
+    agent(&app, &ws, "agent@acme.test", "agent").await;
     let conv = conversation(
         &app,
         &ws,
@@ -482,7 +479,7 @@ async fn a_conversation_shows_messages_and_the_contact_card_and_takes_replies() 
         )
         .await;
     assert_eq!(r.status, 303);
-    assert_eq!(app.sql_count(&format!("SELECT count(*) FROM messages WHERE conversation_id = {conv} AND author = 'agent' AND agent_id IS NOT NULL")), 1);
+    assert_eq!(app.sql_count(&format!("SELECT count(*) FROM messages WHERE conversation_id = {conv} AND author = 'agent' AND agent_id IS NOT NULL")).await, 1);
     assert!(dash
         .get(&format!("/dashboard/conversations/{conv}"))
         .await
@@ -514,7 +511,8 @@ async fn a_conversation_shows_messages_and_the_contact_card_and_takes_replies() 
     assert_eq!(
         app.sql_count(&format!(
             "SELECT count(*) FROM conversations WHERE id = {conv} AND status = 'closed'"
-        )),
+        ))
+        .await,
         1
     );
     dash.post(
@@ -525,10 +523,11 @@ async fn a_conversation_shows_messages_and_the_contact_card_and_takes_replies() 
     assert_eq!(
         app.sql_count(&format!(
             "SELECT count(*) FROM conversations WHERE id = {conv} AND status = 'open'"
-        )),
+        ))
+        .await,
         1
     );
-    let contact = app.sql_count("SELECT id FROM contacts");
+    let contact = app.sql_count("SELECT id FROM contacts").await;
     let cpage = dash
         .get(&format!("/dashboard/contacts/{contact}"))
         .await
@@ -548,8 +547,8 @@ async fn a_conversation_shows_messages_and_the_contact_card_and_takes_replies() 
 #[actix_rt::test]
 async fn what_visitors_typed_is_shown_as_text_never_as_html() {
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
-    agent(&app, &ws, "agent@acme.test", "agent");
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
+    agent(&app, &ws, "agent@acme.test", "agent").await;
     let evil = "<script>alert(1)</script><img src=x onerror=alert(2)>";
     let conv = conversation(&app, &ws, Some(("x1", evil, evil)), evil).await;
     let dash = login(&app, "agent@acme.test").await;
@@ -593,9 +592,9 @@ async fn dashboard_pages_carry_security_headers() {
 #[actix_rt::test]
 async fn the_verification_panel_is_for_owners_and_gated_by_the_plan() {
     let app = spawn_app().await;
-    let free = app.workspace(Plan::Free, Mode::Off, &[]);
-    agent(&app, &free, "owner@free.test", "owner");
-    agent(&app, &free, "agent@free.test", "agent");
+    let free = app.workspace(Plan::Free, Mode::Off, &[]).await;
+    agent(&app, &free, "owner@free.test", "owner").await;
+    agent(&app, &free, "agent@free.test", "agent").await;
     let a = login(&app, "agent@free.test").await;
     assert_eq!(
         a.get("/dashboard/integrations/verification").await.status,
@@ -631,7 +630,8 @@ async fn the_verification_panel_is_for_owners_and_gated_by_the_plan() {
         402
     );
     assert_eq!(
-        app.sql_count("SELECT count(*) FROM workspaces WHERE secret IS NOT NULL"),
+        app.sql_count("SELECT count(*) FROM workspaces WHERE secret IS NOT NULL")
+            .await,
         0
     );
 }
@@ -639,22 +639,16 @@ async fn the_verification_panel_is_for_owners_and_gated_by_the_plan() {
 #[actix_rt::test]
 async fn the_secret_is_shown_once_and_regenerate_needs_confirmation() {
     let app = spawn_app().await;
-    let conn = replybubble_server::store::sqlite::open_and_migrate(&app.db).unwrap();
     let app_id = replybubble_server::crypto::new_app_id();
-    replybubble_server::store::sqlite::workspaces::create(
-        &conn,
-        &app_id,
-        "Fresh",
-        Plan::Pro,
-        &[],
-        0,
-    )
-    .unwrap();
+    app.store()
+        .create_workspace(app_id.clone(), "Fresh".into(), Plan::Pro, Vec::new(), 0)
+        .await
+        .unwrap();
     let ws = Ws {
         app_id,
         secret: None,
     };
-    agent(&app, &ws, "owner@acme.test", "owner");
+    agent(&app, &ws, "owner@acme.test", "owner").await;
     let o = login(&app, "owner@acme.test").await;
     assert!(o
         .get("/dashboard/integrations/verification")
@@ -699,8 +693,8 @@ async fn the_secret_is_shown_once_and_regenerate_needs_confirmation() {
             "{path} shows the secret again"
         );
     }
-    let stored: String = conn
-        .query_row("SELECT secret FROM workspaces", [], |r| r.get(0))
+    let stored = app.sql_rows("SELECT secret FROM workspaces").await[0][0]
+        .clone()
         .unwrap();
     assert!(
         replybubble_server::crypto::SecretBox::is_sealed(&stored) && !stored.contains(&secret),
@@ -740,9 +734,7 @@ async fn the_secret_is_shown_once_and_regenerate_needs_confirmation() {
     // A refresh of the page neither shows the secret again nor regenerates it.
     let refreshed = o.get("/dashboard/integrations/verification").await;
     assert!(!refreshed.body.contains("data-test=\"secret\""));
-    let version: i64 = conn
-        .query_row("SELECT secret_version FROM workspaces", [], |r| r.get(0))
-        .unwrap();
+    let version = app.sql_count("SELECT secret_version FROM workspaces").await;
     assert_eq!(version, 2);
     // The old secret fails at once.
     let (token, _) = app.session(&ws).await;
@@ -763,8 +755,8 @@ async fn the_secret_is_shown_once_and_regenerate_needs_confirmation() {
 #[actix_rt::test]
 async fn the_mode_form_and_the_activity_with_required_readiness() {
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Pro, Mode::Off, &[]);
-    agent(&app, &ws, "owner@acme.test", "owner");
+    let ws = app.workspace(Plan::Pro, Mode::Off, &[]).await;
+    agent(&app, &ws, "owner@acme.test", "owner").await;
     let o = login(&app, "owner@acme.test").await;
     for mode in ["optional", "required", "off", "optional"] {
         assert_eq!(
@@ -779,7 +771,8 @@ async fn the_mode_form_and_the_activity_with_required_readiness() {
         assert_eq!(
             app.sql_count(&format!(
                 "SELECT count(*) FROM workspaces WHERE mode = '{mode}'"
-            )),
+            ))
+            .await,
             1
         );
     }
@@ -840,8 +833,8 @@ async fn the_mode_form_and_the_activity_with_required_readiness() {
 async fn the_conversation_stream_sends_what_came_after_the_page_then_live_messages() {
     use futures_util::StreamExt;
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
-    agent(&app, &ws, "agent@acme.test", "agent");
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
+    agent(&app, &ws, "agent@acme.test", "agent").await;
     let (token, conv) = app.session(&ws).await;
     let first = app.send(&token, "rendered with the page").await.body["seq"]
         .as_i64()
@@ -887,8 +880,8 @@ async fn the_conversation_stream_sends_what_came_after_the_page_then_live_messag
 #[actix_rt::test]
 async fn visitors_who_never_wrote_leave_no_trace_in_the_inbox() {
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
-    agent(&app, &ws, "owner@acme.test", "owner");
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
+    agent(&app, &ws, "owner@acme.test", "owner").await;
     let dash = login(&app, "owner@acme.test").await;
     // Two page views, one of them by a verified user, nobody writes.
     let (_, quiet) = app.session(&ws).await;
@@ -934,8 +927,8 @@ async fn visitors_who_never_wrote_leave_no_trace_in_the_inbox() {
 #[actix_rt::test]
 async fn a_message_sent_unverified_in_a_verified_conversation_is_marked() {
     let app = spawn_app().await;
-    let mut ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
-    agent(&app, &ws, "owner@acme.test", "owner");
+    let mut ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
+    agent(&app, &ws, "owner@acme.test", "owner").await;
     let (token, conv) = app.session(&ws).await;
     app.send(&token, "before identify").await;
     app.identify(
@@ -944,7 +937,7 @@ async fn a_message_sent_unverified_in_a_verified_conversation_is_marked() {
     )
     .await;
     app.send(&token, "while verified").await;
-    app.regenerate(&mut ws);
+    app.regenerate(&mut ws).await;
     app.send(&token, "after regenerate").await;
     let dash = login(&app, "owner@acme.test").await;
     let page = dash
@@ -972,8 +965,8 @@ async fn a_message_sent_unverified_in_a_verified_conversation_is_marked() {
 async fn a_dashboard_stream_ends_at_logout() {
     use futures_util::StreamExt;
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
-    agent(&app, &ws, "agent@acme.test", "agent");
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
+    agent(&app, &ws, "agent@acme.test", "agent").await;
     let (token, conv) = app.session(&ws).await;
     app.send(&token, "hello").await;
     let dash = login(&app, "agent@acme.test").await;
@@ -1003,11 +996,13 @@ async fn a_dashboard_stream_ends_at_logout() {
 #[actix_rt::test]
 async fn owners_export_and_delete_a_contact_from_its_page_agents_cannot() {
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
-    agent(&app, &ws, "owner@acme.test", "owner");
-    agent(&app, &ws, "agent@acme.test", "agent");
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
+    agent(&app, &ws, "owner@acme.test", "owner").await;
+    agent(&app, &ws, "agent@acme.test", "agent").await;
     conversation(&app, &ws, Some(("ada", "Ada", "ACME")), "my order").await;
-    let id = app.sql_count("SELECT id FROM contacts WHERE user_id = 'ada'");
+    let id = app
+        .sql_count("SELECT id FROM contacts WHERE user_id = 'ada'")
+        .await;
     let owner = login(&app, "owner@acme.test").await;
     let page = owner.get(&format!("/dashboard/contacts/{id}")).await.body;
     assert!(page.contains("Export data (JSON)") && page.contains("Delete contact"));
@@ -1055,7 +1050,8 @@ async fn owners_export_and_delete_a_contact_from_its_page_agents_cannot() {
         404
     );
     assert_eq!(
-        app.sql_count("SELECT count(*) FROM messages WHERE body = 'my order'"),
+        app.sql_count("SELECT count(*) FROM messages WHERE body = 'my order'")
+            .await,
         0
     );
 }
@@ -1063,8 +1059,8 @@ async fn owners_export_and_delete_a_contact_from_its_page_agents_cannot() {
 #[actix_rt::test]
 async fn the_conversation_view_shows_the_latest_fifty_messages_and_links_to_older_ones() {
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
-    agent(&app, &ws, "agent@acme.test", "agent");
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
+    agent(&app, &ws, "agent@acme.test", "agent").await;
     let (token, conv) = app.session(&ws).await;
     for i in 1..=120 {
         assert_eq!(app.send(&token, &format!("note #{i};")).await.status, 201);

@@ -8,7 +8,7 @@ use crate::helpers::{spawn_app, spawn_app_with};
 #[actix_rt::test]
 async fn preflights_are_answered_and_any_origin_is_allowed_when_none_are_configured() {
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Free, Mode::Off, &[]);
+    let ws = app.workspace(Plan::Free, Mode::Off, &[]).await;
     let res = app
         .client
         .request(
@@ -57,7 +57,9 @@ async fn preflights_are_answered_and_any_origin_is_allowed_when_none_are_configu
 #[actix_rt::test]
 async fn a_workspace_with_allowed_origins_refuses_the_others() {
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Free, Mode::Off, &["https://shop.example.com"]);
+    let ws = app
+        .workspace(Plan::Free, Mode::Off, &["https://shop.example.com"])
+        .await;
     let post = |origin: &'static str| {
         app.client
             .post(app.url("/api/v1/widget/session"))
@@ -92,7 +94,7 @@ async fn a_workspace_with_allowed_origins_refuses_the_others() {
 #[actix_rt::test]
 async fn oversize_malformed_and_mistyped_bodies_get_json_errors_never_500() {
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
     let (token, _) = app.session(&ws).await;
     let url = app.url("/api/v1/widget/identify");
     let auth = ("Authorization", format!("Bearer {token}"));
@@ -186,7 +188,7 @@ async fn unknown_paths_are_json_404s() {
 #[actix_rt::test]
 async fn rate_limits_answer_429_with_retry_after_and_can_be_switched_off() {
     let app = spawn_app_with(true).await;
-    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
     let (token, _) = app.session(&ws).await;
     let mut limited = None;
     for _ in 0..(replybubble_server::policy::RATE_IDENTIFY_PER_TOKEN.burst + 5) {
@@ -212,7 +214,7 @@ async fn rate_limits_answer_429_with_retry_after_and_can_be_switched_off() {
     assert_eq!(app.identify(&other, json!({ "id": "u" })).await.status, 200);
     // Off: the same burst passes.
     let off = spawn_app().await;
-    let ws = off.workspace(Plan::Pro, Mode::Optional, &[]);
+    let ws = off.workspace(Plan::Pro, Mode::Optional, &[]).await;
     let (token, _) = off.session(&ws).await;
     for _ in 0..(replybubble_server::policy::RATE_IDENTIFY_PER_TOKEN.burst + 5) {
         assert_eq!(off.identify(&token, json!({ "id": "u" })).await.status, 200);
@@ -222,7 +224,7 @@ async fn rate_limits_answer_429_with_retry_after_and_can_be_switched_off() {
 #[actix_rt::test]
 async fn session_creation_is_rate_limited_per_ip() {
     let app = spawn_app_with(true).await;
-    let ws = app.workspace(Plan::Free, Mode::Off, &[]);
+    let ws = app.workspace(Plan::Free, Mode::Off, &[]).await;
     let burst = replybubble_server::policy::RATE_SESSION_PER_IP.burst;
     for _ in 0..burst {
         let r = app

@@ -11,7 +11,15 @@ async fn healthz_answers_200_with_status_ok() {
 #[actix_rt::test]
 async fn the_database_is_wal_with_synchronous_full_and_migrated() {
     let app = spawn_app().await;
-    let conn = rusqlite::Connection::open(&app.db).unwrap();
+    let Some(file) = app.sqlite_file() else {
+        assert_eq!(
+            app.sql_count("SELECT version FROM schema_version").await,
+            i64::from(replybubble_server::store::pg::SCHEMA_VERSION),
+            "PostgreSQL: migrated"
+        );
+        return;
+    };
+    let conn = rusqlite::Connection::open(file).unwrap();
     let mode: String = conn
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();

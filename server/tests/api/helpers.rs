@@ -1,18 +1,21 @@
 //! `spawn_app()`: the real application on 127.0.0.1:0 with a fresh database, and request
 //! helpers. Set `TEST_LOG=1` to see the server's logs.
-
-use std::path::PathBuf;
+//!
+//! The engine is SQLite or PostgreSQL (`common/engine.rs`). Helpers that set up or read the
+//! database go through the store's own interface, or run SQL both engines understand.
 
 use actix_web::web;
 use replybubble_core::{Mode, Plan};
 use replybubble_server::http::state::AppState;
 use replybubble_server::startup::{Application, Config};
-use replybubble_server::store::sqlite::{self as store, workspaces};
+use replybubble_server::store::Store;
 use serde_json::{json, Value as Json};
+
+use crate::engine::{Db, PG_MASTER_KEY};
 
 pub struct TestApp {
     pub base: String,
-    pub db: PathBuf,
+    pub db: Db,
     #[allow(dead_code)]
     pub state: web::Data<AppState>,
     pub client: awc::Client,
@@ -50,10 +53,13 @@ pub async fn spawn_app_with(rate_limits: bool) -> TestApp {
         replybubble_server::telemetry::init();
     }
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("test.db");
+    let db = Db::new(dir.path()).await;
+    if matches!(db, Db::Postgres(_)) && std::env::var_os("REPLYBUBBLE_MASTER_KEY").is_none() {
+        std::env::set_var("REPLYBUBBLE_MASTER_KEY", PG_MASTER_KEY);
+    }
     let running = Application::start(Config {
         rate_limits,
-        ..Config::loopback(db.clone())
+        ..Config::loopback(db.arg())
     })
     .await
     .expect("the app starts");
@@ -77,20 +83,36 @@ impl TestApp {
         format!("{}{}", self.base, path)
     }
 
-    /// Creates a workspace directly in the database (as the CLI does).
-    pub fn workspace(&self, plan: Plan, mode: Mode, origins: &[&str]) -> Ws {
-        let conn = store::open_and_migrate(&self.db).unwrap();
+    /// The store the server runs on.
+    pub fn store(&self) -> &dyn Store {
+        self.state.services.store.as_ref()
+    }
+
+    /// The SQLite file, or None on PostgreSQL (for the few checks only a file has).
+    pub fn sqlite_file(&self) -> Option<&std::path::Path> {
+        match &self.db {
+            Db::Sqlite(file) => Some(file),
+            Db::Postgres(_) => None,
+        }
+    }
+
+    /// Creates a workspace through the store (as the CLI does).
+    pub async fn workspace(&self, plan: Plan, mode: Mode, origins: &[&str]) -> Ws {
         let app_id = replybubble_server::crypto::new_app_id();
         let origins: Vec<String> = origins.iter().map(|s| s.to_string()).collect();
-        workspaces::create(&conn, &app_id, "Test", plan, &origins, 0).unwrap();
-        let mut secret = None;
+        self.store()
+            .create_workspace(app_id.clone(), "Test".into(), plan, origins, 0)
+            .await
+            .unwrap();
+        let mut ws = Ws {
+            app_id,
+            secret: None,
+        };
         if plan != Plan::Free {
-            let s = replybubble_server::crypto::new_secret();
-            workspaces::store_secret(&conn, &app_id, &self.seal(&app_id, &s)).unwrap();
-            workspaces::set_mode(&conn, &app_id, mode).unwrap();
-            secret = Some(s);
+            self.regenerate(&mut ws).await;
+            self.set_mode(&ws, mode).await;
         }
-        Ws { app_id, secret }
+        ws
     }
 
     /// A secret as the server stores it: sealed with its master key.
@@ -101,28 +123,65 @@ impl TestApp {
             .seal(secret, &replybubble_server::service::secret_context(app_id))
     }
 
-    pub fn set_mode(&self, ws: &Ws, mode: Mode) {
-        let conn = store::open_and_migrate(&self.db).unwrap();
-        workspaces::set_mode(&conn, &ws.app_id, mode).unwrap();
+    pub async fn set_mode(&self, ws: &Ws, mode: Mode) {
+        self.store()
+            .set_mode(ws.app_id.clone(), mode)
+            .await
+            .unwrap();
     }
 
-    pub fn set_plan(&self, ws: &Ws, plan: Plan) {
-        let conn = store::open_and_migrate(&self.db).unwrap();
-        workspaces::set_plan(&conn, &ws.app_id, plan).unwrap();
+    pub async fn set_plan(&self, ws: &Ws, plan: Plan) {
+        self.store()
+            .set_plan(ws.app_id.clone(), plan)
+            .await
+            .unwrap();
     }
 
     /// Regenerates the secret and returns the new one.
-    pub fn regenerate(&self, ws: &mut Ws) -> String {
-        let conn = store::open_and_migrate(&self.db).unwrap();
+    pub async fn regenerate(&self, ws: &mut Ws) -> String {
         let s = replybubble_server::crypto::new_secret();
-        workspaces::store_secret(&conn, &ws.app_id, &self.seal(&ws.app_id, &s)).unwrap();
+        let version = self
+            .store()
+            .workspace(ws.app_id.clone())
+            .await
+            .unwrap()
+            .expect("the workspace exists")
+            .secret_version;
+        self.store()
+            .replace_secret(ws.app_id.clone(), self.seal(&ws.app_id, &s), version, None)
+            .await
+            .unwrap();
         ws.secret = Some(s.clone());
         s
     }
 
-    pub fn sql_count(&self, sql: &str) -> i64 {
-        let conn = rusqlite::Connection::open(&self.db).unwrap();
-        conn.query_row(sql, [], |r| r.get(0)).unwrap()
+    /// An agent login on `ws` with `password`.
+    pub async fn agent(&self, ws: &Ws, email: &str, role: &str, password: &str) {
+        self.store()
+            .create_agent(
+                ws.app_id.clone(),
+                email.into(),
+                role.parse().unwrap(),
+                replybubble_server::crypto::hash_password(password),
+                0,
+            )
+            .await
+            .unwrap();
+    }
+
+    /// The rows a query both engines understand returns, as text.
+    pub async fn sql_rows(&self, sql: impl AsRef<str>) -> Vec<Vec<Option<String>>> {
+        self.db.rows(sql).await
+    }
+
+    /// The first value of the first row, a number.
+    pub async fn sql_count(&self, sql: impl AsRef<str>) -> i64 {
+        self.db.count(sql).await
+    }
+
+    /// Runs a statement both engines understand (a test moving time in the data).
+    pub async fn sql_exec(&self, sql: impl AsRef<str>) {
+        self.sql_rows(sql).await;
     }
 
     async fn finish(

@@ -49,7 +49,7 @@ fn many_keys(n: usize) -> Vec<u8> {
 #[actix_rt::test]
 async fn every_hostile_body_gets_a_4xx_in_the_json_error_shape_and_the_server_stays_up() {
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
     let (token, _) = app.session(&ws).await;
     let json_ct = Some("application/json");
     let bodies: Vec<(&str, Option<&'static str>, Vec<u8>)> = vec![
@@ -169,10 +169,10 @@ async fn every_hostile_body_gets_a_4xx_in_the_json_error_shape_and_the_server_st
 #[actix_rt::test]
 async fn what_is_stored_comes_back_byte_for_byte() {
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
     let (token, _) = app.session(&ws).await;
     let texts = [
-        "NUL \u{0}inside",
+        "controls \u{1}\u{7}\u{1b}[31m inside",
         "emoji 👩🏽‍💻 and flags 🇩🇪",
         "RTL עברית with \u{202E}override",
         "combining e\u{301} vs é",
@@ -196,19 +196,77 @@ async fn what_is_stored_comes_back_byte_for_byte() {
         .collect();
     assert_eq!(back, texts);
     // Identify fields too: the contact holds exactly what was sent.
-    let name = "Zoë \u{0} <b>Ünïcödé</b> 名前";
+    let name = "Zoë \u{7f} <b>Ünïcödé</b> 名前";
+    let id = "ü-𝓾\u{1}";
     let r = app
         .identify(
             &token,
-            json!({ "id": "ü-𝓾\u{0}", "signature": sign(&ws, "ü-𝓾\u{0}"), "name": name }),
+            json!({ "id": id, "signature": sign(&ws, id), "name": name }),
         )
         .await;
     assert_eq!(r.body["status"], "verified", "{:?}", r.body);
     assert_eq!(r.body["contact"]["name"], name);
-    assert_eq!(r.body["contact"]["id"], "ü-𝓾\u{0}");
-    let stored: String = rusqlite::Connection::open(&app.db)
-        .unwrap()
-        .query_row("SELECT name FROM contacts", [], |row| row.get(0))
+    assert_eq!(r.body["contact"]["id"], id);
+    let stored = app.sql_rows("SELECT name FROM contacts").await[0][0]
+        .clone()
         .unwrap();
     assert_eq!(stored.as_bytes(), name.as_bytes());
+}
+
+/// U+0000 is the one character no text field takes (PostgreSQL cannot store it): a 400 that
+/// names the field, and nothing stored, on both engines.
+#[actix_rt::test]
+async fn a_nul_character_is_a_400_naming_the_field_and_nothing_is_stored() {
+    let app = spawn_app().await;
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
+    let (token, _) = app.session(&ws).await;
+    let r = app.send(&token, "NUL \u{0}inside").await;
+    assert_eq!(r.status, 400, "{:?}", r.body);
+    assert_eq!(r.code(), "invalid_field");
+    assert_eq!(r.body["error"]["field"], "body", "{:?}", r.body);
+    assert_eq!(app.sql_count("SELECT count(*) FROM messages").await, 0);
+    for (field, user) in [
+        (
+            "id",
+            json!({ "id": "a\u{0}", "signature": sign(&ws, "a\u{0}") }),
+        ),
+        (
+            "name",
+            json!({ "id": "a", "signature": sign(&ws, "a"), "name": "\u{0}" }),
+        ),
+        (
+            "email",
+            json!({ "id": "a", "signature": sign(&ws, "a"), "email": "a\u{0}@b.c" }),
+        ),
+        (
+            "traits.plan",
+            json!({ "id": "a", "signature": sign(&ws, "a"), "traits": { "plan": "x\u{0}" } }),
+        ),
+    ] {
+        let r = app.identify(&token, user).await;
+        assert_eq!(r.status, 400, "{field}: {:?}", r.body);
+        assert_eq!(r.body["error"]["field"], field, "{:?}", r.body);
+        assert!(
+            r.body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("U+0000"),
+            "{:?}",
+            r.body
+        );
+    }
+    assert_eq!(app.sql_count("SELECT count(*) FROM contacts").await, 0);
+    // The contact form too.
+    let r = app
+        .post(
+            "/api/v1/widget/visitor",
+            Some(&token),
+            json!({ "name": "Al\u{0}", "email": "al@example.com" }),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["error"]["field"].as_str()),
+        (400, Some("name"))
+    );
+    assert_eq!(app.get("/healthz", None).await.status, 200);
 }

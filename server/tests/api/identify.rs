@@ -8,7 +8,7 @@ use crate::helpers::{node_sign, python_sign, sign, spawn_app};
 #[actix_rt::test]
 async fn row_1_free_plan_is_402_before_anything_else() {
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Free, Mode::Off, &[]);
+    let ws = app.workspace(Plan::Free, Mode::Off, &[]).await;
     let (token, _) = app.session(&ws).await;
     for user in [
         json!({ "id": "u1" }),
@@ -18,8 +18,8 @@ async fn row_1_free_plan_is_402_before_anything_else() {
         assert_eq!((r.status, r.code()), (402, "plan_upgrade_required"));
     }
     // Even in a stored Required mode from a former Pro plan.
-    let pro = app.workspace(Plan::Pro, Mode::Required, &[]);
-    app.set_plan(&pro, Plan::Free);
+    let pro = app.workspace(Plan::Pro, Mode::Required, &[]).await;
+    app.set_plan(&pro, Plan::Free).await;
     let (token, _) = app.session(&pro).await;
     let r = app.identify(&token, json!({ "id": "u1" })).await;
     assert_eq!(r.status, 402);
@@ -28,7 +28,7 @@ async fn row_1_free_plan_is_402_before_anything_else() {
 #[actix_rt::test]
 async fn row_2_mode_off_is_disabled_whatever_the_signature() {
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Pro, Mode::Off, &[]);
+    let ws = app.workspace(Plan::Pro, Mode::Off, &[]).await;
     let (token, _) = app.session(&ws).await;
     for user in [
         json!({ "id": "u1" }),
@@ -38,7 +38,7 @@ async fn row_2_mode_off_is_disabled_whatever_the_signature() {
         assert_eq!(r.status, 200);
         assert_eq!(r.body, json!({ "status": "disabled" }));
     }
-    assert_eq!(app.sql_count("SELECT count(*) FROM contacts"), 0);
+    assert_eq!(app.sql_count("SELECT count(*) FROM contacts").await, 0);
 }
 
 #[actix_rt::test]
@@ -48,7 +48,7 @@ async fn rows_3_and_5_a_valid_signature_verifies_and_links_the_conversation() {
         (Plan::Pro, Mode::Optional),
         (Plan::Enterprise, Mode::Required),
     ] {
-        let ws = app.workspace(plan, mode, &[]);
+        let ws = app.workspace(plan, mode, &[]).await;
         let (token, conversation) = app.session(&ws).await;
         let r = app
             .identify(&token, json!({
@@ -67,11 +67,13 @@ async fn rows_3_and_5_a_valid_signature_verifies_and_links_the_conversation() {
         assert!(r.body.get("visitor_token").is_none(), "no new session");
     }
     assert_eq!(
-        app.sql_count("SELECT count(*) FROM conversations WHERE contact_id IS NOT NULL"),
+        app.sql_count("SELECT count(*) FROM conversations WHERE contact_id IS NOT NULL")
+            .await,
         2
     );
     assert_eq!(
-        app.sql_count("SELECT count(*) FROM contacts WHERE traits LIKE '%\"seats\":3%'"),
+        app.sql_count("SELECT count(*) FROM contacts WHERE traits LIKE '%\"seats\":3%'")
+            .await,
         2
     );
 }
@@ -79,7 +81,7 @@ async fn rows_3_and_5_a_valid_signature_verifies_and_links_the_conversation() {
 #[actix_rt::test]
 async fn row_4_optional_missing_or_invalid_is_unverified_with_prefill_and_no_contact() {
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
     let (token, _) = app.session(&ws).await;
     let r = app
         .identify(
@@ -121,12 +123,13 @@ async fn row_4_optional_missing_or_invalid_is_unverified_with_prefill_and_no_con
     assert_eq!(r.body["reason"], "signature_invalid");
     assert!(r.body.get("hint").is_none());
     assert_eq!(
-        app.sql_count("SELECT count(*) FROM contacts"),
+        app.sql_count("SELECT count(*) FROM contacts").await,
         0,
         "unverified creates no contact"
     );
     assert_eq!(
-        app.sql_count("SELECT count(*) FROM conversations WHERE contact_id IS NOT NULL"),
+        app.sql_count("SELECT count(*) FROM conversations WHERE contact_id IS NOT NULL")
+            .await,
         0
     );
 }
@@ -134,7 +137,7 @@ async fn row_4_optional_missing_or_invalid_is_unverified_with_prefill_and_no_con
 #[actix_rt::test]
 async fn row_6_required_missing_or_invalid_is_403_with_the_hint() {
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Pro, Mode::Required, &[]);
+    let ws = app.workspace(Plan::Pro, Mode::Required, &[]).await;
     let (token, _) = app.session(&ws).await;
     let r = app.identify(&token, json!({ "id": "u1" })).await;
     assert_eq!((r.status, r.code()), (403, "signature_missing"));
@@ -150,13 +153,13 @@ async fn row_6_required_missing_or_invalid_is_403_with_the_hint() {
         .as_str()
         .unwrap()
         .contains("sign the user id"));
-    assert_eq!(app.sql_count("SELECT count(*) FROM contacts"), 0);
+    assert_eq!(app.sql_count("SELECT count(*) FROM contacts").await, 0);
 }
 
 #[actix_rt::test]
 async fn a_field_error_is_a_400_that_names_the_field_and_changes_nothing() {
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
     let (token, _) = app.session(&ws).await;
     let cases = [
         (json!({ "id": 42 }), "id", "pass String(id)"),
@@ -195,13 +198,13 @@ async fn a_field_error_is_a_400_that_names_the_field_and_changes_nothing() {
             == 200,
         "512 é is a valid id"
     );
-    assert_eq!(app.sql_count("SELECT count(*) FROM contacts"), 0);
+    assert_eq!(app.sql_count("SELECT count(*) FROM contacts").await, 0);
 }
 
 #[actix_rt::test]
 async fn signatures_from_python_hmac_and_node_crypto_are_accepted() {
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Pro, Mode::Required, &[]);
+    let ws = app.workspace(Plan::Pro, Mode::Required, &[]).await;
     let secret = ws.secret.clone().unwrap();
     for (who, id) in [
         ("python", "Ünïcødé-用户-🙂"),
@@ -229,7 +232,7 @@ async fn signatures_from_python_hmac_and_node_crypto_are_accepted() {
 #[actix_rt::test]
 async fn contacts_are_keyed_by_user_id_only_and_an_email_never_links() {
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
     let (a, _) = app.session(&ws).await;
     app.identify(&a, json!({ "id": "alice", "signature": sign(&ws, "alice"), "email": "shared@example.com", "name": "Alice" })).await;
     // Someone claims Alice's email without a signature: nothing links, nothing changes.
@@ -244,11 +247,13 @@ async fn contacts_are_keyed_by_user_id_only_and_an_email_never_links() {
     assert_eq!(
         app.sql_count(&format!(
             "SELECT count(*) FROM conversations WHERE id = {conv_m} AND contact_id IS NULL"
-        )),
+        ))
+        .await,
         1
     );
     assert_eq!(
-        app.sql_count("SELECT count(*) FROM contacts WHERE name = 'Alice'"),
+        app.sql_count("SELECT count(*) FROM contacts WHERE name = 'Alice'")
+            .await,
         1
     );
     // Another verified user with the same email is another contact.
@@ -259,7 +264,8 @@ async fn contacts_are_keyed_by_user_id_only_and_an_email_never_links() {
     )
     .await;
     assert_eq!(
-        app.sql_count("SELECT count(*) FROM contacts WHERE email = 'shared@example.com'"),
+        app.sql_count("SELECT count(*) FROM contacts WHERE email = 'shared@example.com'")
+            .await,
         2
     );
     // The latest values win for the fields that were sent; the others are kept.
@@ -268,13 +274,13 @@ async fn contacts_are_keyed_by_user_id_only_and_an_email_never_links() {
         json!({ "id": "alice", "signature": sign(&ws, "alice"), "company": "ACME" }),
     )
     .await;
-    assert_eq!(app.sql_count("SELECT count(*) FROM contacts WHERE user_id = 'alice' AND name = 'Alice' AND company = 'ACME'"), 1);
+    assert_eq!(app.sql_count("SELECT count(*) FROM contacts WHERE user_id = 'alice' AND name = 'Alice' AND company = 'ACME'").await, 1);
 }
 
 #[actix_rt::test]
 async fn every_identify_outcome_is_recorded_without_the_signature() {
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
     let good = sign(&ws, "u1");
     let bad = sign(&ws, "mail@x.io");
     // One visitor each (a session bound to u1 would be replaced by the next user's identify).
@@ -287,33 +293,24 @@ async fn every_identify_outcome_is_recorded_without_the_signature() {
         let (token, _) = app.session(&ws).await;
         app.identify(&token, user).await;
     }
-    let conn = rusqlite::Connection::open(&app.db).unwrap();
-    let mut stmt = conn
-        .prepare("SELECT user_id, result, code, hint FROM identify_events ORDER BY id")
-        .unwrap();
-    type Row = (Option<String>, String, Option<String>, Option<String>);
-    let rows: Vec<Row> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let rows = app
+        .sql_rows("SELECT user_id, result, code, hint FROM identify_events ORDER BY id")
+        .await;
     let s = |x: &str| Some(x.to_owned());
     assert_eq!(
         rows,
         vec![
-            (s("u1"), "verified".into(), None, None),
-            (s("u2"), "unverified".into(), s("signature_missing"), None),
-            (
+            vec![s("u1"), s("verified"), None, None],
+            vec![s("u2"), s("unverified"), s("signature_missing"), None],
+            vec![
                 s("u3"),
-                "unverified".into(),
+                s("unverified"),
                 s("signature_invalid"),
                 s("signed_email")
-            ),
-            (s("u4"), "invalid".into(), s("invalid_field"), s("name")),
+            ],
+            vec![s("u4"), s("invalid"), s("invalid_field"), s("name")],
         ]
     );
-    let dump: String = conn
-        .query_row("SELECT group_concat(coalesce(user_id,'') || coalesce(code,'') || coalesce(hint,''), '|') FROM identify_events", [], |r| r.get(0))
-        .unwrap();
-    assert!(!dump.contains(&good) && !dump.contains(&bad));
+    let dump = format!("{:?}", app.sql_rows("SELECT * FROM identify_events").await);
+    assert!(!dump.contains(&good) && !dump.contains(&bad), "{dump}");
 }

@@ -53,14 +53,15 @@ async fn assert_switched(app: &TestApp, old: &str, conv_a: i64, r: &Res) {
         assert_eq!(
             app.sql_count(&format!(
                 "SELECT count(*) FROM messages WHERE conversation_id = {conv_a} AND body = 'bob''s words'"
-            )),
+            )).await,
             0
         );
     }
     assert_eq!(
         app.sql_count(&format!(
             "SELECT count(*) FROM messages WHERE conversation_id = {conv_a}"
-        )),
+        ))
+        .await,
         1,
         "A's conversation holds only A's message"
     );
@@ -69,7 +70,7 @@ async fn assert_switched(app: &TestApp, old: &str, conv_a: i64, r: &Res) {
 #[actix_rt::test]
 async fn an_unsigned_identify_for_another_user_ends_the_verified_session() {
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
     let (a, conv_a) = verified_chat(&app, &ws, "alice", "Alice's private order #123").await;
     let r = app
         .identify(&a, json!({ "id": "bob", "name": "Bob" }))
@@ -85,7 +86,7 @@ async fn an_unsigned_identify_for_another_user_ends_the_verified_session() {
 #[actix_rt::test]
 async fn an_identify_with_the_same_id_keeps_the_session() {
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
     let (a, conv_a) = verified_chat(&app, &ws, "alice", "hi").await;
     let r = app
         .identify(&a, json!({ "id": "alice", "name": "Alice" }))
@@ -103,7 +104,8 @@ async fn an_identify_with_the_same_id_keeps_the_session() {
     assert_eq!(
         app.sql_count(&format!(
             "SELECT count(*) FROM sessions WHERE conversation_id = {conv_a} AND revoked_at IS NULL"
-        )),
+        ))
+        .await,
         1
     );
 }
@@ -111,7 +113,7 @@ async fn an_identify_with_the_same_id_keeps_the_session() {
 #[actix_rt::test]
 async fn in_required_mode_a_rejected_identify_ends_the_session_and_the_next_send_is_refused() {
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Pro, Mode::Required, &[]);
+    let ws = app.workspace(Plan::Pro, Mode::Required, &[]).await;
     let (a, conv_a) = verified_chat(&app, &ws, "erin", "erin's secret").await;
     let r = app.identify(&a, json!({ "id": "mallory" })).await;
     assert_eq!((r.status, r.code()), (403, "signature_missing"));
@@ -128,7 +130,7 @@ async fn in_required_mode_a_rejected_identify_ends_the_session_and_the_next_send
 #[actix_rt::test]
 async fn disabled_field_error_and_402_answers_also_switch() {
     let app = spawn_app().await;
-    let mut ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
+    let mut ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
     // A 400 field error for another id: the error body carries the new session.
     let (a, conv_a) = verified_chat(&app, &ws, "alice", "a1").await;
     let r = app
@@ -147,7 +149,7 @@ async fn disabled_field_error_and_402_answers_also_switch() {
     assert_switched(&app, &a, conv_a, &r).await;
     // Mode Off: disabled, on a new session.
     let (a, conv_a) = verified_chat(&app, &ws, "alice", "a3").await;
-    app.set_mode(&ws, Mode::Off);
+    app.set_mode(&ws, Mode::Off).await;
     let r = app
         .identify(&a, json!({ "id": "bob", "signature": sign(&ws, "bob") }))
         .await;
@@ -157,15 +159,15 @@ async fn disabled_field_error_and_402_answers_also_switch() {
     );
     assert_switched(&app, &a, conv_a, &r).await;
     // The workspace went back to free: 402, on a new session.
-    app.set_mode(&ws, Mode::Optional);
+    app.set_mode(&ws, Mode::Optional).await;
     let (a, conv_a) = verified_chat(&app, &ws, "alice", "a4").await;
-    app.set_plan(&ws, Plan::Free);
+    app.set_plan(&ws, Plan::Free).await;
     let r = app.identify(&a, json!({ "id": "bob" })).await;
     assert_eq!((r.status, r.code()), (402, "plan_upgrade_required"));
     assert_switched(&app, &a, conv_a, &r).await;
     // A verified switch still works as before (and links only the new conversation).
-    app.set_plan(&ws, Plan::Pro);
-    let _ = app.regenerate(&mut ws);
+    app.set_plan(&ws, Plan::Pro).await;
+    let _ = app.regenerate(&mut ws).await;
     let (a, conv_a) = verified_chat(&app, &ws, "alice", "a5").await;
     let r = app
         .identify(&a, json!({ "id": "bob", "signature": sign(&ws, "bob") }))
@@ -177,7 +179,7 @@ async fn disabled_field_error_and_402_answers_also_switch() {
 #[actix_rt::test]
 async fn two_users_identifying_at_once_on_a_bound_session_never_both_get_it() {
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
     for round in 0..15 {
         let (a, conv_a) = verified_chat(&app, &ws, "alice", "alice only").await;
         let bob = json!({ "id": "bob" });
@@ -200,7 +202,7 @@ async fn two_users_identifying_at_once_on_a_bound_session_never_both_get_it() {
         assert_eq!(
             app.sql_count(&format!(
                 "SELECT count(*) FROM sessions WHERE conversation_id = {conv_a} AND revoked_at IS NULL"
-            )),
+            )).await,
             0,
             "round {round}: nobody holds A's conversation any more"
         );
@@ -210,9 +212,9 @@ async fn two_users_identifying_at_once_on_a_bound_session_never_both_get_it() {
 #[actix_rt::test]
 async fn regenerating_the_secret_ends_verified_status_in_optional_mode() {
     let app = spawn_app().await;
-    let mut ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
+    let mut ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
     let (token, conv) = verified_chat(&app, &ws, "frank", "sent verified").await;
-    app.regenerate(&mut ws);
+    app.regenerate(&mut ws).await;
     let resumed = app
         .post(
             "/api/v1/widget/session",
@@ -223,12 +225,16 @@ async fn regenerating_the_secret_ends_verified_status_in_optional_mode() {
     assert_eq!(resumed.body["verified"], false, "{:?}", resumed.body);
     assert_eq!(app.send(&token, "sent after regenerate").await.status, 201);
     let flags = |body: &str| {
-        app.sql_count(&format!(
+        app.sql_count(format!(
             "SELECT verified FROM messages WHERE conversation_id = {conv} AND body = '{body}'"
         ))
     };
-    assert_eq!(flags("sent verified"), 1);
-    assert_eq!(flags("sent after regenerate"), 0, "not shown as verified");
+    assert_eq!(flags("sent verified").await, 1);
+    assert_eq!(
+        flags("sent after regenerate").await,
+        0,
+        "not shown as verified"
+    );
     // Identify again with the new secret: verified again, same session.
     let r = app
         .identify(
@@ -239,9 +245,9 @@ async fn regenerating_the_secret_ends_verified_status_in_optional_mode() {
     assert_eq!(r.body["status"], "verified");
     assert!(r.body.get("visitor_token").is_none());
     assert_eq!(app.send(&token, "verified again").await.status, 201);
-    assert_eq!(flags("verified again"), 1);
+    assert_eq!(flags("verified again").await, 1);
     // An unsigned identify for the same user is answered truthfully after a regenerate.
-    app.regenerate(&mut ws);
+    app.regenerate(&mut ws).await;
     let r = app.identify(&token, json!({ "id": "frank" })).await;
     assert_eq!(
         (r.body["status"].as_str(), r.body["verified"].as_bool()),
@@ -252,7 +258,7 @@ async fn regenerating_the_secret_ends_verified_status_in_optional_mode() {
 #[actix_rt::test]
 async fn in_required_mode_the_contact_form_is_refused_like_a_message() {
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Pro, Mode::Required, &[]);
+    let ws = app.workspace(Plan::Pro, Mode::Required, &[]).await;
     let (token, conv) = app.session(&ws).await;
     let r = app
         .post(
@@ -265,31 +271,31 @@ async fn in_required_mode_the_contact_form_is_refused_like_a_message() {
     assert_eq!(
         app.sql_count(&format!(
             "SELECT count(*) FROM conversations WHERE id = {conv} AND visitor_name IS NOT NULL"
-        )),
+        ))
+        .await,
         0
     );
 }
 
-fn age_session(app: &TestApp, token_conv: i64, days: i64) {
-    let conn = rusqlite::Connection::open(&app.db).unwrap();
-    conn.execute(
-        "UPDATE sessions SET last_seen_at = last_seen_at - ?2 * 86400000 WHERE conversation_id = ?1",
-        [token_conv, days],
-    )
-    .unwrap();
+async fn age_session(app: &TestApp, token_conv: i64, days: i64) {
+    app.sql_exec(&format!(
+        "UPDATE sessions SET last_seen_at = last_seen_at - {} WHERE conversation_id = {token_conv}",
+        days * 86_400_000
+    ))
+    .await;
 }
 
 #[actix_rt::test]
 async fn sessions_unused_for_30_days_expire_and_the_sweep_deletes_their_empty_conversations() {
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
     let (idle, idle_conv) = app.session(&ws).await;
     let (writer, writer_conv) = app.session(&ws).await;
     assert_eq!(app.send(&writer, "keep me").await.status, 201);
     let (recent, recent_conv) = app.session(&ws).await;
-    age_session(&app, idle_conv, 31);
-    age_session(&app, writer_conv, 31);
-    age_session(&app, recent_conv, 29);
+    age_session(&app, idle_conv, 31).await;
+    age_session(&app, writer_conv, 31).await;
+    age_session(&app, recent_conv, 29).await;
     for t in [&idle, &writer] {
         let r = app.get("/api/v1/widget/messages", Some(t)).await;
         assert_eq!(r.status, 401, "expired after 30 days unused");
@@ -323,30 +329,31 @@ async fn sessions_unused_for_30_days_expire_and_the_sweep_deletes_their_empty_co
         .unwrap();
     assert_eq!((swept.sessions, swept.conversations), (3, 2), "{swept:?}");
     let exists = |id: i64| {
-        app.sql_count(&format!(
+        app.sql_count(format!(
             "SELECT count(*) FROM conversations WHERE id = {id}"
         ))
     };
     assert_eq!(
-        exists(idle_conv),
+        exists(idle_conv).await,
         0,
         "the never-started conversation is gone"
     );
-    assert_eq!(exists(reset_conv), 0);
+    assert_eq!(exists(reset_conv).await, 0);
     assert_eq!(
-        exists(writer_conv),
+        exists(writer_conv).await,
         1,
         "a started conversation is never swept"
     );
     assert_eq!(
-        exists(recent_conv),
+        exists(recent_conv).await,
         1,
         "a live session keeps its conversation"
     );
     assert_eq!(
         app.sql_count(&format!(
             "SELECT count(*) FROM messages WHERE conversation_id = {writer_conv}"
-        )),
+        ))
+        .await,
         1
     );
 }
@@ -354,16 +361,16 @@ async fn sessions_unused_for_30_days_expire_and_the_sweep_deletes_their_empty_co
 #[actix_rt::test]
 async fn a_session_in_use_is_touched_so_it_does_not_expire() {
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
     let (token, conv) = app.session(&ws).await;
-    age_session(&app, conv, 29);
+    age_session(&app, conv, 29).await;
     assert_eq!(
         app.get("/api/v1/widget/messages", Some(&token))
             .await
             .status,
         200
     );
-    age_session(&app, conv, 2);
+    age_session(&app, conv, 2).await;
     assert_eq!(
         app.get("/api/v1/widget/messages", Some(&token))
             .await
@@ -380,7 +387,7 @@ async fn post_ip_limited(app: &TestApp, path: &str, token: &str, body: Json) -> 
 #[actix_rt::test]
 async fn reset_counts_against_the_per_ip_session_limit() {
     let app = spawn_app_with(true).await;
-    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
     let (mut token, _) = app.session(&ws).await;
     let mut made = 1;
     let limited = loop {
@@ -410,7 +417,7 @@ async fn reset_counts_against_the_per_ip_session_limit() {
         .await;
     assert_eq!(r.status, 429, "and POST session is limited by the resets");
     assert_eq!(
-        app.sql_count("SELECT count(*) FROM sessions") as u32,
+        app.sql_count("SELECT count(*) FROM sessions").await as u32,
         replybubble_server::policy::RATE_SESSION_PER_IP.burst
     );
 }
@@ -418,7 +425,7 @@ async fn reset_counts_against_the_per_ip_session_limit() {
 #[actix_rt::test]
 async fn the_contact_form_has_a_per_ip_limit() {
     let app = spawn_app_with(true).await;
-    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
     let burst = replybubble_server::policy::RATE_DETAILS_PER_IP.burst;
     let mut statuses = Vec::new();
     for i in 0..=burst {

@@ -1,7 +1,12 @@
-//! Integration tests over real HTTP: the real app on port 0 with a temporary SQLite file.
+//! Integration tests over real HTTP: the real app on port 0 with a temporary SQLite file, or a
+//! new PostgreSQL database with `REPLYBUBBLE_TEST_ENGINE=postgres` (`cargo xtask test` runs both).
 //! One binary, one module per area.
 
+#[path = "../common/engine.rs"]
+mod engine;
 mod helpers;
+#[path = "../common/pg.rs"]
+mod pg;
 
 mod abuse;
 mod claims;

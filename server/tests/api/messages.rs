@@ -11,7 +11,7 @@ use crate::helpers::{spawn_app, TestApp};
 #[actix_rt::test]
 async fn messages_are_created_with_an_id_and_time_and_listed_oldest_first_in_pages() {
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Free, Mode::Off, &[]);
+    let ws = app.workspace(Plan::Free, Mode::Off, &[]).await;
     let (token, _) = app.session(&ws).await;
     let r = app.send(&token, "Hello <b>there</b>").await;
     assert_eq!(r.status, 201);
@@ -55,7 +55,7 @@ async fn messages_are_created_with_an_id_and_time_and_listed_oldest_first_in_pag
 #[actix_rt::test]
 async fn bodies_break_limits_with_named_errors() {
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Free, Mode::Off, &[]);
+    let ws = app.workspace(Plan::Free, Mode::Off, &[]).await;
     let (token, _) = app.session(&ws).await;
     for (body, text) in [
         (json!({ "body": "" }), "must not be empty"),
@@ -149,7 +149,7 @@ where
 #[actix_rt::test]
 async fn the_event_stream_delivers_visitor_and_agent_messages_with_the_message_id() {
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Free, Mode::Off, &[]);
+    let ws = app.workspace(Plan::Free, Mode::Off, &[]).await;
     let (token, conv) = app.session(&ws).await;
     let t = ticket(&app, &token).await;
     let mut stream = open(&app, &t).await.unwrap();
@@ -162,9 +162,11 @@ async fn the_event_stream_delivers_visitor_and_agent_messages_with_the_message_i
         (Some("visitor"), Some("from the visitor"))
     );
     // An agent reply, through the same store, fans out to the visitor's stream.
-    let ws_id = app.sql_count(&format!(
-        "SELECT workspace_id FROM conversations WHERE id = {conv}"
-    ));
+    let ws_id = app
+        .sql_count(&format!(
+            "SELECT workspace_id FROM conversations WHERE id = {conv}"
+        ))
+        .await;
     let reply = replybubble_server::service::post_agent_reply(
         &app.state.services,
         ws_id,
@@ -192,7 +194,7 @@ async fn the_event_stream_delivers_visitor_and_agent_messages_with_the_message_i
 #[actix_rt::test]
 async fn tickets_open_one_stream_once_and_streams_end_on_reset() {
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Free, Mode::Off, &[]);
+    let ws = app.workspace(Plan::Free, Mode::Off, &[]).await;
     let (token, _) = app.session(&ws).await;
     let t = ticket(&app, &token).await;
     let _stream = open(&app, &t).await.unwrap();
@@ -210,13 +212,15 @@ async fn tickets_open_one_stream_once_and_streams_end_on_reset() {
 #[actix_rt::test]
 async fn agent_replies_to_another_workspaces_conversation_are_not_found() {
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Free, Mode::Off, &[]);
-    let other = app.workspace(Plan::Free, Mode::Off, &[]);
+    let ws = app.workspace(Plan::Free, Mode::Off, &[]).await;
+    let other = app.workspace(Plan::Free, Mode::Off, &[]).await;
     let (_, conv) = app.session(&ws).await;
-    let other_id = app.sql_count(&format!(
-        "SELECT id FROM workspaces WHERE app_id = '{}'",
-        other.app_id
-    ));
+    let other_id = app
+        .sql_count(&format!(
+            "SELECT id FROM workspaces WHERE app_id = '{}'",
+            other.app_id
+        ))
+        .await;
     let err = replybubble_server::service::post_agent_reply(
         &app.state.services,
         other_id,
@@ -251,7 +255,7 @@ async fn agent_replies_to_another_workspaces_conversation_are_not_found() {
 #[actix_rt::test]
 async fn messages_count_their_position_in_their_conversation_and_after_reads_by_it() {
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Free, Mode::Off, &[]);
+    let ws = app.workspace(Plan::Free, Mode::Off, &[]).await;
     let (a, _) = app.session(&ws).await;
     let (b, _) = app.session(&ws).await;
     // Interleaved: the ids of one conversation skip, its positions do not.

@@ -31,7 +31,7 @@ async fn alice_and_bob(app: &TestApp, ws: &Ws) -> (i64, i64) {
 #[actix_rt::test]
 async fn export_holds_everything_kept_about_a_contact_and_delete_removes_it_all() {
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
     alice_and_bob(&app, &ws).await;
     let s = &app.state.services;
     let doc = replybubble_server::service::privacy::export(s, &ws.app_id, "alice")
@@ -71,10 +71,11 @@ async fn export_holds_everything_kept_about_a_contact_and_delete_removes_it_all(
         "SELECT count(*) FROM messages WHERE body LIKE '%visit'",
         "SELECT count(*) FROM identify_events WHERE user_id = 'alice'",
     ] {
-        assert_eq!(app.sql_count(sql), 0, "{sql}");
+        assert_eq!(app.sql_count(sql).await, 0, "{sql}");
     }
     assert_eq!(
-        app.sql_count("SELECT count(*) FROM messages WHERE body = 'bob''s words'"),
+        app.sql_count("SELECT count(*) FROM messages WHERE body = 'bob''s words'")
+            .await,
         1,
         "Bob is untouched"
     );
@@ -88,29 +89,28 @@ async fn export_holds_everything_kept_about_a_contact_and_delete_removes_it_all(
 #[actix_rt::test]
 async fn conversations_idle_past_the_retention_are_swept_with_their_messages() {
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]);
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
     let (old, recent) = alice_and_bob(&app, &ws).await;
     let s = &app.state.services;
     replybubble_server::service::privacy::set_retention(s, &ws.app_id, Some(30))
         .await
         .unwrap();
-    rusqlite::Connection::open(&app.db)
-        .unwrap()
-        .execute(
-            "UPDATE conversations SET last_activity_at = last_activity_at - 31 * 86400000 WHERE id = ?1",
-            [old],
-        )
-        .unwrap();
+    app.sql_exec(&format!(
+        "UPDATE conversations SET last_activity_at = last_activity_at - {} WHERE id = {old}",
+        31 * 86_400_000_i64
+    ))
+    .await;
     let swept = replybubble_server::service::sweep(s).await.unwrap();
     assert_eq!(swept.retained_out, 1);
     let count = |id: i64| {
-        app.sql_count(&format!(
+        app.sql_count(format!(
             "SELECT count(*) FROM conversations WHERE id = {id}"
         ))
     };
-    assert_eq!((count(old), count(recent)), (0, 1));
+    assert_eq!((count(old).await, count(recent).await), (0, 1));
     assert_eq!(
-        app.sql_count("SELECT count(*) FROM messages WHERE body = 'first visit'"),
+        app.sql_count("SELECT count(*) FROM messages WHERE body = 'first visit'")
+            .await,
         0
     );
     replybubble_server::service::privacy::set_retention(s, &ws.app_id, None)

@@ -8,7 +8,7 @@ use crate::helpers::{sign, spawn_app};
 #[actix_rt::test]
 async fn after_regenerate_the_old_secret_fails_at_once() {
     let app = spawn_app().await;
-    let mut ws = app.workspace(Plan::Pro, Mode::Required, &[]);
+    let mut ws = app.workspace(Plan::Pro, Mode::Required, &[]).await;
     let old_sig = sign(&ws, "alice");
     let (token, _) = app.session(&ws).await;
     assert_eq!(
@@ -17,7 +17,7 @@ async fn after_regenerate_the_old_secret_fails_at_once() {
             .status,
         200
     );
-    app.regenerate(&mut ws);
+    app.regenerate(&mut ws).await;
     let (token2, _) = app.session(&ws).await;
     let r = app
         .identify(&token2, json!({ "id": "alice", "signature": old_sig }))
@@ -35,7 +35,7 @@ async fn after_regenerate_the_old_secret_fails_at_once() {
 #[actix_rt::test]
 async fn a_session_verified_under_an_old_secret_must_identify_again_to_send_in_required_mode() {
     let app = spawn_app().await;
-    let mut ws = app.workspace(Plan::Pro, Mode::Required, &[]);
+    let mut ws = app.workspace(Plan::Pro, Mode::Required, &[]).await;
     let (token, _) = app.session(&ws).await;
     app.identify(
         &token,
@@ -43,7 +43,7 @@ async fn a_session_verified_under_an_old_secret_must_identify_again_to_send_in_r
     )
     .await;
     assert_eq!(app.send(&token, "before").await.status, 201);
-    app.regenerate(&mut ws);
+    app.regenerate(&mut ws).await;
     let r = app.send(&token, "after").await;
     assert_eq!((r.status, r.code()), (403, "signature_expired"));
     assert!(r.body["error"]["message"]
@@ -59,7 +59,8 @@ async fn a_session_verified_under_an_old_secret_must_identify_again_to_send_in_r
     assert_eq!(r.body["status"], "verified");
     assert_eq!(app.send(&token, "after again").await.status, 201);
     assert_eq!(
-        app.sql_count("SELECT count(*) FROM identify_events WHERE code = 'signature_expired'"),
+        app.sql_count("SELECT count(*) FROM identify_events WHERE code = 'signature_expired'")
+            .await,
         1
     );
 }
@@ -67,20 +68,20 @@ async fn a_session_verified_under_an_old_secret_must_identify_again_to_send_in_r
 #[actix_rt::test]
 async fn in_required_mode_an_unverified_session_cannot_send_but_optional_can() {
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Pro, Mode::Required, &[]);
+    let ws = app.workspace(Plan::Pro, Mode::Required, &[]).await;
     let (token, _) = app.session(&ws).await;
     let r = app.send(&token, "hi").await;
     assert_eq!((r.status, r.code()), (403, "verification_required"));
-    app.set_mode(&ws, Mode::Optional);
+    app.set_mode(&ws, Mode::Optional).await;
     assert_eq!(app.send(&token, "hi").await.status, 201);
-    app.set_mode(&ws, Mode::Off);
+    app.set_mode(&ws, Mode::Off).await;
     assert_eq!(app.send(&token, "hi").await.status, 201);
 }
 
 #[actix_rt::test]
 async fn a_free_workspace_cannot_change_mode_or_secret() {
     let app = spawn_app().await;
-    let ws = app.workspace(Plan::Free, Mode::Off, &[]);
+    let ws = app.workspace(Plan::Free, Mode::Off, &[]).await;
     use replybubble_server::service::{workspace, ServiceError};
     let s = &app.state.services;
     assert!(matches!(

@@ -219,7 +219,12 @@ async fn login(req: HttpRequest, form: web::Form<LoginForm>) -> Result<HttpRespo
         .limits
         .check(Scope::LoginEmail, &form.email.trim().to_lowercase())?;
     let email = form.email.trim().to_owned();
-    let logins = state.services.store.logins(email.clone()).await?;
+    // No account's email holds U+0000 (and PostgreSQL text cannot): such a login is a wrong one.
+    let logins = if email.contains('\0') {
+        Vec::new()
+    } else {
+        state.services.store.logins(email.clone()).await?
+    };
     let password = form.password;
     let agent_id = web::block(move || {
         if logins.is_empty() {

@@ -30,12 +30,24 @@ const TABLES: &[&str] = &[
     "identify_failures_hourly",
 ];
 
-/// One SQLite value as the PostgreSQL column type wants it.
+/// What `migrate-to` copied.
+#[derive(Debug, Default)]
+pub struct Imported {
+    /// Rows copied per table, in copy order.
+    pub tables: Vec<(String, u64)>,
+    /// NUL characters (U+0000) replaced by U+FFFD: PostgreSQL text cannot hold them, and only
+    /// a release from before the rule that refuses them can have stored one.
+    pub nul_replaced: u64,
+}
+
+/// One SQLite value as the PostgreSQL column type wants it (a NUL in text becomes U+FFFD,
+/// counted in `nul_replaced`).
 fn convert(
     value: ValueRef<'_>,
     pg_type: &str,
     table: &str,
     column: &str,
+    nul_replaced: &mut u64,
 ) -> Result<Box<dyn ToSql + Sync + Send>, StoreError> {
     let bad = || {
         StoreError::Invalid(format!(
@@ -51,7 +63,16 @@ fn convert(
         (ValueRef::Integer(n), "bigint") => Box::new(n),
         (ValueRef::Integer(n), "integer") => Box::new(i32::try_from(n).map_err(|_| bad())?),
         (ValueRef::Integer(n), "boolean") => Box::new(n != 0),
-        (ValueRef::Text(t), "text") => Box::new(String::from_utf8(t.to_vec()).map_err(|_| bad())?),
+        (ValueRef::Text(t), "text") => {
+            let text = String::from_utf8(t.to_vec()).map_err(|_| bad())?;
+            let nuls = text.matches('\0').count() as u64;
+            if nuls == 0 {
+                Box::new(text)
+            } else {
+                *nul_replaced += nuls;
+                Box::new(text.replace('\0', "\u{FFFD}"))
+            }
+        }
         (ValueRef::Blob(b), "bytea") => Box::new(b.to_vec()),
         _ => return Err(bad()),
     })
@@ -60,7 +81,7 @@ fn convert(
 impl PgStore {
     /// Copies every row of the SQLite database `sqlite` into this (empty) database; returns the
     /// rows copied per table. Refuses a database that already holds workspaces.
-    pub async fn import_sqlite(&self, sqlite: &Path) -> Result<Vec<(String, u64)>, StoreError> {
+    pub async fn import_sqlite(&self, sqlite: &Path) -> Result<Imported, StoreError> {
         let source = crate::store::sqlite::open_and_migrate(sqlite)?;
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
@@ -74,7 +95,7 @@ impl PgStore {
                     .into(),
             ));
         }
-        let mut copied = Vec::new();
+        let mut copied = Imported::default();
         for &table in TABLES {
             let columns: Vec<(String, String, bool)> = tx
                 .query(
@@ -112,7 +133,13 @@ impl PgStore {
                 while let Some(row) = q.next()? {
                     let mut values = Vec::with_capacity(columns.len());
                     for (i, (name, pg_type, _)) in columns.iter().enumerate() {
-                        values.push(convert(row.get_ref(i)?, pg_type, table, name)?);
+                        values.push(convert(
+                            row.get_ref(i)?,
+                            pg_type,
+                            table,
+                            name,
+                            &mut copied.nul_replaced,
+                        )?);
                     }
                     out.push(values);
                 }
@@ -134,7 +161,7 @@ impl PgStore {
                 )
                 .await?;
             }
-            copied.push((table.to_owned(), rows.len() as u64));
+            copied.tables.push((table.to_owned(), rows.len() as u64));
         }
         tx.commit().await?;
         Ok(copied)
