@@ -389,6 +389,7 @@ fn serve(args: ServeArgs, db: PathBuf) -> anyhow::Result<()> {
         workers: 0,
         trusted_proxies: args.trusted_proxies,
         metrics_addr: args.metrics_addr,
+        stream_safety_poll: std::time::Duration::from_secs(crate::policy::STREAM_SAFETY_POLL_SECS),
     };
     actix_web::rt::System::new().block_on(async move {
         let app = Application::build(config.clone()).await?;

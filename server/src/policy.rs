@@ -134,3 +134,8 @@ pub const FAILURES_SHOWN: usize = 50;
 
 /// How many missed messages a reconnecting dashboard stream is sent at most.
 pub const STREAM_BACKLOG: usize = 1000;
+
+/// On a database several servers share, how often an open stream reads what it may have missed
+/// (a notice lost with its connection, an announced message that could not be read) and whether
+/// its visitor session still lives.
+pub const STREAM_SAFETY_POLL_SECS: u64 = 30;

@@ -31,6 +31,9 @@ pub struct Config {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Where Prometheus metrics are served (`GET /metrics`), on a listener of their own.
     pub metrics_addr: Option<String>,
+    /// On PostgreSQL, how often an open stream checks what it may have missed (tests shorten
+    /// it; serve uses [`crate::policy::STREAM_SAFETY_POLL_SECS`]).
+    pub stream_safety_poll: std::time::Duration,
 }
 
 impl Config {
@@ -46,6 +49,9 @@ impl Config {
             workers: 2,
             trusted_proxies: Vec::new(),
             metrics_addr: None,
+            stream_safety_poll: std::time::Duration::from_secs(
+                crate::policy::STREAM_SAFETY_POLL_SECS,
+            ),
         }
     }
 }
@@ -69,7 +75,8 @@ pub struct Application {
 impl Application {
     /// Opens the database (migrating it), seeds or locks the demo owner, and binds the address.
     pub async fn build(config: Config) -> anyhow::Result<Application> {
-        let services = Services::open(&config.db).await?;
+        let mut services = Services::open(&config.db).await?;
+        services.safety_poll = config.stream_safety_poll;
         if services.store.shared() {
             // Other servers of the database write too: hear what they announce.
             actix_web::rt::spawn(crate::service::follow_notices(services.clone()));

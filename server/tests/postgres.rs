@@ -137,8 +137,12 @@ struct PgApp {
 /// The real application on 127.0.0.1:0 with `--db postgres://…`, and a Pro workspace in
 /// Optional mode with a secret.
 async fn pg_app(url: &str) -> PgApp {
+    pg_app_with(Config::loopback(std::path::PathBuf::from(url))).await
+}
+
+async fn pg_app_with(config: Config) -> PgApp {
     master_key();
-    let running = Application::start(Config::loopback(std::path::PathBuf::from(url)))
+    let running = Application::start(config)
         .await
         .expect("the app starts on PostgreSQL");
     let services = &running.state.services;
@@ -609,4 +613,90 @@ async fn migrate_to_moves_a_sqlite_site_to_postgres_and_its_visitors_go_on() {
         .await
         .unwrap();
     assert!(fresh.id > 1);
+}
+
+/// What the notices should have said but did not (a notice lost with its connection): an open
+/// stream's safety read finds the message it missed, sends it once, and ends the stream of a
+/// session that ended.
+#[actix_rt::test]
+async fn a_streams_safety_read_finds_what_no_notice_announced() {
+    use futures_util::StreamExt;
+    let Some(url) = pg::database().await else {
+        return;
+    };
+    let a = pg_app_with(Config {
+        stream_safety_poll: std::time::Duration::from_millis(200),
+        ..Config::loopback(std::path::PathBuf::from(&url))
+    })
+    .await;
+    let token = a.session().await;
+    let (_, ticket) = a
+        .call("POST", "events/ticket", Some(&token), Json::Null)
+        .await;
+    let mut stream = a
+        .client
+        .get(format!(
+            "{}/api/v1/widget/events?ticket={}",
+            a.base,
+            ticket["ticket"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status().as_u16(), 200);
+    let mut text = String::new();
+    let mut read_until = async |needle: &str, text: &mut String| {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(3);
+        while !text.contains(needle) {
+            let chunk = tokio::time::timeout_at(deadline, stream.next())
+                .await
+                .unwrap_or_else(|_| panic!("{needle:?} on the stream; got {text:?}"))
+                .expect("the stream is open")
+                .unwrap();
+            text.push_str(std::str::from_utf8(&chunk).unwrap());
+        }
+    };
+    read_until("connected", &mut text).await;
+    // A message written without a notice.
+    sql(
+        &url,
+        "WITH c AS (UPDATE conversations SET last_seq = last_seq + 1 RETURNING id, last_seq)
+         INSERT INTO messages (conversation_id, seq, author, body, created_at)
+         SELECT id, last_seq, 'agent', 'no notice said so', 0 FROM c",
+    )
+    .await;
+    read_until("no notice said so", &mut text).await;
+    assert!(text.contains("id: 1\n"), "{text}");
+    // Announced as usual afterwards: the silent one is not sent again.
+    assert_eq!(
+        a.call(
+            "POST",
+            "messages",
+            Some(&token),
+            json!({ "body": "announced" })
+        )
+        .await
+        .0,
+        201
+    );
+    read_until("announced", &mut text).await;
+    // Another silent one: a later safety read finds it, and sends nothing twice.
+    sql(
+        &url,
+        "WITH c AS (UPDATE conversations SET last_seq = last_seq + 1 RETURNING id, last_seq)
+         INSERT INTO messages (conversation_id, seq, author, body, created_at)
+         SELECT id, last_seq, 'agent', 'silent again', 0 FROM c",
+    )
+    .await;
+    read_until("silent again", &mut text).await;
+    assert!(text.contains("id: 3\n"), "{text}");
+    assert_eq!(text.matches("no notice said so").count(), 1, "{text}");
+    assert_eq!(text.matches("\"announced\"").count(), 1, "{text}");
+    // The session ends without a notice: the next safety read ends the stream.
+    sql(&url, "UPDATE sessions SET revoked_at = 1").await;
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(3), async {
+        while let Some(Ok(_)) = stream.next().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream ended with the session");
 }

@@ -1,8 +1,12 @@
 //! Two `replybubble serve` processes on one PostgreSQL database (DESIGN.md "Scale-out:
 //! PostgreSQL"), no sticky sessions: a ticket issued by one opens a stream on the other, a
-//! message posted through one reaches that stream within a second, and kill -9 of one instance
-//! while clients write through it loses no acknowledged message.
+//! message posted through one reaches that stream within a second, an agent's reply from one's
+//! dashboard reaches the widget connected to the other, a reset through one ends the other's
+//! streams, and kill -9 of one instance while clients write through it loses no acknowledged
+//! message.
 
+#[path = "common/login.rs"]
+mod login;
 #[path = "common/pg.rs"]
 mod pg;
 
@@ -92,43 +96,100 @@ async fn setup(url: &str) -> String {
 }
 
 async fn session(base: &str, app_id: &str) -> String {
+    started(base, app_id).await.0
+}
+
+/// A new visitor session: its token and conversation.
+async fn started(base: &str, app_id: &str) -> (String, i64) {
     let (status, body) = post(base, "session", None, json!({ "app_id": app_id }))
         .await
         .unwrap();
     assert_eq!(status, 200, "{body}");
-    body["visitor_token"].as_str().unwrap().to_owned()
+    (
+        body["visitor_token"].as_str().unwrap().to_owned(),
+        body["conversation_id"].as_i64().unwrap(),
+    )
 }
 
-#[actix_rt::test]
-async fn two_serve_processes_share_tickets_and_live_messages() {
-    let Some(url) = pg::database().await else {
-        return;
-    };
-    let app_id = setup(&url).await;
-    let (a, b) = (serve(&url), serve(&url));
-    let token = session(&a.base, &app_id).await;
-    let (status, body) = post(&a.base, "events/ticket", Some(&token), Json::Null)
+/// An owner of the workspace, made with the CLI.
+fn owner(url: &str, app_id: &str, email: &str, password: &str) {
+    use std::io::Write;
+    let mut child = Command::new(BIN)
+        .args(["--db", url, "agent", "create", "--workspace", app_id])
+        .args(["--email", email, "--role", "owner", "--password-stdin"])
+        .env("REPLYBUBBLE_MASTER_KEY", KEY)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+    assert!(child.wait().unwrap().success());
+}
+
+/// A widget event stream opened on `base` with a ticket issued by `issuer`, once it said hello.
+async fn widget_stream(
+    issuer: &str,
+    base: &str,
+    token: &str,
+) -> awc::ClientResponse<
+    impl futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>> + Unpin,
+> {
+    let (status, body) = post(issuer, "events/ticket", Some(token), Json::Null)
         .await
         .unwrap();
     assert_eq!(status, 200, "{body}");
     let ticket = body["ticket"].as_str().unwrap();
     let mut stream = awc::Client::default()
-        .get(format!("{}/api/v1/widget/events?ticket={ticket}", b.base))
+        .get(format!("{base}/api/v1/widget/events?ticket={ticket}"))
         .send()
         .await
         .unwrap();
     assert_eq!(
         stream.status().as_u16(),
         200,
-        "a ticket from A opens a stream on B"
+        "a ticket from {issuer} opens a stream on {base}"
     );
-    // The stream is open once B said hello.
     let hello = tokio::time::timeout(Duration::from_secs(5), stream.next())
         .await
         .unwrap()
         .unwrap()
         .unwrap();
     assert!(std::str::from_utf8(&hello).unwrap().contains("connected"));
+    stream
+}
+
+/// Reads `stream` until `needle` arrives, within `within`: the text read.
+async fn until(
+    stream: &mut (impl futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>>
+              + Unpin),
+    needle: &str,
+    within: Duration,
+) -> String {
+    let deadline = tokio::time::Instant::now() + within;
+    let mut text = String::new();
+    while !text.contains(needle) {
+        let chunk = tokio::time::timeout_at(deadline, stream.next())
+            .await
+            .unwrap_or_else(|_| panic!("{needle:?} within {within:?}; got {text:?}"))
+            .expect("the stream is open")
+            .unwrap();
+        text.push_str(std::str::from_utf8(&chunk).unwrap());
+    }
+    text
+}
+
+#[actix_rt::test]
+async fn two_serve_processes_share_tickets_live_messages_and_agent_replies() {
+    let Some(url) = pg::database().await else {
+        return;
+    };
+    let app_id = setup(&url).await;
+    owner(&url, &app_id, "owner@two.test", "a good long password");
+    let (a, b) = (serve(&url), serve(&url));
+    let (token, conversation) = started(&a.base, &app_id).await;
+    // A ticket from A opens a stream on B; one from B opens a stream on A.
+    let mut on_b = widget_stream(&a.base, &b.base, &token).await;
+    let mut on_a = widget_stream(&b.base, &a.base, &token).await;
     let sent_at = std::time::Instant::now();
     let (status, _) = post(
         &a.base,
@@ -139,17 +200,31 @@ async fn two_serve_processes_share_tickets_and_live_messages() {
     .await
     .unwrap();
     assert_eq!(status, 201);
-    let mut text = String::new();
-    while !text.contains("posted through A") {
-        let chunk = tokio::time::timeout(Duration::from_secs(1), stream.next())
-            .await
-            .expect("the message reaches B's stream within 1 s")
-            .unwrap()
-            .unwrap();
-        text.push_str(std::str::from_utf8(&chunk).unwrap());
-    }
+    until(&mut on_b, "posted through A", Duration::from_secs(1)).await;
     assert!(sent_at.elapsed() < Duration::from_secs(1));
-    // A reset through B ends the stream B holds for a session made through A.
+    // An agent answers from B's dashboard; the widget connected to A hears it.
+    let web = awc::Client::builder().disable_redirects().finish();
+    let (cookie, csrf) =
+        login::dashboard_session(&web, &b.base, "owner@two.test", "a good long password").await;
+    let sent_at = std::time::Instant::now();
+    let replied = web
+        .post(format!(
+            "{}/dashboard/conversations/{conversation}/reply",
+            b.base
+        ))
+        .insert_header(("Cookie", cookie))
+        .send_form(&[("csrf", csrf.as_str()), ("body", "answered from B")])
+        .await
+        .unwrap();
+    assert_eq!(replied.status().as_u16(), 303, "the reply is stored");
+    let text = until(&mut on_a, "answered from B", Duration::from_secs(1)).await;
+    assert!(sent_at.elapsed() < Duration::from_secs(1));
+    assert!(text.contains("\"author\":\"agent\""), "{text}");
+    assert!(
+        text.contains("posted through A"),
+        "A's stream had the visitor's message too"
+    );
+    // A reset through B ends the streams of that session on both servers.
     assert_eq!(
         post(&b.base, "reset", Some(&token), Json::Null)
             .await
@@ -157,11 +232,13 @@ async fn two_serve_processes_share_tickets_and_live_messages() {
             .0,
         200
     );
-    let ended = tokio::time::timeout(Duration::from_secs(5), async {
-        while let Some(Ok(_)) = stream.next().await {}
-    })
-    .await;
-    assert!(ended.is_ok(), "the stream ended with the session");
+    for stream in [&mut on_a, &mut on_b] {
+        let ended = tokio::time::timeout(Duration::from_secs(5), async {
+            while let Some(Ok(_)) = stream.next().await {}
+        })
+        .await;
+        assert!(ended.is_ok(), "the stream ended with the session");
+    }
 }
 
 #[actix_rt::test]

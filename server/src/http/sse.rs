@@ -5,7 +5,8 @@ use std::time::Duration;
 use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::HttpResponse;
-use tokio::sync::mpsc;
+use futures_util::stream::BoxStream;
+use futures_util::StreamExt;
 
 use crate::store::MessageRow;
 
@@ -37,11 +38,11 @@ fn event(m: &MessageRow, audience: Audience) -> Bytes {
 }
 
 /// A `text/event-stream` response that first sends `backlog` (messages the client missed), then
-/// each message of `rx`, every one as an event whose id is the message's `seq`, with keep-alive
-/// comments in between. The stream ends when `rx` closes (the hub closed it: the session ended)
-/// or at `until` (the session expires).
+/// each of `messages` ([`crate::service::follow`]), every one as an event whose id is the
+/// message's `seq`, with keep-alive comments in between. The stream ends when `messages` does
+/// (the session ended) or at `until` (the session expires).
 pub fn respond(
-    rx: mpsc::Receiver<MessageRow>,
+    rx: BoxStream<'static, MessageRow>,
     backlog: Vec<MessageRow>,
     audience: Audience,
     until: Option<std::time::SystemTime>,
@@ -68,7 +69,7 @@ pub fn respond(
                 ));
             }
             tokio::select! {
-                m = rx.recv() => m.map(|m| (Ok(event(&m, audience)), (rx, tick, None, gauge))),
+                m = rx.next() => m.map(|m| (Ok(event(&m, audience)), (rx, tick, None, gauge))),
                 _ = tokio::time::sleep_until(deadline) => None,
                 _ = tick.tick() => Some((Ok(Bytes::from_static(b": keep-alive\n\n")), (rx, tick, None, gauge))),
             }

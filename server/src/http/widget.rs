@@ -187,6 +187,9 @@ async fn events(req: HttpRequest) -> Result<HttpResponse, ApiError> {
             "open the stream with ?ticket= from POST /api/v1/widget/events/ticket",
         ))?;
     let target = service::redeem_ticket(&state.services, &ticket).await?;
+    // The widget fills its own gaps with GET messages?after= (tickets are single use); from
+    // here on the stream sends everything.
+    let floor = service::stream_floor(&state.services, target.conversation_id, None).await?;
     let rx = state
         .services
         .hub
@@ -196,9 +199,9 @@ async fn events(req: HttpRequest) -> Result<HttpResponse, ApiError> {
                 retry_after: crate::policy::STREAM_RETRY_SECS,
             })
         })?;
-    // The widget fills its own gaps with GET messages?after= (tickets are single use).
+    let owner = crate::hub::StreamOwner::Visitor(target.session_id);
     Ok(crate::http::sse::respond(
-        rx,
+        service::follow(&state.services, target.conversation_id, owner, floor, rx),
         Vec::new(),
         crate::http::sse::Audience::Visitor,
         None,

@@ -3,9 +3,13 @@
 //! every server and each tells its hub what it heard ([`follow_notices`]), the writing one
 //! included, so every stream hears each message once.
 
-use futures_util::StreamExt;
+use std::collections::BTreeSet;
 
-use super::Services;
+use futures_util::stream::BoxStream;
+use futures_util::StreamExt;
+use tokio::sync::mpsc;
+
+use super::{ServiceError, Services};
 use crate::hub::StreamOwner;
 use crate::store::{MessageRow, Notice};
 
@@ -51,5 +55,174 @@ pub async fn follow_notices(s: Services) {
             Notice::AgentSessionEnded(id) => s.hub.close(StreamOwner::Agent(id)),
             Notice::Reconnected => s.hub.close_all(),
         }
+    }
+}
+
+/// Where a new stream of a conversation starts, read before it subscribes: on a shared database
+/// the position after which it must see every message (`after` when the client said, else the
+/// latest message's); None on a database one server uses, where the hub misses nothing.
+pub async fn stream_floor(
+    s: &Services,
+    conversation_id: i64,
+    after: Option<i64>,
+) -> Result<Option<i64>, ServiceError> {
+    if !s.store.shared() {
+        return Ok(None);
+    }
+    if let Some(after) = after {
+        return Ok(Some(after));
+    }
+    let latest = s
+        .store
+        .messages_before(conversation_id, i64::MAX, 1)
+        .await?;
+    Ok(Some(latest.last().map_or(0, |m| m.seq)))
+}
+
+/// The messages a stream sends: what the hub hands it and, from `floor` on (a shared
+/// database), what a read every [`Services::safety_poll`] finds it missed, each message once and
+/// in the order found. The first read comes at once (it covers the time between reading the
+/// floor and subscribing). A visitor's stream also ends when a read finds its session ended
+/// (the notice of it may have been lost).
+pub fn follow(
+    s: &Services,
+    conversation_id: i64,
+    owner: StreamOwner,
+    floor: Option<i64>,
+    rx: mpsc::Receiver<MessageRow>,
+) -> BoxStream<'static, MessageRow> {
+    let Some(floor) = floor else {
+        return futures_util::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|m| (m, rx))
+        })
+        .boxed();
+    };
+    let mut tick = tokio::time::interval(s.safety_poll);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let state = Follow {
+        s: s.clone(),
+        conversation_id,
+        owner,
+        rx,
+        seen: Seen::from(floor),
+        found: std::collections::VecDeque::new(),
+        tick,
+    };
+    futures_util::stream::unfold(state, |mut st| async move {
+        loop {
+            if let Some(m) = st.found.pop_front() {
+                return Some((m, st));
+            }
+            tokio::select! {
+                m = st.rx.recv() => {
+                    let m = m?;
+                    if st.seen.first_time(m.seq) {
+                        return Some((m, st));
+                    }
+                }
+                _ = st.tick.tick() => match st.check().await {
+                    Ok(true) => {}
+                    Ok(false) => return None,
+                    Err(e) => tracing::warn!(
+                        error = &e as &dyn std::error::Error,
+                        "a stream's safety read failed; the next one retries"
+                    ),
+                },
+            }
+        }
+    })
+    .boxed()
+}
+
+struct Follow {
+    s: Services,
+    conversation_id: i64,
+    owner: StreamOwner,
+    rx: mpsc::Receiver<MessageRow>,
+    seen: Seen,
+    found: std::collections::VecDeque<MessageRow>,
+    tick: tokio::time::Interval,
+}
+
+impl Follow {
+    /// Reads what came after the stream's contiguous position; false when the visitor session
+    /// ended.
+    async fn check(&mut self) -> Result<bool, ServiceError> {
+        if let StreamOwner::Visitor(session_id) = self.owner {
+            if !self
+                .s
+                .store
+                .is_live(session_id, self.s.clock.now_ms())
+                .await?
+            {
+                return Ok(false);
+            }
+        }
+        let rows = self
+            .s
+            .store
+            .messages_after(
+                self.conversation_id,
+                self.seen.floor,
+                crate::policy::STREAM_BACKLOG,
+            )
+            .await?;
+        for m in rows {
+            if self.seen.first_time(m.seq) {
+                self.found.push_back(m);
+            }
+        }
+        Ok(true)
+    }
+}
+
+/// The positions a stream has sent: every one up to `floor` (or the client had it already), and
+/// those above it that arrived early. Positions in a conversation have no gaps, so `ahead` stays
+/// as small as the messages in flight.
+#[derive(Debug)]
+struct Seen {
+    floor: i64,
+    ahead: BTreeSet<i64>,
+}
+
+impl From<i64> for Seen {
+    fn from(floor: i64) -> Seen {
+        Seen {
+            floor,
+            ahead: BTreeSet::new(),
+        }
+    }
+}
+
+impl Seen {
+    /// Records `seq`; false when it was sent before.
+    fn first_time(&mut self, seq: i64) -> bool {
+        if seq <= self.floor || !self.ahead.insert(seq) {
+            return false;
+        }
+        while self.ahead.remove(&(self.floor + 1)) {
+            self.floor += 1;
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Seen;
+
+    #[test]
+    fn each_position_is_sent_once_and_the_floor_moves_over_what_has_no_gap() {
+        let mut seen = Seen::from(3);
+        assert!(!seen.first_time(2), "the client had it");
+        assert!(seen.first_time(5), "early: sent");
+        assert_eq!(seen.floor, 3, "4 is still missing");
+        assert!(!seen.first_time(5), "once");
+        assert!(seen.first_time(4));
+        assert_eq!(seen.floor, 5);
+        assert!(seen.ahead.is_empty());
+        assert!(!seen.first_time(4));
+        assert!(seen.first_time(6));
+        assert_eq!(seen.floor, 6);
     }
 }

@@ -27,7 +27,7 @@ pub mod workspace;
 
 pub use agent::post_agent_reply;
 pub use identify::identify;
-pub use live::follow_notices;
+pub use live::{follow, follow_notices, stream_floor};
 pub use messages::{
     events_ticket, messages_after, post_visitor_message, redeem_ticket, rfc3339, visitor_details,
     wire_message,
@@ -46,6 +46,9 @@ pub struct Services {
     pub clock: Clock,
     /// Seals verification secrets at rest.
     pub secrets: Arc<SecretBox>,
+    /// On a shared database, how often an open stream checks what it may have missed
+    /// ([`live::follow`]).
+    pub safety_poll: std::time::Duration,
 }
 
 impl Services {
@@ -56,6 +59,7 @@ impl Services {
             hub: Arc::new(Hub::default()),
             clock: Clock::system(),
             secrets: Arc::new(secrets),
+            safety_poll: std::time::Duration::from_secs(crate::policy::STREAM_SAFETY_POLL_SECS),
         }
     }
 

@@ -251,7 +251,7 @@ pub trait Store: Send + Sync {
     /// Messages of a conversation after `after`, oldest first, at most `limit`.
     fn messages_after(&self, conversation_id: i64, after: i64, limit: usize)
         -> Op<Vec<MessageRow>>;
-    /// The latest `limit` messages of a conversation with an id below `before`, oldest first.
+    /// The latest `limit` messages of a conversation before position `before` (a `seq`), oldest first.
     fn messages_before(
         &self,
         conversation_id: i64,

@@ -360,12 +360,11 @@ pub async fn events(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<i64>().ok());
     let last_seen = from_header.into_iter().chain(from_query).max();
+    let floor = crate::service::stream_floor(&state.services, id, last_seen).await?;
     // Subscribe before reading the backlog, so nothing falls between the two. The stream is the
     // dashboard session's: it ends at logout (the hub closes it) or when the session expires.
-    let rx = state
-        .services
-        .hub
-        .subscribe(id, crate::hub::StreamOwner::Agent(agent.session_id));
+    let owner = crate::hub::StreamOwner::Agent(agent.session_id);
+    let rx = state.services.hub.subscribe(id, owner);
     let backlog = match last_seen {
         Some(after) => {
             state
@@ -378,8 +377,9 @@ pub async fn events(
     };
     let until =
         std::time::UNIX_EPOCH + std::time::Duration::from_millis(agent.expires_at.max(0) as u64);
+    let floor = floor.map(|f| backlog.last().map_or(f, |m| m.seq.max(f)));
     Ok(crate::http::sse::respond(
-        rx,
+        crate::service::follow(&state.services, id, owner, floor, rx),
         backlog,
         crate::http::sse::Audience::Agent,
         Some(until),
