@@ -221,17 +221,29 @@ pub async fn measure(
         ),
         ("message post", format!("{api}/messages"), message, true),
     ];
+    let on_postgres = site.db.to_str().filter(|d| d.starts_with("postgres://"));
     for (name, url, script, budgeted) in runs {
         let before = scrape(running).await?;
+        let sampler = on_postgres.map(crate::waits::Sampler::start);
         let w = wrk(&url, Some(&script), seconds)?;
+        if let Some(sampler) = sampler {
+            report.rows.push(Row::info(
+                "waits",
+                format!("{engine}: where the database's backends were during {name}"),
+                sampler.finish()?.summary(4),
+            ));
+        }
         let after = scrape(running).await?;
-        let (commit_ms, per_commit) = commits(&before, &after);
-        report.stages.push(Stage {
-            name: format!("{engine}: {name}"),
-            rps: w.rps,
-            commit_ms,
-            per_commit,
-        });
+        // Group commits are SQLite's writer's (PostgreSQL commits each request on its own).
+        if on_postgres.is_none() {
+            let (commit_ms, per_commit) = commits(&before, &after);
+            report.stages.push(Stage {
+                name: format!("{engine}: {name}"),
+                rps: w.rps,
+                commit_ms,
+                per_commit,
+            });
+        }
         let ratio = w.rps / health.rps;
         let figure = format!(
             "{:.0} req/s = {ratio:.2}× healthz; p50 {:.1} ms, p99 {:.1} ms",

@@ -14,6 +14,7 @@ mod pages;
 mod report;
 mod seed;
 mod server;
+mod waits;
 
 use std::path::PathBuf;
 

@@ -56,7 +56,7 @@ pub async fn delete_session(tx: &Transaction<'_>, token_hash: &[u8]) -> Result<(
         .prepare_cached("DELETE FROM agent_sessions WHERE token_hash = $1 RETURNING id")
         .await?;
     for row in tx.query(&stmt, &[&token_hash]).await? {
-        super::notify(tx, Notice::AgentSessionEnded(row.try_get(0)?)).await?;
+        super::notify(Notice::AgentSessionEnded(row.try_get(0)?));
     }
     Ok(())
 }

@@ -37,8 +37,9 @@ pub async fn record(tx: &Transaction<'_>, e: &IdentifyEvent) -> Result<(), Store
     let at_hour = hour(e.at);
     let stmt = tx
         .prepare_cached(
-            "INSERT INTO identify_hourly (workspace_id, hour, result, code, hint, calls) VALUES ($1, $2, $3, $4, $5, 1)
-             ON CONFLICT (workspace_id, hour, result, code, hint) DO UPDATE SET calls = identify_hourly.calls + 1",
+            "INSERT INTO identify_hourly (workspace_id, hour, result, code, hint, shard, calls)
+             VALUES ($1, $2, $3, $4, $5, pg_backend_pid() % 16, 1)
+             ON CONFLICT (workspace_id, hour, result, code, hint, shard) DO UPDATE SET calls = identify_hourly.calls + 1",
         )
         .await?;
     tx.execute(

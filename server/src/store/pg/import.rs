@@ -109,6 +109,15 @@ impl PgStore {
                 .iter()
                 .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
                 .collect::<Result<_, tokio_postgres::Error>>()?;
+            // Columns only PostgreSQL has (the identify counts' `shard`) keep their default.
+            let in_sqlite: Vec<String> = source
+                .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))?
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            let columns: Vec<(String, String, bool)> = columns
+                .into_iter()
+                .filter(|c| in_sqlite.contains(&c.0))
+                .collect();
             let names: Vec<&str> = columns.iter().map(|c| c.0.as_str()).collect();
             let identity = columns.iter().any(|c| c.2);
             let placeholders: Vec<String> = (1..=names.len()).map(|i| format!("${i}")).collect();

@@ -54,14 +54,10 @@ async fn insert(
         .await?
         .try_get(0)?;
     // Every server's streams of the conversation hear of it once this commits.
-    super::notify(
-        tx,
-        Notice::Message {
-            conversation_id,
-            seq,
-        },
-    )
-    .await?;
+    super::notify(Notice::Message {
+        conversation_id,
+        seq,
+    });
     Ok(MessageRow {
         id,
         seq,

@@ -25,7 +25,10 @@ use tokio_postgres::NoTls;
 use super::{Notice, StoreError};
 
 /// The migrations, in order; `schema_version` holds how many were applied.
-const MIGRATIONS: &[&str] = &[include_str!("sql/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("sql/0001_init.sql"),
+    include_str!("sql/0002_identify_hourly_shards.sql"),
+];
 
 /// The schema version this binary writes.
 pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
@@ -164,15 +167,60 @@ pub(crate) fn parse_enum<T: FromStr>(
         .map_err(|_| StoreError::Invalid(format!("unexpected value {s:?} in column {idx}")))
 }
 
-/// Tells every server of the database, when the transaction commits (`pg_notify` is
-/// transactional: a rolled-back write announces nothing).
-pub(crate) async fn notify(
-    tx: &deadpool_postgres::Transaction<'_>,
-    notice: Notice,
-) -> Result<(), StoreError> {
-    let stmt = tx.prepare_cached("SELECT pg_notify($1, $2)").await?;
-    tx.execute(&stmt, &[&CHANNEL, &notice.payload()]).await?;
-    Ok(())
+tokio::task_local! {
+    /// The notices of the transaction being run ([`in_transaction`]).
+    static PENDING: std::cell::RefCell<Vec<Notice>>;
+}
+
+/// Tells every server of the database once the current transaction has committed (a rolled-back
+/// write announces nothing). Called inside [`in_transaction`].
+pub(crate) fn notify(notice: Notice) {
+    if PENDING.try_with(|p| p.borrow_mut().push(notice)).is_err() {
+        debug_assert!(false, "notify outside a transaction");
+        tracing::error!("a notice outside a transaction was dropped");
+    }
+}
+
+/// Runs `body` (one transaction's statements, which may [`notify`]) and returns what it gave
+/// and the notices to send once it committed.
+pub(crate) async fn in_transaction<T>(
+    body: impl std::future::Future<Output = Result<T, StoreError>>,
+) -> Result<(T, Vec<Notice>), StoreError> {
+    PENDING
+        .scope(std::cell::RefCell::new(Vec::new()), async {
+            let out = body.await?;
+            Ok((out, PENDING.with(|p| p.take())))
+        })
+        .await
+}
+
+/// Sends a committed transaction's notices, in a transaction of their own that does not wait
+/// for its commit to reach the disk. PostgreSQL serialises the commits of every transaction
+/// that notified (a database-wide lock, held through the commit's flush); notifying in the
+/// write's own transaction made every message wait for the flushes of all the others (60 % of
+/// the database's time under `cargo xtask bench --postgres`). A notice lost to a crash right
+/// after the commit is what the streams' safety read is for, so a failure here is logged, not
+/// returned: the write itself is committed.
+pub(crate) async fn announce(client: &deadpool_postgres::Object, notices: Vec<Notice>) {
+    let payloads: Vec<String> = notices.iter().map(Notice::payload).collect();
+    let sent = async {
+        client
+            .batch_execute("BEGIN; SET LOCAL synchronous_commit = off")
+            .await?;
+        let stmt = client.prepare_cached("SELECT pg_notify($1, $2)").await?;
+        for payload in &payloads {
+            client.execute(&stmt, &[&CHANNEL, payload]).await?;
+        }
+        client.batch_execute("COMMIT").await
+    }
+    .await;
+    if let Err(e) = sent {
+        tracing::warn!(
+            error = &e as &dyn std::error::Error,
+            "could not announce a committed write; streams find it at their next safety read"
+        );
+        let _ = client.batch_execute("ROLLBACK").await;
+    }
 }
 
 impl PgStore {

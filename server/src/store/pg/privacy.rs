@@ -122,7 +122,7 @@ pub async fn delete_contact(
             .collect::<Result<_, _>>()?;
         // Their stream tickets go with them (ON DELETE CASCADE); their streams end everywhere.
         for id in &deleted.session_ids {
-            super::notify(tx, Notice::VisitorSessionEnded(*id)).await?;
+            super::notify(Notice::VisitorSessionEnded(*id));
         }
         let stmt = tx
             .prepare_cached(
@@ -202,7 +202,7 @@ pub async fn retention_sweep(tx: &Transaction<'_>, now: i64) -> Result<usize, St
         .map(|r| r.try_get(0))
         .collect::<Result<_, _>>()?;
     for id in &sessions {
-        super::notify(tx, Notice::VisitorSessionEnded(*id)).await?;
+        super::notify(Notice::VisitorSessionEnded(*id));
     }
     let stmt = tx
         .prepare_cached("DELETE FROM sessions WHERE conversation_id = ANY($1)")

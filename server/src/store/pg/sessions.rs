@@ -118,7 +118,7 @@ pub async fn revoke(tx: &Transaction<'_>, session_id: i64, now: i64) -> Result<b
         .await?;
     let revoked = tx.query_opt(&stmt, &[&session_id, &now]).await?.is_some();
     if revoked {
-        super::notify(tx, Notice::VisitorSessionEnded(session_id)).await?;
+        super::notify(Notice::VisitorSessionEnded(session_id));
     }
     Ok(revoked)
 }
@@ -194,7 +194,7 @@ pub async fn replace(
         .await?
         .ok_or(StoreError::NotFound("session"))?
         .try_get(0)?;
-    super::notify(tx, Notice::VisitorSessionEnded(session_id)).await?;
+    super::notify(Notice::VisitorSessionEnded(session_id));
     create(tx, workspace_id, token_hash, visitor_label, now).await
 }
 

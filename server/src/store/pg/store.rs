@@ -11,18 +11,26 @@ use crate::store::shared::found;
 use crate::store::{DemoSeed, FreshSession, IdentifyApplied, IdentifyWrite, Op, Store};
 
 /// One transaction of its own: `$body` is a future using `$t` (the `&Transaction`); it commits
-/// when the future succeeds and rolls back (the transaction dropped) when it fails.
+/// when the future succeeds and rolls back (the transaction dropped) when it fails. What it
+/// notified is announced after the commit.
 macro_rules! tx {
     ($store:expr, |$t:ident| $body:expr) => {{
         let pool = $store.pool.clone();
         Box::pin(async move {
             let mut client = pool.get().await?;
-            let owned = client.transaction().await?;
-            let out = {
-                let $t = &owned;
-                $body.await?
-            };
-            owned.commit().await?;
+            let (out, notices) = super::in_transaction(async {
+                let owned = client.transaction().await?;
+                let out = {
+                    let $t = &owned;
+                    $body.await?
+                };
+                owned.commit().await?;
+                Ok(out)
+            })
+            .await?;
+            if !notices.is_empty() {
+                super::announce(&client, notices).await;
+            }
             Ok(out)
         })
     }};
