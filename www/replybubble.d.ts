@@ -20,12 +20,27 @@ declare global {
       appId: string;
       /** Where the ReplyBubble server is; defaults to where widget.js was loaded from. */
       apiBase?: string;
+      /**
+       * `"required"`: consent first. Only the launcher is drawn; nothing is stored and no API
+       * request is made until the visitor opens the chat or the page calls `consent(true)`.
+       */
+      consent?: "required" | "granted";
     }
 
     interface Ready {
       status: "ready";
       mode: Mode;
       conversationId: number;
+    }
+
+    /** `init()` in consent-first mode before the visitor's consent. */
+    interface ConsentRequired {
+      status: "consent_required";
+    }
+
+    interface ConsentResult {
+      status: "consent";
+      granted: boolean;
     }
 
     type TraitValue = string | number | boolean;
@@ -111,6 +126,14 @@ declare global {
       open: { status: "open" };
       close: { status: "closed" };
       identify: IdentifyResult;
+      /** The session started (after `init`, or after consent in consent-first mode). */
+      ready: Ready;
+      /** Agent replies not yet seen (the launcher's badge); 0 when the panel opens. */
+      unread: { count: number };
+      /** Whether agents are online. */
+      status: { online: boolean };
+      /** A failure no call was waiting for (the widget could not draw, load, or crashed). */
+      error: { code: ErrorCode; message: string };
     }
 
     type ErrorCode =
@@ -129,7 +152,10 @@ declare global {
       | "rate_limited"
       | "network_error"
       | "load_failed"
-      | "not_supported";
+      | "not_supported"
+      | "consent_required"
+      | "csp_blocked"
+      | "widget_crashed";
 
     /** What every method rejects with. */
     interface ReplyBubbleError extends Error {
@@ -144,12 +170,17 @@ declare global {
     }
 
     interface Api {
+      init(options: InitOptions & { consent: "required" }): Promise<Ready | ConsentRequired>;
       init(options: InitOptions): Promise<Ready>;
       identify(user: User): Promise<IdentifyResult>;
       reset(): Promise<ResetResult>;
       open(): Promise<{ status: "open" }>;
       close(): Promise<{ status: "closed" }>;
       sendMessage(text: string): Promise<Sent>;
+      /** Takes the widget off the page and closes its stream; the stored session stays. */
+      shutdown(): Promise<{ status: "shutdown" }>;
+      /** The visitor's answer in consent-first mode; `false` forgets what this browser stored. */
+      consent(granted: boolean): Promise<ConsentResult>;
       /** Subscribes to an event; returns the function that unsubscribes. */
       on<E extends keyof Events>(event: E, listener: (data: Events[E]) => void): () => void;
     }

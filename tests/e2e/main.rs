@@ -2,7 +2,9 @@
 //! origin that uses the snippet. One binary, one module per area.
 
 mod dashboard;
+mod lifecycle;
 mod loader;
 mod screenshots;
+mod strict;
 mod typescript;
 mod widget;

@@ -145,24 +145,42 @@ pub fn snippet_page(
 
 /// Serves `html` at `/` on another port of 127.0.0.1: another origin than the server's.
 pub fn host_page(html: String) -> String {
+    host_site(vec![("/", "text/html; charset=utf-8", html)], Vec::new())
+}
+
+/// Serves each `(path, content type, body)` on another port of 127.0.0.1, every answer with
+/// `headers` (a `Content-Security-Policy`, say): the URL of `/`.
+pub fn host_site(files: Vec<(&str, &str, String)>, headers: Vec<(String, String)>) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!(
         "http://127.0.0.1:{}/",
         listener.local_addr().unwrap().port()
     );
+    let files: Vec<(String, String, String)> = files
+        .into_iter()
+        .map(|(p, t, b)| (p.to_owned(), t.to_owned(), b))
+        .collect();
     let server = HttpServer::new(move || {
-        let html = html.clone();
-        App::new().route(
-            "/",
-            web::get().to(move || {
-                let html = html.clone();
-                async move {
-                    HttpResponse::Ok()
-                        .content_type("text/html; charset=utf-8")
-                        .body(html)
-                }
-            }),
-        )
+        let mut app = App::new();
+        for (path, content_type, body) in files.clone() {
+            let headers = headers.clone();
+            app = app.route(
+                &path,
+                web::get().to(move || {
+                    let (content_type, body, headers) =
+                        (content_type.clone(), body.clone(), headers.clone());
+                    async move {
+                        let mut res = HttpResponse::Ok();
+                        res.content_type(content_type);
+                        for h in headers {
+                            res.insert_header(h);
+                        }
+                        res.body(body)
+                    }
+                }),
+            );
+        }
+        app
     })
     .workers(1)
     .listen(listener)

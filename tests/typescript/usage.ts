@@ -29,6 +29,21 @@ async function usage(): Promise<void> {
     const at: string = m.createdAt;
   });
   off();
+  ReplyBubble.on("unread", (u) => {
+    const count: number = u.count;
+  });
+  ReplyBubble.on("ready", (r) => {
+    const conv: number = r.conversationId;
+  });
+  ReplyBubble.on("error", (e) => {
+    const code: ReplyBubble.ErrorCode = e.code;
+  });
+  const asked = await ReplyBubble.init({ appId: "app_0123456789abcdef", consent: "required" });
+  if (asked.status === "consent_required") {
+    const given: ReplyBubble.ConsentResult = await ReplyBubble.consent(true);
+    const granted: boolean = given.granted;
+  }
+  const down: { status: "shutdown" } = await ReplyBubble.shutdown();
   try {
     await ReplyBubble.identify({ id: "u" });
   } catch (e) {

@@ -69,6 +69,11 @@ struct State {
     unread: u32,
     backoff_ms: u32,
     emitter: Option<js_sys::Function>,
+    /// The widget `shutdown()` took off the page, kept for `init()` to put back.
+    parked: Option<Rc<Ui>>,
+    /// Consent-first mode before the visitor's consent: the launcher only, no request, no
+    /// storage written.
+    consent_pending: bool,
 }
 
 /// The page's one widget. wasm32 without atomics has one thread, so a plain static cell is
@@ -157,11 +162,39 @@ fn client() -> Result<(String, Client), WidgetError> {
 }
 
 fn require_init(method: &str) -> Result<(String, Client), WidgetError> {
+    if with_state(|s| s.consent_pending) {
+        let mut m = String::from("ReplyBubble.");
+        m.push_str(method);
+        m.push_str("() needs the visitor's consent first: it comes when they open the chat or when the page calls ReplyBubble.consent(true) (listen for the ready event)");
+        return Err(WidgetError::new(409, "consent_required", m));
+    }
     client().map_err(|_| {
         let e = WidgetError::not_initialized(method);
         js::error(&e.message);
         e
     })
+}
+
+/// Tells `on("error")` listeners about a failure no call is waiting for (and the console).
+fn report(e: &WidgetError) {
+    js::error(&e.message);
+    let out = js::object();
+    js::set(&out, "code", &JsValue::from_str(&e.code));
+    js::set(&out, "message", &JsValue::from_str(&e.message));
+    emit("error", &out);
+}
+
+/// Sets the unread count (launcher badge) and tells `on("unread")` listeners when it changed.
+fn set_unread(n: u32) {
+    let changed = with_state(|s| std::mem::replace(&mut s.unread, n) != n);
+    if let Some(ui) = ui() {
+        ui.set_unread(n);
+    }
+    if changed {
+        let out = js::object();
+        js::set(&out, "count", &JsValue::from(n));
+        emit("unread", &out);
+    }
 }
 
 /// Adopts a session answer (`session`, `reset`, or an identify that switched users), bound to
@@ -224,13 +257,12 @@ fn switch_session(app_id: &str, body: &JsValue, user: Option<String>) {
         s.live = None;
         s.shown.clear();
         s.stream_last = 0;
-        s.unread = 0;
         s.generation
     });
     if let Some(ui) = ui() {
         ui.clear_messages();
-        ui.set_unread(0);
     }
+    set_unread(0);
     refresh_ui();
     spawn(Box::pin(start_live(generation)));
 }
@@ -256,18 +288,15 @@ fn incoming(msg: &JsValue, in_order: bool) {
             return None;
         }
         s.shown.push(id_int);
-        if author == "agent" && !s.open {
-            s.unread += 1;
-        }
-        Some(s.unread)
+        Some(s.unread + u32::from(author == "agent" && !s.open))
     });
     let Some(unread) = fresh else { return };
     if let Some(ui) = ui() {
         let body = js::get_str(msg, keys::BODY).unwrap_or_default();
         let at = js::get_str(msg, keys::CREATED_AT).unwrap_or_default();
         ui.add_message(id_int, &author, &body, &at);
-        ui.set_unread(unread);
     }
+    set_unread(unread);
     emit("message", &js::camel_keys(msg, ""));
 }
 
@@ -363,6 +392,12 @@ async fn reconnect(generation: u32) {
 
 fn on_action(action: Action) {
     match action {
+        // The visitor opening the chat is their consent.
+        Action::Toggle if with_state(|s| s.consent_pending) => spawn(Box::pin(async {
+            if grant().await.is_ok() {
+                set_open(true);
+            }
+        })),
         Action::Toggle => set_open(!with_state(|s| s.open)),
         Action::Close => set_open(false),
         Action::Send => spawn(Box::pin(async {
@@ -415,15 +450,11 @@ async fn save_details() {
 
 fn set_open(open: bool) {
     let Some(ui) = ui() else { return };
-    let changed = with_state(|s| {
-        let changed = s.open != open;
-        s.open = open;
-        if open {
-            s.unread = 0;
-        }
-        changed
-    });
+    let changed = with_state(|s| std::mem::replace(&mut s.open, open) != open);
     ui.set_open(open);
+    if open {
+        set_unread(0);
+    }
     if changed {
         emit(
             if open { "open" } else { "close" },
@@ -523,7 +554,8 @@ fn invalid(field: &str, message: &str) -> WidgetError {
     }
 }
 
-/// `ReplyBubble.init({ appId, apiBase? })` → `{ status: "ready", mode, conversationId }`.
+/// `ReplyBubble.init({ appId, apiBase?, consent? })` → `{ status: "ready", mode,
+/// conversationId }`, or `{ status: "consent_required" }` in consent-first mode before consent.
 #[wasm_bindgen]
 pub fn init(options: JsValue) -> Promise {
     promise(Box::pin(async move {
@@ -539,6 +571,18 @@ pub fn init(options: JsValue) -> Promise {
         if !(api_base.is_undefined() || api_base.is_null() || api_base.is_string()) {
             return Err(invalid("apiBase", "apiBase must be a URL string"));
         }
+        let consent = js::get(&options, "consent");
+        let consent_first = match consent.as_string().as_deref() {
+            Some("required") => true,
+            Some("granted") => false,
+            _ if consent.is_undefined() || consent.is_null() => false,
+            _ => {
+                return Err(invalid(
+                    "consent",
+                    "consent is \"required\" (ask first) or \"granted\"",
+                ))
+            }
+        };
         if let Some(existing) = with_state(|s| s.app_id.clone()) {
             if existing == app_id {
                 return Ok(ready_result());
@@ -555,27 +599,143 @@ pub fn init(options: JsValue) -> Promise {
             }
             s.app_id = Some(app_id.clone());
         });
-        let stored = storage::load(&app_id);
-        let bound = storage::bound_user(&app_id);
-        let client = Client {
-            base: with_state(|s| s.base.clone()),
-            token: stored.clone(),
-        };
-        let answer = match open_session(&app_id, client).await {
-            Ok(a) => a,
-            Err(e) => {
-                with_state(|s| s.app_id = None);
-                return Err(e);
-            }
-        };
-        if ui().is_none() {
-            let mounted = Rc::new(Ui::mount(on_action));
-            with_state(|s| s.ui = Some(mounted));
+        // A stored session means the visitor consented before (it is written only after).
+        if consent_first && storage::load(&app_id).is_none() {
+            mount()?;
+            with_state(|s| s.consent_pending = true);
+            return Ok(status("consent_required"));
         }
-        let resumed = stored.is_some() && js::get_str(&answer, keys::VISITOR_TOKEN) == stored;
-        switch_session(&app_id, &answer, bound.filter(|_| resumed));
-        Ok(ready_result())
+        start(&app_id).await
     }))
+}
+
+/// Draws the widget when it is not on the page; on failure the widget is not initialized.
+fn mount() -> Result<(), WidgetError> {
+    if ui().is_some() {
+        return Ok(());
+    }
+    if let Some(parked) = with_state(|s| s.parked.take()) {
+        parked.remount();
+        with_state(|s| s.ui = Some(parked));
+        return Ok(());
+    }
+    match Ui::mount(on_action) {
+        Ok(mounted) => {
+            with_state(|s| s.ui = Some(Rc::new(mounted)));
+            Ok(())
+        }
+        Err(e) => {
+            with_state(|s| s.app_id = None);
+            report(&e);
+            Err(e)
+        }
+    }
+}
+
+/// Opens (or resumes) the session, draws the widget and tells `on("ready")` listeners.
+async fn start(app_id: &str) -> Result<JsValue, WidgetError> {
+    let stored = storage::load(app_id);
+    let bound = storage::bound_user(app_id);
+    let client = Client {
+        base: with_state(|s| s.base.clone()),
+        token: stored.clone(),
+    };
+    let answer = match open_session(app_id, client).await {
+        Ok(a) => a,
+        Err(e) => {
+            with_state(|s| s.app_id = None);
+            report(&e);
+            return Err(e);
+        }
+    };
+    mount()?;
+    let resumed = stored.is_some() && js::get_str(&answer, keys::VISITOR_TOKEN) == stored;
+    switch_session(app_id, &answer, bound.filter(|_| resumed));
+    let ready = ready_result();
+    emit("ready", &ready);
+    Ok(ready)
+}
+
+/// The visitor's consent arrived (they opened the chat, or the page called `consent(true)`):
+/// the session starts now.
+async fn grant() -> Result<JsValue, WidgetError> {
+    let (pending, app_id) =
+        with_state(|s| (std::mem::take(&mut s.consent_pending), s.app_id.clone()));
+    let Some(app_id) = app_id else {
+        return Err(WidgetError::not_initialized("consent"));
+    };
+    if !pending {
+        return Ok(ready_result());
+    }
+    let started = start(&app_id).await;
+    if started.is_err() {
+        // Still waiting: the next click or consent(true) tries again.
+        with_state(|s| {
+            s.app_id = Some(app_id);
+            s.consent_pending = true;
+        });
+    }
+    started
+}
+
+/// `ReplyBubble.consent(granted)` → `{ status: "consent", granted }`. `true` starts the session
+/// in consent-first mode; `false` withdraws it: the widget forgets what it stored in this
+/// browser (token, bound user, contact form) and goes back to waiting, launcher only.
+#[wasm_bindgen]
+pub fn consent(granted: JsValue) -> Promise {
+    promise(Box::pin(async move {
+        let Some(granted) = granted.as_bool() else {
+            return Err(invalid("granted", "consent(granted) takes true or false"));
+        };
+        let Some(app_id) = with_state(|s| s.app_id.clone()) else {
+            return Err(WidgetError::not_initialized("consent"));
+        };
+        if granted {
+            grant().await?;
+        } else {
+            storage::forget(&app_id);
+            storage::set_form_done(&app_id, false);
+            set_open(false);
+            with_state(|s| {
+                s.generation += 1;
+                s.live = None;
+                s.session = None;
+                s.shown.clear();
+                s.consent_pending = true;
+            });
+            if let Some(ui) = ui() {
+                ui.clear_messages();
+                ui.hide_form();
+            }
+            set_unread(0);
+        }
+        let out = status("consent");
+        js::set(&out, "granted", &JsValue::from_bool(granted));
+        Ok(out)
+    }))
+}
+
+/// `ReplyBubble.shutdown()` → `{ status: "shutdown" }`: takes the widget off the page and closes
+/// its stream; the stored session stays, so `init()` brings the same conversation back.
+#[wasm_bindgen]
+pub fn shutdown() -> Promise {
+    let ui = with_state(|s| {
+        s.generation += 1;
+        s.live = None;
+        s.session = None;
+        s.app_id = None;
+        s.shown.clear();
+        s.stream_last = 0;
+        s.open = false;
+        s.unread = 0;
+        s.consent_pending = false;
+        s.ui.take()
+    });
+    if let Some(ui) = ui {
+        ui.unmount();
+        with_state(|s| s.parked = Some(ui));
+    }
+    Promise::resolve(&status("shutdown"))
 }
 
 /// Validates a raw `identify()` argument with the core rules; warns about unknown fields.

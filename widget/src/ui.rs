@@ -1,11 +1,20 @@
 //! The chat UI: a launcher bubble and a panel inside a shadow root, so the host page's CSS
 //! cannot reach in and ours cannot leak out. The markup is a static template of ours
 //! (`ui.html`); every text a visitor or an agent wrote is set with `textContent`, never parsed.
+//!
+//! Strict pages (docs/js-api.md "Content-Security-Policy"): the styles are a constructed
+//! stylesheet adopted by the shadow root (`ui.css`; not an inline `<style>`, which `style-src`
+//! without `'unsafe-inline'` ignores), the host box is placed with `style.setProperty` (not a
+//! `style` attribute), and under Trusted Types the template goes through a policy named
+//! `replybubble`. Whatever the page forbids makes [`Ui::mount`] fail with an error that says
+//! what to allow, never a half-drawn widget or a call that never answers.
 
 use js_sys::Date;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, HtmlElement, ShadowRoot};
+
+use crate::error::WidgetError;
 
 /// What the user did, reported to the controller in `lib.rs`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +33,7 @@ pub enum Action {
 
 /// Handles to the mounted elements.
 pub struct Ui {
+    host: HtmlElement,
     panel: HtmlElement,
     launcher: HtmlElement,
     badge: HtmlElement,
@@ -49,6 +59,77 @@ fn by_id<T: JsCast>(root: &ShadowRoot, id: &str) -> T {
     root.get_element_by_id(id)
         .unwrap_throw()
         .unchecked_into::<T>()
+}
+
+/// The box outside the shadow root: fixed in a corner, above the page, and every page rule
+/// overridden (`all: initial` and `!important` beat the page's own `!important` rules).
+const HOST_STYLE: [(&str, &str); 6] = [
+    ("all", "initial"),
+    ("display", "block"),
+    ("position", "fixed"),
+    ("right", "20px"),
+    ("bottom", "20px"),
+    ("z-index", "2147483000"),
+];
+
+/// The page's Trusted Types did not let the widget draw: the error `init()` rejects with.
+#[inline(never)]
+fn blocked(e: JsValue) -> WidgetError {
+    let mut m =
+        String::from("the page's Content-Security-Policy blocked the widget (Trusted Types: ");
+    if let Some(s) = js_sys::Error::from(e).message().as_string() {
+        m.push_str(&s);
+    }
+    m.push_str("); allow it with `trusted-types replybubble` (docs/js-api.md)");
+    WidgetError::new(0, "csp_blocked", m)
+}
+
+/// Our template, as `innerHTML` takes it on this page: a `TrustedHTML` from the policy
+/// `replybubble` where the browser has Trusted Types, else the string. Called once per page (a
+/// page may create a policy name once): after `shutdown()` the same elements come back.
+fn template() -> Result<JsValue, WidgetError> {
+    let html = JsValue::from_str(include_str!("ui.html"));
+    let tt = crate::js::get(&js_sys::global(), "trustedTypes");
+    if !tt.is_object() {
+        return Ok(html);
+    }
+    // `String` hands the template back as it is: no closure of ours to keep alive.
+    let options = crate::js::object();
+    crate::js::set(
+        &options,
+        "createHTML",
+        &crate::js::get(&js_sys::global(), "String"),
+    );
+    let policy = crate::js::get(&tt, "createPolicy")
+        .unchecked_into::<js_sys::Function>()
+        .call2(&tt, &JsValue::from_str("replybubble"), &options);
+    match policy {
+        Ok(policy) => crate::js::get(&policy, "createHTML")
+            .unchecked_into::<js_sys::Function>()
+            .call1(&policy, &html)
+            .map_err(blocked),
+        // No policy of that name allowed: the string works unless Trusted Types are enforced,
+        // which the assignment then says.
+        Err(_) => Ok(html),
+    }
+}
+
+/// Gives the shadow root our styles: a constructed stylesheet (which no `style-src` blocks)
+/// where the browser has them, else a `<style>` element (older browsers, where a strict
+/// `style-src` would then leave it unstyled).
+fn style(root: &ShadowRoot, document: &Document) {
+    let css = include_str!("ui.css");
+    match web_sys::CssStyleSheet::new() {
+        Ok(sheet) if !crate::js::get(root, "adoptedStyleSheets").is_undefined() => {
+            let _ = sheet.replace_sync(css);
+            crate::js::set(root, "adoptedStyleSheets", &js_sys::Array::of1(&sheet));
+        }
+        _ => {
+            let el = document.create_element("style").unwrap_throw();
+            text(&el, Some(css));
+            let _ = root.append_child(&el);
+        }
+    }
 }
 
 /// Sets a DOM property through `Reflect` (one shared import instead of one per setter).
@@ -95,22 +176,30 @@ fn listen(
 }
 
 impl Ui {
-    /// Mounts the widget at the end of `<body>` and wires its events to `on`.
-    pub fn mount(on: fn(Action)) -> Ui {
+    /// Mounts the widget at the end of `<body>` and wires its events to `on`; fails (drawing
+    /// nothing) when the page's policy forbids what it needs.
+    pub fn mount(on: fn(Action)) -> Result<Ui, WidgetError> {
         let document = doc();
-        // A custom element name: page rules for `div` and friends cannot match it, and inline
-        // `!important` beats the page's own `!important` rules on the one box outside the shadow.
-        let host = document.create_element("replybubble-root").unwrap_throw();
-        let _ = host.set_attribute(
-            "style",
-            "all:initial!important;display:block!important;position:fixed!important;right:20px!important;bottom:20px!important;z-index:2147483000!important",
-        );
+        // A custom element name: page rules for `div` and friends cannot match it.
+        let host = document
+            .create_element("replybubble-root")
+            .unwrap_throw()
+            .unchecked_into::<HtmlElement>();
+        let host_style = host.style();
+        for (name, value) in HOST_STYLE {
+            let _ = host_style.set_property_with_priority(name, value, "important");
+        }
         let init = web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open);
         let root = host.attach_shadow(&init).unwrap_throw();
-        root.set_inner_html(include_str!("ui.html"));
-        let body = document.body().unwrap_throw();
-        let _ = body.append_child(&host);
+        style(&root, &document);
+        js_sys::Reflect::set(&root, &JsValue::from_str("innerHTML"), &template()?)
+            .map_err(blocked)?;
+        let _ = document
+            .document_element()
+            .unwrap_throw()
+            .append_child(&host);
         let ui = Ui {
+            host,
             panel: by_id(&root, "panel"),
             launcher: by_id(&root, "launcher"),
             badge: by_id(&root, "badge"),
@@ -165,7 +254,21 @@ impl Ui {
         });
         let _ = root.add_event_listener_with_callback("keydown", keys.as_ref().unchecked_ref());
         keys.forget();
-        ui
+        Ok(ui)
+    }
+
+    /// Takes the widget off the page (`shutdown()`); [`Ui::remount`] puts it back.
+    pub fn unmount(&self) {
+        self.host.remove();
+    }
+
+    /// Puts an unmounted widget back on the page, closed.
+    pub fn remount(&self) {
+        self.set_open(false);
+        let _ = doc()
+            .document_element()
+            .unwrap_throw()
+            .append_child(&self.host);
     }
 
     /// Opens or closes the panel, moving focus where a keyboard user expects it.
