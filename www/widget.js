@@ -67,7 +67,7 @@
   // attribute, no HTML string), so strict pages allow it.
   function launcher() {
     var host = d.createElement("replybubble-launcher"), NS = "http://www.w3.org/2000/svg";
-    host.style.cssText = "all:initial!important;position:fixed;right:20px;bottom:20px;z-index:2147483000";
+    host.style.cssText = "position:fixed;right:20px;bottom:20px;z-index:2147483000";
     var svg = d.createElementNS(NS, "svg"), path = d.createElementNS(NS, "path");
     svg.setAttribute("viewBox", "0 0 24 24");
     svg.setAttribute("width", 28);

@@ -615,6 +615,20 @@ async fn migrate_to_moves_a_sqlite_site_to_postgres_and_its_visitors_go_on() {
     assert!(fresh.id > 1);
 }
 
+/// An agent message written straight into the (only) conversation, without the notice the store
+/// sends.
+async fn silent_message(url: &str, body: &str) {
+    sql(
+        url,
+        &format!(
+            "WITH c AS (UPDATE conversations SET last_seq = last_seq + 1 RETURNING id, last_seq)
+             INSERT INTO messages (conversation_id, seq, author, body, created_at)
+             SELECT id, last_seq, 'agent', '{body}', 0 FROM c"
+        ),
+    )
+    .await;
+}
+
 /// What the notices should have said but did not (a notice lost with its connection): an open
 /// stream's safety read finds the message it missed, sends it once, and ends the stream of a
 /// session that ended.
@@ -658,13 +672,7 @@ async fn a_streams_safety_read_finds_what_no_notice_announced() {
     };
     read_until("connected", &mut text).await;
     // A message written without a notice.
-    sql(
-        &url,
-        "WITH c AS (UPDATE conversations SET last_seq = last_seq + 1 RETURNING id, last_seq)
-         INSERT INTO messages (conversation_id, seq, author, body, created_at)
-         SELECT id, last_seq, 'agent', 'no notice said so', 0 FROM c",
-    )
-    .await;
+    silent_message(&url, "no notice said so").await;
     read_until("no notice said so", &mut text).await;
     assert!(text.contains("id: 1\n"), "{text}");
     // Announced as usual afterwards: the silent one is not sent again.
@@ -681,13 +689,7 @@ async fn a_streams_safety_read_finds_what_no_notice_announced() {
     );
     read_until("announced", &mut text).await;
     // Another silent one: a later safety read finds it, and sends nothing twice.
-    sql(
-        &url,
-        "WITH c AS (UPDATE conversations SET last_seq = last_seq + 1 RETURNING id, last_seq)
-         INSERT INTO messages (conversation_id, seq, author, body, created_at)
-         SELECT id, last_seq, 'agent', 'silent again', 0 FROM c",
-    )
-    .await;
+    silent_message(&url, "silent again").await;
     read_until("silent again", &mut text).await;
     assert!(text.contains("id: 3\n"), "{text}");
     assert_eq!(text.matches("no notice said so").count(), 1, "{text}");

@@ -58,6 +58,13 @@ async fn consent_first_stores_and_asks_nothing_until_the_visitor_opens_the_chat(
         json!("Open chat"),
         "the loader draws the launcher"
     );
+    // Where the widget's own launcher will be: the bottom-right corner, 20 px in.
+    let corner = b
+        .eval(&format!(
+            "var r = {LAUNCHER}.getBoundingClientRect(); return [innerWidth - r.right, innerHeight - r.bottom, r.width, r.height];"
+        ))
+        .await;
+    assert_eq!(corner, json!([20, 20, 60, 60]), "{corner}");
     let r = b.call("ReplyBubble.identify({ id: 'ada' })").await;
     assert_eq!(r["err"]["code"], "consent_required", "{r}");
     let r = b.call("ReplyBubble.consent(false)").await;
