@@ -32,7 +32,7 @@
   dead.catch(report);
   function died(e) {
     if (kill && e && String(e.stack).indexOf("replybubble_widget") >= 0) {
-      e = fail("widget_crashed", "the widget stopped (" + e + ")");
+      e = fail("widget_crashed", "crashed (" + e + ")");
       kill(e);
       kill = 0;
       emit("error", { code: e.code, message: e.message });
@@ -42,8 +42,7 @@
   w.addEventListener("unhandledrejection", function (ev) { died(ev.reason); });
   function load() {
     return loading || (loading = import(base + "pkg/replybubble_widget.js").then(function (m) {
-      // The glue finds the wasm beside itself (the build wrote its hashed name into it).
-      return m.default().then(function () {
+      return m.default({ module_or_path: base + "pkg/replybubble_widget_bg.wasm" }).then(function () {
         m.setDefaultApiBase(base);
         m.setEmitter(emit);
         mod = m;
@@ -115,7 +114,7 @@
           gate = 0;
           return start().then(function () { return call(n, args); });
         }
-        return Promise.reject(fail("consent_required", n + "() waits for the visitor's consent"));
+        return Promise.reject(fail("consent_required", n + "() needs consent"));
       }
       if (n == "shutdown" && drawn) drawn.remove();
       return call(n, args);

@@ -223,9 +223,10 @@ fn content_hash(data: &[u8]) -> String {
     hex::encode(&sha2::Sha256::digest(data)[..8])
 }
 
-/// Gives the glue and the wasm content-hashed names (the glue names the wasm, the loader the
-/// glue, so each name changes with what it loads), and writes a gzip and a brotli copy of each
-/// of the three (DESIGN.md "Delivering the widget"). Returns the names, loader first.
+/// Gives the glue and the wasm content-hashed names, points the loader at both (DESIGN.md: the
+/// loader knows the hashed names) and the glue at the wasm (so the glue's name changes with the
+/// wasm it loads by default), and writes a gzip and a brotli copy of each of the three
+/// (DESIGN.md "Delivering the widget"). Returns the names, loader first.
 fn publish(out_dir: &Path, out_name: &str) -> Result<Vec<String>> {
     let read = |name: &str| {
         std::fs::read(out_dir.join(name))
@@ -253,12 +254,15 @@ fn publish(out_dir: &Path, out_name: &str) -> Result<Vec<String>> {
     )?;
     std::fs::write(out_dir.join(&glue_built), &glue_text)?;
     let glue = rename(&glue_built, glue_text.as_bytes(), "js")?;
-    let loader = point(
-        String::from_utf8(read("widget.min.js")?)?,
-        format!("\"pkg/{glue_built}\""),
-        &format!("pkg/{glue}"),
-        "the minified loader (www/widget.js must load it)",
-    )?;
+    let mut loader = String::from_utf8(read("widget.min.js")?)?;
+    for (built, hashed) in [(&glue_built, &glue), (&wasm_built, &wasm)] {
+        loader = point(
+            loader,
+            format!("\"pkg/{built}\""),
+            &format!("pkg/{hashed}"),
+            "the minified loader (www/widget.js must load it)",
+        )?;
+    }
     let names = vec!["widget.min.js".to_owned(), glue, wasm];
     std::fs::write(out_dir.join("widget.min.js"), &loader)?;
     for name in &names {
