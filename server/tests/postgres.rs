@@ -145,30 +145,35 @@ async fn pg_app_with(config: Config) -> PgApp {
     let running = Application::start(config)
         .await
         .expect("the app starts on PostgreSQL");
-    let services = &running.state.services;
-    let app_id = replybubble_server::crypto::new_app_id();
-    services
-        .store
-        .create_workspace(app_id.clone(), "PG".into(), Plan::Pro, vec![], 0)
-        .await
-        .unwrap();
-    let secret = service::workspace::new_secret(services, &app_id, false, None)
-        .await
-        .unwrap()
-        .secret;
-    service::workspace::set_mode(services, &app_id, Mode::Optional)
-        .await
-        .unwrap();
-    PgApp {
-        base: running.base,
-        state: running.state,
-        client: awc::Client::default(),
-        app_id,
-        secret,
-    }
+    PgApp::with_workspace(running).await
 }
 
 impl PgApp {
+    /// A Pro workspace in Optional mode with a secret, on a running server.
+    async fn with_workspace(running: replybubble_server::startup::Running) -> PgApp {
+        let services = &running.state.services;
+        let app_id = replybubble_server::crypto::new_app_id();
+        services
+            .store
+            .create_workspace(app_id.clone(), "Shop".into(), Plan::Pro, vec![], 0)
+            .await
+            .unwrap();
+        let secret = service::workspace::new_secret(services, &app_id, false, None)
+            .await
+            .unwrap()
+            .secret;
+        service::workspace::set_mode(services, &app_id, Mode::Optional)
+            .await
+            .unwrap();
+        PgApp {
+            base: running.base,
+            state: running.state,
+            client: awc::Client::default(),
+            app_id,
+            secret,
+        }
+    }
+
     async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Json) -> (u16, Json) {
         let mut req = self.client.request(
             method.parse().unwrap(),
@@ -473,30 +478,13 @@ async fn migrate_to_moves_a_sqlite_site_to_postgres_and_its_visitors_go_on() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("site.db");
     // A site on SQLite: a verified visitor who wrote twice.
-    let running = Application::start(Config::loopback(file.clone()))
-        .await
-        .unwrap();
-    let services = &running.state.services;
-    let app_id = replybubble_server::crypto::new_app_id();
-    services
-        .store
-        .create_workspace(app_id.clone(), "Shop".into(), Plan::Pro, vec![], 0)
-        .await
-        .unwrap();
-    let secret = service::workspace::new_secret(services, &app_id, false, None)
-        .await
-        .unwrap()
-        .secret;
-    service::workspace::set_mode(services, &app_id, Mode::Optional)
-        .await
-        .unwrap();
-    let on_sqlite = PgApp {
-        base: running.base.clone(),
-        state: running.state.clone(),
-        client: awc::Client::default(),
-        app_id: app_id.clone(),
-        secret: secret.clone(),
-    };
+    let on_sqlite = PgApp::with_workspace(
+        Application::start(Config::loopback(file.clone()))
+            .await
+            .unwrap(),
+    )
+    .await;
+    let (app_id, secret) = (on_sqlite.app_id.clone(), on_sqlite.secret.clone());
     let token = on_sqlite.session().await;
     assert_eq!(
         on_sqlite
