@@ -152,6 +152,39 @@ pub enum WorkspaceCmd {
         #[arg(value_parser = parse_retention)]
         days: Retention,
     },
+    /// Change how a workspace's widget looks and speaks (only the options given change; an
+    /// empty --title, --subtitle or --launcher-label goes back to the language's).
+    SetAppearance {
+        /// The workspace.
+        app_id: String,
+        /// The launcher's and header's colour, #rrggbb or #rgb.
+        #[arg(long)]
+        color: Option<String>,
+        /// left or right.
+        #[arg(long)]
+        position: Option<String>,
+        /// Pixels from the side edge (0-400).
+        #[arg(long, allow_hyphen_values = true)]
+        offset_x: Option<String>,
+        /// Pixels from the bottom edge (0-400).
+        #[arg(long, allow_hyphen_values = true)]
+        offset_y: Option<String>,
+        /// The widget's CSS z-index (0-2147483647).
+        #[arg(long, allow_hyphen_values = true)]
+        z_index: Option<String>,
+        /// The panel's title (at most 60 characters).
+        #[arg(long)]
+        title: Option<String>,
+        /// The line under the title (at most 120 characters).
+        #[arg(long)]
+        subtitle: Option<String>,
+        /// The launcher's accessible label (at most 60 characters).
+        #[arg(long)]
+        launcher_label: Option<String>,
+        /// auto (the visitor's browser language), en, de, fr or es.
+        #[arg(long)]
+        locale: Option<String>,
+    },
     /// Change a workspace's plan.
     SetPlan {
         /// The workspace.
@@ -310,6 +343,35 @@ fn run(cli: Cli) -> anyhow::Result<Output> {
                 admin::workspace_set_retention(&s, &app_id, days.0).await
             })
         }
+        Command::Workspace(WorkspaceCmd::SetAppearance {
+            app_id,
+            color,
+            position,
+            offset_x,
+            offset_y,
+            z_index,
+            title,
+            subtitle,
+            launcher_label,
+            locale,
+        }) => on_store(&db, |s| async move {
+            let given = [
+                ("color", color),
+                ("position", position),
+                ("offset_x", offset_x),
+                ("offset_y", offset_y),
+                ("z_index", z_index),
+                ("title", title),
+                ("subtitle", subtitle),
+                ("launcher_label", launcher_label),
+                ("locale", locale),
+            ];
+            let changes: Vec<(&str, &str)> = given
+                .iter()
+                .filter_map(|(f, v)| v.as_deref().map(|v| (*f, v)))
+                .collect();
+            admin::workspace_set_appearance(&s, &app_id, &changes).await
+        }),
         Command::Contact(ContactCmd::Export { app_id, user_id }) => on_store(&db, |s| async move {
             admin::contact_export(&s, &app_id, &user_id).await
         }),

@@ -490,3 +490,93 @@ fn contact_export_delete_and_retention_from_the_command_line() {
     let bad = rb(&d.path, &["workspace", "set-retention", &app_id, "0"]);
     assert!(!bad.status.success());
 }
+
+#[test]
+fn set_appearance_changes_only_the_options_given_and_names_a_wrong_flag() {
+    let d = db();
+    let app = create(&d.path, "free");
+    let v = json(&rb(
+        &d.path,
+        &[
+            "--json",
+            "workspace",
+            "set-appearance",
+            &app,
+            "--color",
+            "#0F766E",
+            "--position",
+            "left",
+            "--offset-x",
+            "32",
+            "--title",
+            "Support",
+            "--locale",
+            "fr",
+        ],
+    ));
+    let a = &v["appearance"];
+    assert_eq!(a["color"], "#0f766e");
+    assert_eq!(a["position"], "left");
+    assert_eq!(a["offset_x"], 32);
+    assert_eq!(a["offset_y"], 20, "not given: unchanged");
+    assert_eq!(a["title"], "Support");
+    assert_eq!(a["locale"], "fr");
+    // A second call changes one thing; an empty title goes back to the language's.
+    let v = json(&rb(
+        &d.path,
+        &[
+            "--json",
+            "workspace",
+            "set-appearance",
+            &app,
+            "--title",
+            "",
+            "--z-index",
+            "10",
+        ],
+    ));
+    assert_eq!(v["appearance"]["title"], Json::Null);
+    assert_eq!(v["appearance"]["z_index"], 10);
+    assert_eq!(v["appearance"]["color"], "#0f766e");
+    let text = String::from_utf8(
+        rb(
+            &d.path,
+            &["workspace", "set-appearance", &app, "--subtitle", "Hi"],
+        )
+        .stdout,
+    )
+    .unwrap();
+    assert!(
+        text.contains("#0f766e left") && text.contains("\"Hi\""),
+        "{text}"
+    );
+
+    for (args, says) in [
+        (
+            vec!["--offset-y", "-3"],
+            "--offset-y: offset_y must be a whole number of pixels from 0 to 400",
+        ),
+        (
+            vec!["--color", "teal"],
+            "--color: color must be a hex colour",
+        ),
+        (vec!["--locale", "it"], "--locale: locale must be"),
+        (vec!["--position", "top"], "--position: position must be"),
+        (vec![], "nothing to change"),
+    ] {
+        let mut all = vec!["workspace", "set-appearance", app.as_str()];
+        all.extend(args);
+        let e = fails(&rb(&d.path, &all));
+        assert!(e.contains(says), "{e}");
+    }
+    let e = fails(&rb(
+        &d.path,
+        &["workspace", "set-appearance", "app_nope", "--color", "#000"],
+    ));
+    assert!(e.contains("app_nope"), "{e}");
+    assert_eq!(
+        d.rows("SELECT widget_color, widget_offset_y, widget_locale FROM workspaces"),
+        [[Some("#0f766e".into()), Some("20".into()), Some("fr".into())]],
+        "failed calls changed nothing"
+    );
+}

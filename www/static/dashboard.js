@@ -18,6 +18,15 @@
       if (!window.confirm(form.getAttribute("data-confirm"))) e.preventDefault();
     });
   });
+  // Settings > Widget: the colour picker and the hex field follow each other.
+  document.querySelectorAll("input[data-mirror]").forEach(function (picker) {
+    var field = document.getElementById(picker.getAttribute("data-mirror"));
+    if (!field) return;
+    picker.addEventListener("input", function () { field.value = picker.value; });
+    field.addEventListener("input", function () {
+      if (/^#[0-9a-fA-F]{6}$/.test(field.value)) picker.value = field.value.toLowerCase();
+    });
+  });
   // The conversation view: new messages arrive live (text only, never HTML).
   var thread = document.getElementById("thread");
   // Pages of older messages have no stream (data-events), only the latest page goes live.

@@ -9,6 +9,8 @@
 //! - [`value`]: a loosely typed JSON value, so that a wrong type can be named instead of coerced.
 //! - [`user`]: the validated `identify()` user ("parse, don't validate").
 //! - [`message`]: the validated chat message body.
+//! - [`page`]: the page a visitor is on, as the widget reports it.
+//! - [`appearance`]: a workspace's widget colour, corner, texts and languages.
 //! - [`decision`]: plans, modes and the rules that do not need a hash: who may send.
 //! - `signature` and `identify` (feature `verify`): HMAC-SHA256 sign/verify/diagnose and the
 //!   identify decision table.
@@ -16,10 +18,12 @@
 #![deny(missing_docs)]
 
 pub mod admin;
+pub mod appearance;
 pub mod decision;
 pub mod field;
 pub mod limits;
 pub mod message;
+pub mod page;
 pub mod user;
 pub mod value;
 pub mod wire;

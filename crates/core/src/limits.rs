@@ -28,3 +28,18 @@ pub const WORKSPACE_NAME_MAX: usize = 100;
 pub const PASSWORD_MIN: usize = 10;
 /// An agent's password: at most 1000 characters (argon2 hashes any length; this bounds the work).
 pub const PASSWORD_MAX: usize = 1000;
+/// A page the visitor is on (`POST page`): its URL, at most 2048 characters, http(s) only.
+pub const PAGE_URL_MAX: usize = 2048;
+/// A page's title: at most 300 characters (the widget cuts longer ones).
+pub const PAGE_TITLE_MAX: usize = 300;
+/// Appearance: the panel title and the launcher label, at most 60 characters.
+pub const APPEARANCE_TITLE_MAX: usize = 60;
+/// Appearance: the line under the title, at most 120 characters.
+pub const APPEARANCE_SUBTITLE_MAX: usize = 120;
+/// Appearance: offsets from the edges, 0..=400 pixels.
+pub const APPEARANCE_OFFSET_MAX: u32 = 400;
+/// Appearance: the CSS z-index, 0..=2147483647.
+pub const APPEARANCE_Z_INDEX_MAX: u32 = 2_147_483_647;
+/// The browser's language tag the widget sends with `session` (`navigator.language`): at most
+/// 35 characters (BCP 47's longest practical tag).
+pub const LOCALE_TAG_MAX: usize = 35;

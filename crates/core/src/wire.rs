@@ -10,6 +10,9 @@ use crate::decision::{Hint, Mode, Plan, Reason};
 pub struct SessionRequest {
     /// The workspace's public app id.
     pub app_id: String,
+    /// The browser's language (`navigator.language`), for a workspace whose locale is `auto`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub locale: Option<String>,
 }
 
 /// A visitor session: the answer of `session` and `reset`.
@@ -28,6 +31,19 @@ pub struct SessionResponse {
     /// True when the session carries a verified identity (a reloaded page restores it).
     #[serde(default)]
     pub verified: bool,
+    /// The workspace's widget appearance, its strings in the visitor's language (`session`
+    /// only; `reset` keeps the one the widget has).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub appearance: Option<crate::appearance::WireAppearance>,
+}
+
+/// `POST /api/v1/widget/page` request: the page the visitor is on (answered 204).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PageRequest {
+    /// The page's address, without query and fragment.
+    pub url: String,
+    /// The document's title.
+    pub title: String,
 }
 
 /// A verified contact as the widget sees it.
@@ -257,6 +273,28 @@ pub mod keys {
     pub const FIELD: &str = "field";
     /// `ErrorDetail::hint`.
     pub const HINT: &str = "hint";
+    /// `SessionRequest::locale`.
+    pub const LOCALE: &str = "locale";
+    /// `SessionResponse::appearance`.
+    pub const APPEARANCE: &str = "appearance";
+    /// `WireAppearance::color`.
+    pub const COLOR: &str = "color";
+    /// `WireAppearance::on_color`.
+    pub const ON_COLOR: &str = "on_color";
+    /// `WireAppearance::position`.
+    pub const POSITION: &str = "position";
+    /// `WireAppearance::offset_x`.
+    pub const OFFSET_X: &str = "offset_x";
+    /// `WireAppearance::offset_y`.
+    pub const OFFSET_Y: &str = "offset_y";
+    /// `WireAppearance::z_index`.
+    pub const Z_INDEX: &str = "z_index";
+    /// `WireAppearance::strings`.
+    pub const STRINGS: &str = "strings";
+    /// `PageRequest::url`.
+    pub const URL: &str = "url";
+    /// `PageRequest::title`.
+    pub const TITLE: &str = "title";
 }
 
 #[cfg(test)]
@@ -274,7 +312,27 @@ mod tests {
     #[test]
     fn the_keys_the_widget_uses_are_the_fields_the_server_writes() {
         let s = |x: &str| Some(x.to_owned());
-        has(&json!(SessionRequest { app_id: "a".into() }), &[APP_ID]);
+        has(
+            &json!(SessionRequest {
+                app_id: "a".into(),
+                locale: s("de-DE"),
+            }),
+            &[APP_ID, LOCALE],
+        );
+        has(
+            &json!(PageRequest {
+                url: "https://a.b/".into(),
+                title: "T".into(),
+            }),
+            &[URL, TITLE],
+        );
+        let appearance = json!(crate::appearance::Appearance::default().for_visitor(None));
+        has(
+            &appearance,
+            &[
+                COLOR, ON_COLOR, POSITION, OFFSET_X, OFFSET_Y, Z_INDEX, LOCALE, STRINGS,
+            ],
+        );
         has(&json!(PostMessage { body: "b".into() }), &[BODY]);
         has(
             &json!(SessionResponse {
@@ -284,8 +342,9 @@ mod tests {
                 mode: Mode::Optional,
                 plan: Plan::Pro,
                 verified: true,
+                appearance: Some(crate::appearance::Appearance::default().for_visitor(None)),
             }),
-            &[VISITOR_TOKEN, CONVERSATION_ID, MODE, VERIFIED],
+            &[VISITOR_TOKEN, CONVERSATION_ID, MODE, VERIFIED, APPEARANCE],
         );
         let contact = Contact {
             id: "u".into(),

@@ -72,6 +72,21 @@ fn workspace_json(ws: &Workspace) -> Json {
         "secret_version": ws.secret_version,
         "origins": ws.origins,
         "retention_days": ws.retention_days,
+        "appearance": appearance_json(&ws.appearance),
+    })
+}
+
+fn appearance_json(a: &replybubble_core::appearance::Appearance) -> Json {
+    json!({
+        "color": a.color.as_str(),
+        "position": a.position.as_str(),
+        "offset_x": a.offset_x,
+        "offset_y": a.offset_y,
+        "z_index": a.z_index,
+        "title": a.title,
+        "subtitle": a.subtitle,
+        "launcher_label": a.launcher_label,
+        "locale": a.locale.as_str(),
     })
 }
 
@@ -153,6 +168,43 @@ pub async fn workspace_set_retention(
         ),
         None => format!("{}: conversations are kept", ws.app_id),
     };
+    Ok(Output::new(workspace_json(&ws), text))
+}
+
+/// `workspace set-appearance`: `changes` are `(field, value)` pairs of
+/// [`Appearance::FIELDS`](replybubble_core::appearance::Appearance::FIELDS).
+pub async fn workspace_set_appearance(
+    s: &Services,
+    app_id: &str,
+    changes: &[(&str, &str)],
+) -> anyhow::Result<Output> {
+    if changes.is_empty() {
+        bail!(
+            "nothing to change: give at least one of --color, --position, --offset-x, --offset-y, \
+             --z-index, --title, --subtitle, --launcher-label, --locale"
+        );
+    }
+    let ws = workspace::set_appearance(s, app_id, changes)
+        .await
+        .map_err(|e| match e {
+            // Name the flag the operator typed, not the form field.
+            ServiceError::Field(f) => anyhow::anyhow!("--{}: {f}", f.field().replace('_', "-")),
+            other => in_workspace(other, app_id),
+        })?;
+    let a = &ws.appearance;
+    let text = format!(
+        "{}: {} {} (offset {} px, {} px; z-index {}), locale {}, title {:?}, subtitle {:?}, launcher label {:?}",
+        ws.app_id,
+        a.color.as_str(),
+        a.position.as_str(),
+        a.offset_x,
+        a.offset_y,
+        a.z_index,
+        a.locale,
+        a.title.as_deref().unwrap_or("(the language's)"),
+        a.subtitle.as_deref().unwrap_or("(the language's)"),
+        a.launcher_label.as_deref().unwrap_or("(the language's)"),
+    );
     Ok(Output::new(workspace_json(&ws), text))
 }
 

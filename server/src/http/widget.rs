@@ -134,6 +134,19 @@ async fn visitor(
     ))
 }
 
+async fn page(
+    req: HttpRequest,
+    Visitor(ctx): Visitor,
+    body: Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let state = state(&req);
+    per_session(&state, Scope::ReadToken, &ctx)?;
+    service::record_page(&state.services, &ctx, &body).await?;
+    Ok(HttpResponse::NoContent()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish())
+}
+
 /// Reads `after` from the query: a non-negative integer, 0 when absent.
 fn after_param(req: &HttpRequest) -> Result<i64, ApiError> {
     #[derive(serde::Deserialize)]
@@ -217,7 +230,7 @@ fn ip_scope(method: &Method, path: &str) -> Option<Scope> {
         ("POST", "/identify") => Some(Scope::IdentifyIp),
         ("POST", "/messages") => Some(Scope::MessageIp),
         ("POST", "/visitor") => Some(Scope::DetailsIp),
-        ("GET", "/messages") | ("POST", "/events/ticket") => Some(Scope::ReadIp),
+        ("GET", "/messages") | ("POST", "/events/ticket" | "/page") => Some(Scope::ReadIp),
         _ => None,
     }
 }
@@ -261,6 +274,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/messages", web::post().to(post_message))
             .route("/messages", web::get().to(list_messages))
             .route("/visitor", web::post().to(visitor))
+            .route("/page", web::post().to(page))
             .route("/events/ticket", web::post().to(ticket))
             .route("/events", web::get().to(events))
             .default_service(web::to(crate::http::error::not_found)),

@@ -113,6 +113,16 @@ pub async fn visitor_details(
     Ok(())
 }
 
+/// `POST page`: the page the visitor is on, shown to agents in the conversation (a session that
+/// ended is a 401, as for every visitor call).
+pub async fn record_page(s: &Services, ctx: &SessionCtx, raw: &Value) -> Result<(), ServiceError> {
+    let page = replybubble_core::page::Page::parse(raw)?;
+    s.store
+        .set_page(ctx.session_id, page.url, page.title, s.clock.now_ms())
+        .await?;
+    Ok(())
+}
+
 /// `GET messages?after=SEQ`: the next page of the session's conversation, oldest first.
 pub async fn messages_after(
     s: &Services,

@@ -29,8 +29,8 @@ pub use agent::post_agent_reply;
 pub use identify::identify;
 pub use live::{follow, follow_notices, stream_floor};
 pub use messages::{
-    events_ticket, messages_after, post_visitor_message, redeem_ticket, rfc3339, visitor_details,
-    wire_message,
+    events_ticket, messages_after, post_visitor_message, record_page, redeem_ticket, rfc3339,
+    visitor_details, wire_message,
 };
 pub use session::{authenticate, check_origin, open_session, reset, sweep};
 

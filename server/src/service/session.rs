@@ -99,6 +99,8 @@ pub async fn open_session(
         .await?
         .ok_or(ServiceError::UnknownApp)?;
     check_origin(&ws.origins, origin)?;
+    let browser = replybubble_core::appearance::browser_locale(raw)?;
+    let appearance = Some(ws.appearance.for_visitor(browser));
     let (workspace_id, plan, mode) = (ws.id, ws.plan, ws.mode);
     if let Some(token) = bearer {
         let (hash, now) = (crypto::token_hash(&token), s.clock.now_ms());
@@ -115,6 +117,7 @@ pub async fn open_session(
                 mode: ctx.mode,
                 plan: ctx.plan,
                 verified: ctx.verified_now(),
+                appearance,
             });
         }
     }
@@ -133,6 +136,7 @@ pub async fn open_session(
         mode,
         plan,
         verified: false,
+        appearance,
     })
 }
 
@@ -159,5 +163,6 @@ pub async fn reset(s: &Services, ctx: &SessionCtx) -> Result<SessionResponse, Se
         mode: ctx.mode,
         plan: ctx.plan,
         verified: false,
+        appearance: None,
     })
 }

@@ -19,6 +19,23 @@ pub async fn set_plan(s: &Services, app_id: &str, plan: Plan) -> Result<Workspac
     Ok(s.store.set_plan(app_id.to_owned(), plan).await?)
 }
 
+/// Changes the widget's appearance: each `(field, value)` as the dashboard's form or the CLI's
+/// flags give it ([`Appearance::FIELDS`](replybubble_core::appearance::Appearance::FIELDS)),
+/// on top of the current one. Nothing is written when one is wrong; the error names it.
+pub async fn set_appearance(
+    s: &Services,
+    app_id: &str,
+    changes: &[(&str, &str)],
+) -> Result<Workspace, ServiceError> {
+    let mut appearance = existing(s, app_id).await?.appearance;
+    for (field, value) in changes {
+        appearance.set(field, value)?;
+    }
+    Ok(s.store
+        .set_appearance(app_id.to_owned(), appearance)
+        .await?)
+}
+
 /// Changes the verification mode (402 on the free plan).
 pub async fn set_mode(s: &Services, app_id: &str, mode: Mode) -> Result<Workspace, ServiceError> {
     existing(s, app_id).await?.plan.check_verification()?;

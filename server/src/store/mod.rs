@@ -124,6 +124,12 @@ pub trait Store: Send + Sync {
     fn set_mode(&self, app_id: String, mode: Mode) -> Op<Workspace>;
     /// Sets (None: removes) the retention of idle conversations, in days.
     fn set_retention(&self, app_id: String, days: Option<u32>) -> Op<Workspace>;
+    /// Sets how the workspace's widget looks and speaks.
+    fn set_appearance(
+        &self,
+        app_id: String,
+        appearance: replybubble_core::appearance::Appearance,
+    ) -> Op<Workspace>;
     /// Everything kept about the contact `user_id` (None: no such contact).
     fn export_contact(&self, app_id: String, user_id: String) -> Op<Option<ContactExport>>;
     /// Deletes the contact `user_id` with its conversations, messages, sessions and identify
@@ -266,6 +272,9 @@ pub trait Store: Send + Sync {
         email: Option<String>,
         now: i64,
     ) -> Op<()>;
+    /// Records the page a live session's visitor is on (`NotFound("session")` when it ended);
+    /// until the conversation starts, that page is also the one it started on.
+    fn set_page(&self, session_id: i64, url: String, title: String, now: i64) -> Op<()>;
     /// The home page's numbers.
     fn home(&self, workspace_id: i64, since: i64) -> Op<HomeStats>;
     /// One page of started conversations, newest activity first, and whether there are more.

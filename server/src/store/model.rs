@@ -132,6 +132,21 @@ pub struct ConversationRow {
     pub visitor_name: Option<String>,
     /// Same, email.
     pub visitor_email: Option<String>,
+    /// The page the visitor was last seen on.
+    pub page: Option<PageSeen>,
+    /// The page the conversation started on.
+    pub start_page_url: Option<String>,
+}
+
+/// A page a visitor was on, as the widget reported it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageSeen {
+    /// Its address (http or https, no query or fragment).
+    pub url: String,
+    /// Its title (may be empty).
+    pub title: String,
+    /// When it was reported, ms.
+    pub at: i64,
 }
 
 /// One outcome to record.
@@ -424,6 +439,9 @@ pub struct Workspace {
     pub origins: Vec<String>,
     /// Conversations idle longer than this many days are deleted (None: kept).
     pub retention_days: Option<u32>,
+    /// How its widget looks and speaks.
+    #[serde(skip)]
+    pub appearance: replybubble_core::appearance::Appearance,
 }
 
 /// One conversation of a contact with all its messages (a data-subject export).

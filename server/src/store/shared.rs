@@ -93,3 +93,29 @@ impl Live {
         }
     }
 }
+
+/// A workspace's appearance from its stored columns (the schema's CHECKs and the setters keep
+/// them valid; a value edited by hand that breaks a rule is named, not guessed).
+pub(crate) fn appearance(
+    color: String,
+    position: String,
+    offset_x: i64,
+    offset_y: i64,
+    z_index: i64,
+    [title, subtitle, launcher_label]: [Option<String>; 3],
+    locale: String,
+) -> Result<replybubble_core::appearance::Appearance, String> {
+    use replybubble_core::appearance as a;
+    let stored = |e: replybubble_core::FieldError| format!("stored widget appearance: {e}");
+    Ok(a::Appearance {
+        color: a::Color::parse(&color).map_err(stored)?,
+        position: position.parse().map_err(stored)?,
+        offset_x: a::parse_offset("offset_x", offset_x).map_err(stored)?,
+        offset_y: a::parse_offset("offset_y", offset_y).map_err(stored)?,
+        z_index: a::parse_z_index(z_index).map_err(stored)?,
+        title,
+        subtitle,
+        launcher_label,
+        locale: locale.parse().map_err(stored)?,
+    })
+}

@@ -261,6 +261,10 @@ async fn every_form_refuses_a_missing_or_wrong_csrf_token() {
             "/dashboard/integrations/verification/mode".into(),
             vec![("mode", "required")],
         ),
+        (
+            "/dashboard/settings/widget".into(),
+            WIDGET_FORM.with("position", "left"),
+        ),
         ("/dashboard/logout".into(), vec![]),
     ];
     for (path, fields) in &forms {
@@ -1114,5 +1118,173 @@ async fn the_conversation_view_shows_the_latest_fifty_messages_and_links_to_olde
         bad.body.contains("before must be a message position"),
         "{}",
         bad.body
+    );
+}
+
+/// The Settings > Widget form as the page posts it (every field), with defaults.
+struct WidgetForm([(&'static str, &'static str); 9]);
+
+const WIDGET_FORM: WidgetForm = WidgetForm([
+    ("color", "#4f46e5"),
+    ("position", "right"),
+    ("offset_x", "20"),
+    ("offset_y", "20"),
+    ("z_index", "2147483000"),
+    ("title", ""),
+    ("subtitle", ""),
+    ("launcher_label", ""),
+    ("locale", "auto"),
+]);
+
+impl WidgetForm {
+    /// The form with `field` set to `value`.
+    fn with<'a>(&self, field: &str, value: &'a str) -> Vec<(&'a str, &'a str)> {
+        self.0
+            .iter()
+            .map(|(f, v)| (*f, if *f == field { value } else { *v }))
+            .collect()
+    }
+}
+
+#[actix_rt::test]
+async fn owners_set_the_widgets_appearance_and_a_wrong_field_keeps_what_was_typed() {
+    let app = spawn_app().await;
+    let ws = app.workspace(Plan::Free, Mode::Off, &[]).await;
+    agent(&app, &ws, "owner@acme.test", "owner").await;
+    agent(&app, &ws, "agent@acme.test", "agent").await;
+    let o = login(&app, "owner@acme.test").await;
+    let page = o.get("/dashboard/settings/widget").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("value=\"#4f46e5\"")
+            && page.body.contains("placeholder=\"Chat with us\"")
+    );
+
+    // A wrong colour: 400, the form again with every typed value and the error naming the field.
+    let mut form = WIDGET_FORM.with("color", "#12345");
+    form[5] = ("title", "Help desk <b>");
+    let bad = o.post("/dashboard/settings/widget", &form).await;
+    assert_eq!(bad.status, 400);
+    assert!(
+        bad.body.contains("color must be a hex colour"),
+        "{}",
+        bad.body
+    );
+    assert!(
+        bad.body.contains("value=\"#12345\""),
+        "the typed colour is kept"
+    );
+    assert!(
+        bad.body.contains("value=\"Help desk &#60;b&#62;\"")
+            || bad.body.contains("value=\"Help desk &lt;b&gt;\""),
+        "the typed title is kept, escaped"
+    );
+    assert_eq!(
+        app.sql_count("SELECT count(*) FROM workspaces WHERE widget_title IS NOT NULL")
+            .await,
+        0,
+        "nothing saved"
+    );
+    let bad = o
+        .post(
+            "/dashboard/settings/widget",
+            &WIDGET_FORM.with("offset_x", "500"),
+        )
+        .await;
+    assert_eq!(bad.status, 400);
+    assert!(bad
+        .body
+        .contains("offset_x must be a whole number of pixels from 0 to 400"));
+
+    let mut form = WIDGET_FORM.with("color", "#0F766E");
+    form[1] = ("position", "left");
+    form[5] = ("title", "Help desk");
+    form[8] = ("locale", "de");
+    let ok = o.post("/dashboard/settings/widget", &form).await;
+    assert_eq!(ok.status, 303);
+    assert_eq!(
+        ok.headers.get("location").unwrap(),
+        "/dashboard/settings/widget?saved=1"
+    );
+    let shown = o.get("/dashboard/settings/widget?saved=1").await;
+    assert!(shown.body.contains("data-test=\"saved\"") && shown.body.contains("value=\"#0f766e\""));
+    // The widget gets it with its session: German strings, the own title.
+    let s = app
+        .post(
+            "/api/v1/widget/session",
+            None,
+            json!({ "app_id": ws.app_id, "locale": "en-US" }),
+        )
+        .await;
+    let a = &s.body["appearance"];
+    assert_eq!(a["color"], "#0f766e");
+    assert_eq!(a["position"], "left");
+    assert_eq!(a["locale"], "de", "a fixed locale wins over the browser's");
+    assert_eq!(a["strings"]["title"], "Help desk");
+    assert_eq!(a["strings"]["placeholder"], "Nachricht schreiben …");
+
+    // Agents cannot open or post it.
+    let a = login(&app, "agent@acme.test").await;
+    assert_eq!(a.get("/dashboard/settings/widget").await.status, 403);
+    assert_eq!(
+        a.post(
+            "/dashboard/settings/widget",
+            &WIDGET_FORM.with("color", "#000000")
+        )
+        .await
+        .status,
+        403
+    );
+    assert!(
+        !a.get("/dashboard")
+            .await
+            .body
+            .contains("/dashboard/settings/widget"),
+        "no link for agents"
+    );
+}
+
+#[actix_rt::test]
+async fn the_conversation_view_shows_the_page_the_visitor_is_on() {
+    let app = spawn_app().await;
+    let ws = app.workspace(Plan::Free, Mode::Off, &[]).await;
+    agent(&app, &ws, "owner@acme.test", "owner").await;
+    let (token, conv) = app.session(&ws).await;
+    let page = |url: &'static str, title: &'static str| {
+        let token = token.clone();
+        let app = &app;
+        async move {
+            app.post(
+                "/api/v1/widget/page",
+                Some(&token),
+                json!({ "url": url, "title": title }),
+            )
+            .await
+            .status
+        }
+    };
+    assert_eq!(page("https://shop.example/", "Home").await, 204);
+    assert_eq!(page("https://shop.example/pricing", "Pricing").await, 204);
+    assert_eq!(app.send(&token, "Which plan has SSO?").await.status, 201);
+    assert_eq!(
+        page("https://shop.example/checkout", "Checkout <script>").await,
+        204
+    );
+    let o = login(&app, "owner@acme.test").await;
+    let view = o.get(&format!("/dashboard/conversations/{conv}")).await;
+    assert!(
+        view.body.contains("href=\"https://shop.example/checkout\""),
+        "{}",
+        view.body
+    );
+    assert!(
+        view.body.contains("Checkout &#60;script&#62;")
+            || view.body.contains("Checkout &lt;script&gt;"),
+        "escaped title"
+    );
+    assert!(
+        view.body
+            .contains("Started on <a href=\"https://shop.example/pricing\""),
+        "the start page is where the first message was written"
     );
 }

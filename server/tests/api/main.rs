@@ -18,6 +18,7 @@ mod hostile;
 mod identify;
 mod identity_rules;
 mod messages;
+mod pages;
 mod privacy;
 mod secrets;
 mod sessions;

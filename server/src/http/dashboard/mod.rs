@@ -8,6 +8,7 @@
 
 mod contacts;
 mod pages;
+mod settings;
 mod verification;
 
 use std::future::Future;
@@ -104,6 +105,17 @@ impl Nav {
 pub fn render(t: &impl Template) -> Result<HttpResponse, PageError> {
     let html = t.render()?;
     Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(html))
+}
+
+/// Renders a page with the status of `kind` (a form shown again with its error).
+pub fn render_as(
+    kind: crate::http::error::Kind,
+    t: &impl Template,
+) -> Result<HttpResponse, PageError> {
+    let html = t.render()?;
+    Ok(HttpResponse::build(kind.status())
         .content_type("text/html; charset=utf-8")
         .body(html))
 }
@@ -353,6 +365,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/integrations/verification/mode",
                 web::post().to(verification::mode),
             )
+            .route("/settings/widget", web::get().to(settings::show))
+            .route("/settings/widget", web::post().to(settings::save))
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(PageError::NotFound("page"))
             })),

@@ -193,6 +193,10 @@ struct ConversationPage {
     contact: Option<ContactCard>,
     others: Vec<Row>,
     visitor_details: Option<String>,
+    /// The page the visitor was last on: (url, title or the url, when).
+    page: Option<(String, String, String)>,
+    /// The page the conversation started on, when it is another one.
+    start_page: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -275,6 +279,14 @@ pub async fn conversation(
         contact: conv.contact.as_ref().map(card),
         others: others.iter().filter(|o| o.id != id).map(row).collect(),
         visitor_details: (!details.is_empty()).then(|| details.join(" · ")),
+        page: conv.page.as_ref().map(|p| {
+            let title = if p.title.is_empty() { &p.url } else { &p.title };
+            (p.url.clone(), title.clone(), when(p.at).0)
+        }),
+        start_page: conv
+            .start_page_url
+            .clone()
+            .filter(|s| conv.page.as_ref().is_none_or(|p| &p.url != s)),
     })
 }
 

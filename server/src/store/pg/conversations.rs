@@ -53,6 +53,32 @@ pub async fn set_visitor_details(
     Ok(())
 }
 
+/// Records the page a live session's visitor is on (`NotFound("session")` when it ended). The
+/// start page follows it until the conversation starts, then stays. The session row is locked
+/// while it is read live, as for the contact form.
+pub async fn set_page(
+    tx: &Transaction<'_>,
+    session_id: i64,
+    url: &str,
+    title: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    let stmt = tx
+        .prepare_cached(
+            "UPDATE conversations SET page_url = $2, page_title = $3, page_at = $4,
+                    start_page_url = CASE WHEN started_at IS NULL THEN $2 ELSE coalesce(start_page_url, $2) END
+             WHERE id = (SELECT conversation_id FROM sessions WHERE id = $1 AND revoked_at IS NULL FOR UPDATE)",
+        )
+        .await?;
+    let n = tx
+        .execute(&stmt, &[&session_id, &url, &title, &now])
+        .await?;
+    if n == 0 {
+        return Err(StoreError::NotFound("session"));
+    }
+    Ok(())
+}
+
 /// Home page numbers; `since` is 30 days ago in milliseconds.
 pub async fn home(
     tx: &Transaction<'_>,
@@ -86,7 +112,7 @@ pub async fn home(
 }
 
 const CONVERSATION_COLUMNS: &str = "c.id, c.visitor_label, c.status, c.last_activity_at, c.last_message, c.visitor_name, c.visitor_email,
-     k.id, k.user_id, k.email, k.name, k.company, k.phone, k.traits";
+     k.id, k.user_id, k.email, k.name, k.company, k.phone, k.traits, c.page_url, c.page_title, c.page_at, c.start_page_url";
 
 fn conversation_row(r: &Row) -> Result<ConversationRow, StoreError> {
     let contact_id: Option<i64> = r.try_get(7)?;
@@ -111,6 +137,15 @@ fn conversation_row(r: &Row) -> Result<ConversationRow, StoreError> {
         visitor_name: r.try_get(5)?,
         visitor_email: r.try_get(6)?,
         contact,
+        page: match r.try_get::<_, Option<String>>(14)? {
+            Some(url) => Some(PageSeen {
+                url,
+                title: r.try_get::<_, Option<String>>(15)?.unwrap_or_default(),
+                at: r.try_get::<_, Option<i64>>(16)?.unwrap_or(0),
+            }),
+            None => None,
+        },
+        start_page_url: r.try_get(17)?,
     })
 }
 

@@ -28,6 +28,7 @@ use super::{Notice, StoreError};
 const MIGRATIONS: &[&str] = &[
     include_str!("sql/0001_init.sql"),
     include_str!("sql/0002_identify_hourly_shards.sql"),
+    include_str!("sql/0003_pages_and_appearance.sql"),
 ];
 
 /// The schema version this binary writes.

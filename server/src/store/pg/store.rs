@@ -87,6 +87,18 @@ impl Store for PgStore {
         tx!(self, |t| workspaces::set_retention(t, &app_id, days))
     }
 
+    fn set_appearance(
+        &self,
+        app_id: String,
+        appearance: replybubble_core::appearance::Appearance,
+    ) -> Op<Workspace> {
+        tx!(self, |t| workspaces::set_appearance(
+            t,
+            &app_id,
+            &appearance
+        ))
+    }
+
     fn export_contact(&self, app_id: String, user_id: String) -> Op<Option<ContactExport>> {
         tx!(self, |t| privacy::export_contact(t, &app_id, &user_id))
     }
@@ -322,6 +334,12 @@ impl Store for PgStore {
             name.as_deref(),
             email.as_deref(),
             now
+        ))
+    }
+
+    fn set_page(&self, session_id: i64, url: String, title: String, now: i64) -> Op<()> {
+        tx!(self, |t| conversations::set_page(
+            t, session_id, &url, &title, now
         ))
     }
 

@@ -10,7 +10,9 @@ use super::{parse_enum, StoreError};
 use crate::store::model::*;
 use crate::store::DemoSeed;
 
-const WORKSPACE_COLUMNS: &str = "id, app_id, name, plan, mode, secret_version, retention_days";
+const WORKSPACE_COLUMNS: &str = "id, app_id, name, plan, mode, secret_version, retention_days,
+     widget_color, widget_position, widget_offset_x, widget_offset_y, widget_z_index, widget_title,
+     widget_subtitle, widget_launcher_label, widget_locale";
 
 /// The transaction-level advisory lock that serialises demo seeding across processes
 /// ("ReplyDem" in ASCII).
@@ -26,6 +28,16 @@ fn workspace_from_row(row: &Row) -> Result<Workspace, StoreError> {
         secret_version: row.try_get::<_, i32>(5)? as u32,
         origins: Vec::new(),
         retention_days: row.try_get::<_, Option<i32>>(6)?.map(|d| d as u32),
+        appearance: crate::store::shared::appearance(
+            row.try_get(7)?,
+            row.try_get(8)?,
+            row.try_get::<_, i32>(9)?.into(),
+            row.try_get::<_, i32>(10)?.into(),
+            row.try_get::<_, i32>(11)?.into(),
+            [row.try_get(12)?, row.try_get(13)?, row.try_get(14)?],
+            row.try_get(15)?,
+        )
+        .map_err(StoreError::Invalid)?,
     })
 }
 
@@ -175,6 +187,45 @@ pub async fn set_retention(
         .prepare_cached("UPDATE workspaces SET retention_days = $1 WHERE app_id = $2")
         .await?;
     let n = tx.execute(&stmt, &[&days, &app_id]).await?;
+    if n == 0 {
+        return Err(StoreError::NotFound("workspace"));
+    }
+    by_app_id(tx, app_id).await
+}
+
+/// Sets the widget's appearance.
+pub async fn set_appearance(
+    tx: &Transaction<'_>,
+    app_id: &str,
+    a: &replybubble_core::appearance::Appearance,
+) -> Result<Workspace, StoreError> {
+    // INTEGER columns: the core's limits keep every value below i32::MAX.
+    let int = |n: u32| n as i32;
+    let stmt = tx
+        .prepare_cached(
+            "UPDATE workspaces SET widget_color = $1, widget_position = $2, widget_offset_x = $3,
+                    widget_offset_y = $4, widget_z_index = $5, widget_title = $6, widget_subtitle = $7,
+                    widget_launcher_label = $8, widget_locale = $9
+             WHERE app_id = $10",
+        )
+        .await?;
+    let n = tx
+        .execute(
+            &stmt,
+            &[
+                &a.color.as_str(),
+                &a.position.as_str(),
+                &int(a.offset_x),
+                &int(a.offset_y),
+                &int(a.z_index),
+                &a.title,
+                &a.subtitle,
+                &a.launcher_label,
+                &a.locale.as_str(),
+                &app_id,
+            ],
+        )
+        .await?;
     if n == 0 {
         return Err(StoreError::NotFound("workspace"));
     }

@@ -45,6 +45,28 @@ pub fn set_visitor_details(
     Ok(())
 }
 
+/// Records the page a live session's visitor is on (`NotFound("session")` when it ended). The
+/// start page follows it until the conversation starts, then stays.
+pub fn set_page(
+    conn: &Connection,
+    session_id: i64,
+    url: &str,
+    title: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    let n = conn
+        .prepare_cached(
+            "UPDATE conversations SET page_url = ?2, page_title = ?3, page_at = ?4,
+                    start_page_url = CASE WHEN started_at IS NULL THEN ?2 ELSE coalesce(start_page_url, ?2) END
+             WHERE id = (SELECT conversation_id FROM sessions WHERE id = ?1 AND revoked_at IS NULL)",
+        )?
+        .execute(params![session_id, url, title, now])?;
+    if n == 0 {
+        return Err(StoreError::NotFound("session"));
+    }
+    Ok(())
+}
+
 /// Home page numbers; `since` is 30 days ago in milliseconds.
 pub fn home(conn: &Connection, workspace_id: i64, since: i64) -> Result<HomeStats, StoreError> {
     let (total, identified): (i64, i64) = conn.query_row(
@@ -70,7 +92,7 @@ pub fn home(conn: &Connection, workspace_id: i64, since: i64) -> Result<HomeStat
 }
 
 const CONVERSATION_COLUMNS: &str = "c.id, c.visitor_label, c.status, c.last_activity_at, c.last_message, c.visitor_name, c.visitor_email,
-     k.id, k.user_id, k.email, k.name, k.company, k.phone, k.traits";
+     k.id, k.user_id, k.email, k.name, k.company, k.phone, k.traits, c.page_url, c.page_title, c.page_at, c.start_page_url";
 
 fn conversation_row(r: &Row) -> rusqlite::Result<ConversationRow> {
     let contact_id: Option<i64> = r.get(7)?;
@@ -95,6 +117,15 @@ fn conversation_row(r: &Row) -> rusqlite::Result<ConversationRow> {
         visitor_name: r.get(5)?,
         visitor_email: r.get(6)?,
         contact,
+        page: match r.get::<_, Option<String>>(14)? {
+            Some(url) => Some(PageSeen {
+                url,
+                title: r.get::<_, Option<String>>(15)?.unwrap_or_default(),
+                at: r.get::<_, Option<i64>>(16)?.unwrap_or(0),
+            }),
+            None => None,
+        },
+        start_page_url: r.get(17)?,
     })
 }
 

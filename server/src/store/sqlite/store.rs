@@ -78,6 +78,14 @@ impl Store for SqliteStore {
         self.writing(move |c| workspaces::set_retention(c, &app_id, days))
     }
 
+    fn set_appearance(
+        &self,
+        app_id: String,
+        appearance: replybubble_core::appearance::Appearance,
+    ) -> Op<Workspace> {
+        self.writing(move |c| workspaces::set_appearance(c, &app_id, &appearance))
+    }
+
     fn export_contact(&self, app_id: String, user_id: String) -> Op<Option<ContactExport>> {
         self.reading(move |c| privacy::export_contact(c, &app_id, &user_id))
     }
@@ -286,6 +294,10 @@ impl Store for SqliteStore {
                 now,
             )
         })
+    }
+
+    fn set_page(&self, session_id: i64, url: String, title: String, now: i64) -> Op<()> {
+        self.writing(move |c| conversations::set_page(c, session_id, &url, &title, now))
     }
 
     fn home(&self, workspace_id: i64, since: i64) -> Op<HomeStats> {

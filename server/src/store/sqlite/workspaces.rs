@@ -8,7 +8,9 @@ use super::{parse_enum, StoreError};
 use crate::store::model::*;
 use crate::store::DemoSeed;
 
-const WORKSPACE_COLUMNS: &str = "id, app_id, name, plan, mode, secret_version, retention_days";
+const WORKSPACE_COLUMNS: &str = "id, app_id, name, plan, mode, secret_version, retention_days,
+     widget_color, widget_position, widget_offset_x, widget_offset_y, widget_z_index, widget_title,
+     widget_subtitle, widget_launcher_label, widget_locale";
 
 fn workspace_from_row(row: &Row) -> rusqlite::Result<Workspace> {
     Ok(Workspace {
@@ -20,6 +22,18 @@ fn workspace_from_row(row: &Row) -> rusqlite::Result<Workspace> {
         secret_version: row.get(5)?,
         origins: Vec::new(),
         retention_days: row.get(6)?,
+        appearance: crate::store::shared::appearance(
+            row.get(7)?,
+            row.get(8)?,
+            row.get(9)?,
+            row.get(10)?,
+            row.get(11)?,
+            [row.get(12)?, row.get(13)?, row.get(14)?],
+            row.get(15)?,
+        )
+        .map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(7, rusqlite::types::Type::Text, e.into())
+        })?,
     })
 }
 
@@ -131,6 +145,36 @@ pub fn set_retention(
     let n = conn.execute(
         "UPDATE workspaces SET retention_days = ?1 WHERE app_id = ?2",
         params![days, app_id],
+    )?;
+    if n == 0 {
+        return Err(StoreError::NotFound("workspace"));
+    }
+    by_app_id(conn, app_id)
+}
+
+/// Sets the widget's appearance.
+pub fn set_appearance(
+    conn: &Connection,
+    app_id: &str,
+    a: &replybubble_core::appearance::Appearance,
+) -> Result<Workspace, StoreError> {
+    let n = conn.execute(
+        "UPDATE workspaces SET widget_color = ?1, widget_position = ?2, widget_offset_x = ?3,
+                widget_offset_y = ?4, widget_z_index = ?5, widget_title = ?6, widget_subtitle = ?7,
+                widget_launcher_label = ?8, widget_locale = ?9
+         WHERE app_id = ?10",
+        params![
+            a.color.as_str(),
+            a.position.as_str(),
+            a.offset_x,
+            a.offset_y,
+            a.z_index,
+            a.title,
+            a.subtitle,
+            a.launcher_label,
+            a.locale.as_str(),
+            app_id
+        ],
     )?;
     if n == 0 {
         return Err(StoreError::NotFound("workspace"));
