@@ -12,6 +12,8 @@
   // Consent first: nothing is fetched from the chat server and nothing is stored until the
   // visitor clicks the launcher or the page calls consent(true).
   var gate = appId && attr("consent") == "required";
+  // What the snippet's own init() passes: data-track-pages="off" keeps the page to itself.
+  var opts = { appId: appId, trackPages: attr("track-pages") != "off" };
   var mod, loading, chain = Promise.resolve(), subs = {}, kill, drawn, started, button;
 
   function fail(code, msg) {
@@ -31,7 +33,7 @@
   var dead = new Promise(function (_, no) { kill = no; });
   dead.catch(report);
   function died(e) {
-    if (kill && e && String(e.stack).indexOf("replybubble_widget") >= 0) {
+    if (kill && e && /replybubble_widget/.test(e.stack)) {
       e = fail("widget_crashed", "crashed (" + e + ")");
       kill(e);
       kill = 0;
@@ -74,7 +76,7 @@
     path.setAttribute("d", "M12 3C6.5 3 2 6.9 2 11.7c0 2.5 1.2 4.7 3.2 6.3L4.5 21l3.6-1.8c1.2.4 2.5.6 3.9.6 5.5 0 10-3.9 10-8.7S17.5 3 12 3z");
     svg.appendChild(path);
     button = d.createElement("button");
-    button.style.cssText = "width:60px;height:60px;border-radius:50%;border:0;padding:0;background:#4f46e5;box-shadow:0 8px 24px rgba(30,27,75,.35);display:grid;place-items:center;cursor:pointer";
+    button.style.cssText = "width:60px;height:60px;border-radius:50%;border:0;padding:0;background:#4f46e5;box-shadow:0 8px 24px #1e1b4b59;display:grid;place-items:center;cursor:pointer";
     button.setAttribute("aria-label", "Open chat");
     button.appendChild(svg);
     host.attachShadow({ mode: "open" }).appendChild(button);
@@ -85,7 +87,8 @@
   }
   // Loads the widget and hands over to it; `opened`: the visitor clicked (their consent too).
   function start(opened) {
-    started = started || call("init", [{ appId: appId, consent: gate ? "required" : undefined }]).then(function (r) {
+    if (gate) opts.consent = "required";
+    started = started || call("init", [opts]).then(function (r) {
       if (drawn) drawn.remove();
       return r;
     });
@@ -126,6 +129,6 @@
     if (lazy == "idle" && !gate) (w.requestIdleCallback || setTimeout)(function () { start(); });
   } else {
     load().catch(report);
-    if (appId) api.init({ appId: appId }).catch(report);
+    if (appId) api.init(opts).catch(report);
   }
 })(window, document);

@@ -82,6 +82,22 @@ impl Server {
         self.conn().query_row(sql, [], |r| r.get(0)).unwrap()
     }
 
+    /// A text (or NULL) from the database.
+    pub fn sql_text(&self, sql: &str) -> Option<String> {
+        self.conn().query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+
+    /// Changes a workspace's appearance as the dashboard and the CLI do: `(field, value)` pairs.
+    pub async fn set_appearance(&self, app_id: &str, changes: &[(&str, &str)]) {
+        replybubble_server::service::workspace::set_appearance(
+            &self.state.services,
+            app_id,
+            changes,
+        )
+        .await
+        .unwrap();
+    }
+
     /// An agent reply through the store, as the dashboard sends it.
     pub async fn agent_reply(&self, conversation_id: i64, body: &str) -> i64 {
         let ws = self.sql_i64(&format!(

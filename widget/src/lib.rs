@@ -74,6 +74,14 @@ struct State {
     /// Consent-first mode before the visitor's consent: the launcher only, no request, no
     /// storage written.
     consent_pending: bool,
+    /// `init({ trackPages })`: report the page the visitor is on (default on).
+    track_pages: bool,
+    /// `history.pushState` and `replaceState` are wrapped (once per page).
+    history_wrapped: bool,
+    /// The page last reported: (url, title).
+    page_sent: Option<(String, String)>,
+    /// `init({ strings })`: the page's own texts, over the workspace's.
+    overrides: JsValue,
 }
 
 /// The page's one widget. wasm32 without atomics has one thread, so a plain static cell is
@@ -230,14 +238,15 @@ fn refresh_ui() {
     };
     let app_id = with_state(|s| s.app_id.clone()).unwrap_or_default();
     if s.verified {
-        ui.set_verified_as(Some(s.verified_as.as_deref().unwrap_or("signed in")));
+        let signed_in = ui.text("signed_in", "signed in");
+        ui.set_verified_as(Some(s.verified_as.as_deref().unwrap_or(&signed_in)));
         ui.hide_form();
         ui.set_notice(None);
         ui.set_composer_enabled(true);
     } else if s.mode == "required" {
         ui.set_verified_as(None);
         ui.hide_form();
-        ui.set_notice(Some(REQUIRED_NOTICE));
+        ui.set_notice(Some(&ui.text("required_notice", REQUIRED_NOTICE)));
         ui.set_composer_enabled(false);
     } else {
         ui.set_verified_as(None);
@@ -429,8 +438,11 @@ async fn save_details() {
         ("name".into(), Value::String(name.clone())),
         ("email".into(), Value::String(email.clone())),
     ]);
-    if let Err(e) = VisitorDetails::parse(&raw) {
-        ui.set_form_error(&e.to_string());
+    if VisitorDetails::parse(&raw).is_err() {
+        ui.set_form_error(&ui.text(
+            "form_error",
+            "Please give your name or a valid email address.",
+        ));
         return;
     }
     let Ok((app_id, client)) = client() else {
@@ -477,6 +489,11 @@ fn ready_result() -> JsValue {
 async fn open_session(app_id: &str, client: Client) -> Result<JsValue, WidgetError> {
     let body = js::object();
     js::set(&body, keys::APP_ID, &JsValue::from_str(app_id));
+    // For a workspace whose language is `auto`: the strings come back in this one.
+    let language = js::get(&js::get(&js_sys::global(), "navigator"), "language");
+    if language.as_string().is_some_and(|l| l.len() <= 35) {
+        js::set(&body, keys::LOCALE, &language);
+    }
     let answer = match client.post("session", &body).await {
         // A stored token that the server no longer knows: start over without it.
         Err(e) if e.status == 401 && client.token.is_some() => {
@@ -583,6 +600,24 @@ pub fn init(options: JsValue) -> Promise {
                 ))
             }
         };
+        let track = js::get(&options, "trackPages");
+        if !(track.is_undefined() || track.is_null() || track.as_bool().is_some()) {
+            return Err(invalid("trackPages", "trackPages is true or false"));
+        }
+        let strings = js::get(&options, "strings");
+        if !(strings.is_undefined() || strings.is_null()) {
+            if !strings.is_object() {
+                return Err(invalid("strings", "strings is an object of texts by key"));
+            }
+            for key in js_sys::Object::keys(strings.unchecked_ref::<js_sys::Object>()).iter() {
+                let key = key.as_string().unwrap_or_default();
+                let value = js::get_str(&strings, &key);
+                if let Err(e) = replybubble_core::appearance::check_override(&key, value.as_deref())
+                {
+                    return Err(e.into());
+                }
+            }
+        }
         if let Some(existing) = with_state(|s| s.app_id.clone()) {
             if existing == app_id {
                 return Ok(ready_result());
@@ -598,10 +633,15 @@ pub fn init(options: JsValue) -> Promise {
                 s.base = b.trim_end_matches('/').to_owned();
             }
             s.app_id = Some(app_id.clone());
+            s.track_pages = track.as_bool() != Some(false);
+            s.overrides = strings;
         });
         // A stored session means the visitor consented before (it is written only after).
         if consent_first && storage::load(&app_id).is_none() {
             mount()?;
+            if let Some(ui) = ui() {
+                ui.apply(&JsValue::NULL, &with_state(|s| s.overrides.clone()));
+            }
             with_state(|s| s.consent_pending = true);
             return Ok(status("consent_required"));
         }
@@ -649,12 +689,86 @@ async fn start(app_id: &str) -> Result<JsValue, WidgetError> {
         }
     };
     mount()?;
+    if let Some(ui) = ui() {
+        ui.apply(
+            &js::get(&answer, keys::APPEARANCE),
+            &with_state(|s| s.overrides.clone()),
+        );
+    }
     let resumed = stored.is_some() && js::get_str(&answer, keys::VISITOR_TOKEN) == stored;
     switch_session(app_id, &answer, bound.filter(|_| resumed));
     let ready = ready_result();
     emit("ready", &ready);
+    if with_state(|s| s.track_pages) {
+        follow_pages();
+        spawn(Box::pin(report_page(0)));
+    }
     Ok(ready)
 }
+
+/// Reports the page the visitor is on (`POST page`) after `wait_ms` (a single-page app sets
+/// its title just after it navigates), unless it is the one reported last. Only the address
+/// without its query and fragment leaves the browser: they can hold tokens.
+async fn report_page(wait_ms: u32) {
+    if wait_ms > 0 {
+        sleep(wait_ms).await;
+    }
+    if with_state(|s| !s.track_pages || s.session.is_none()) {
+        return;
+    }
+    let global = js_sys::global();
+    let href = js::get_str(&js::get(&global, "location"), "href").unwrap_or_default();
+    let url = replybubble_core::page::reported_url(&href).to_owned();
+    let title = js::get_str(&js::get(&global, "document"), "title").unwrap_or_default();
+    let title = replybubble_core::page::reported_title(&title).to_owned();
+    let page = (url, title);
+    if with_state(|s| s.page_sent.as_ref() == Some(&page)) {
+        return;
+    }
+    let Ok((_, client)) = client() else { return };
+    let body = js::object();
+    js::set(&body, keys::URL, &JsValue::from_str(&page.0));
+    js::set(&body, keys::TITLE, &JsValue::from_str(&page.1));
+    // A failed report is not the visitor's problem: the next navigation reports again.
+    if client.post("page", &body).await.is_ok() {
+        with_state(|s| s.page_sent = Some(page));
+    }
+}
+
+/// Client-side navigation: `history.pushState` and `replaceState` are wrapped (the page's own
+/// call runs first, unchanged) and `popstate` is heard; each reports the new page.
+fn follow_pages() {
+    if with_state(|s| std::mem::replace(&mut s.history_wrapped, true)) {
+        return;
+    }
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let history = js::get(&window, "history");
+    for name in ["pushState", "replaceState"] {
+        let original = js::get(&history, name);
+        if !original.is_function() {
+            continue;
+        }
+        let original: js_sys::Function = original.unchecked_into();
+        let target = history.clone();
+        let wrapped = Closure::<dyn Fn(JsValue, JsValue, JsValue) -> Result<JsValue, JsValue>>::new(
+            move |state: JsValue, unused: JsValue, url: JsValue| {
+                let out = original.call3(&target, &state, &unused, &url)?;
+                spawn(Box::pin(report_page(PAGE_SETTLE_MS)));
+                Ok(out)
+            },
+        );
+        js::set(&history, name, wrapped.as_ref());
+        wrapped.forget();
+    }
+    let popped = Closure::<dyn Fn()>::new(|| spawn(Box::pin(report_page(PAGE_SETTLE_MS))));
+    let _ = window.add_event_listener_with_callback("popstate", popped.as_ref().unchecked_ref());
+    popped.forget();
+}
+
+/// How long after a client-side navigation the page is read (its title settles).
+const PAGE_SETTLE_MS: u32 = 400;
 
 /// The visitor's consent arrived (they opened the chat, or the page called `consent(true)`):
 /// the session starts now.

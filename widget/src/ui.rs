@@ -33,6 +33,10 @@ pub enum Action {
 
 /// Handles to the mounted elements.
 pub struct Ui {
+    root: ShadowRoot,
+    /// The strings the widget shows, by key (`appearance.strings` of the session answer, the
+    /// page's `init({ strings })` on top); a missing key keeps the template's English.
+    strings: std::cell::RefCell<JsValue>,
     host: HtmlElement,
     panel: HtmlElement,
     launcher: HtmlElement,
@@ -71,6 +75,31 @@ const HOST_STYLE: [(&str, &str); 6] = [
     ("bottom", "20px"),
     ("z-index", "2147483000"),
 ];
+
+/// The template's texts that follow `appearance.strings`: (element id, attribute or "" for the
+/// text, key).
+const TEXTS: [(&str, &str, &str); 13] = [
+    ("rb-title", "", "title"),
+    ("sub", "", "subtitle"),
+    ("x", "aria-label", "close_label"),
+    ("log", "aria-label", "messages_label"),
+    ("empty", "", "empty"),
+    ("ctitle", "", "form_title"),
+    ("lname", "", "name_label"),
+    ("lemail", "", "email_label"),
+    ("cskip", "", "skip"),
+    ("csave", "", "save"),
+    ("input", "placeholder", "placeholder"),
+    ("input", "aria-label", "placeholder"),
+    ("send", "aria-label", "send_label"),
+];
+
+/// A whole number of pixels, as CSS takes it.
+fn px(n: f64) -> String {
+    let mut s = (n.max(0.0) as u32).to_string();
+    s.push_str("px");
+    s
+}
 
 /// The page's Trusted Types did not let the widget draw: the error `init()` rejects with.
 #[inline(never)]
@@ -198,7 +227,32 @@ impl Ui {
             .document_element()
             .unwrap_throw()
             .append_child(&host);
+        // Phones: the open panel fills the visual viewport, which the on-screen keyboard
+        // shrinks, so the composer stays above the keyboard (ui.css reads these two).
+        let viewport = crate::js::get(&js_sys::global(), "visualViewport");
+        if viewport.is_object() {
+            let style = host_style.clone();
+            let vv = viewport.clone();
+            let fit = Closure::<dyn FnMut()>::new(move || {
+                let h = crate::js::get(&vv, "height").as_f64().unwrap_or(0.0);
+                let top = crate::js::get(&vv, "offsetTop").as_f64().unwrap_or(0.0);
+                let _ = style.set_property("--rb-vh", &px(h));
+                let _ = style.set_property("--rb-top", &px(top));
+            });
+            let target = viewport.unchecked_ref::<web_sys::EventTarget>();
+            for event in ["resize", "scroll"] {
+                let _ =
+                    target.add_event_listener_with_callback(event, fit.as_ref().unchecked_ref());
+            }
+            let _ = fit
+                .as_ref()
+                .unchecked_ref::<js_sys::Function>()
+                .call0(&JsValue::NULL);
+            fit.forget();
+        }
         let ui = Ui {
+            root: root.clone(),
+            strings: std::cell::RefCell::new(crate::js::object()),
             host,
             panel: by_id(&root, "panel"),
             launcher: by_id(&root, "launcher"),
@@ -257,6 +311,73 @@ impl Ui {
         Ok(ui)
     }
 
+    /// One of the widget's strings: the session's or the page's, else `english`.
+    pub fn text(&self, key: &str, english: &str) -> String {
+        crate::js::get_str(&self.strings.borrow(), key).unwrap_or_else(|| english.to_owned())
+    }
+
+    /// Applies a workspace's appearance (the `session` answer's, or `NULL` before there is
+    /// one) with the page's own strings on top: colour, corner, offsets, stacking, texts.
+    pub fn apply(&self, appearance: &JsValue, overrides: &JsValue) {
+        use crate::js::{get, get_str};
+        use replybubble_core::wire::keys;
+        if appearance.is_object() {
+            let style = self.host.style();
+            let set = |name: &str, value: &str| {
+                let _ = style.set_property_with_priority(name, value, "important");
+            };
+            if let Some(c) = get_str(appearance, keys::COLOR) {
+                set("--rb", &c);
+            }
+            if let Some(c) = get_str(appearance, keys::ON_COLOR) {
+                set("--rb-on", &c);
+            }
+            let left = get_str(appearance, keys::POSITION).as_deref() == Some("left");
+            let (side, other) = if left {
+                ("left", "right")
+            } else {
+                ("right", "left")
+            };
+            let _ = self.host.set_attribute("data-pos", side);
+            if let Some(x) = get(appearance, keys::OFFSET_X).as_f64() {
+                set(side, &px(x));
+                set(other, "auto");
+            }
+            if let Some(y) = get(appearance, keys::OFFSET_Y).as_f64() {
+                set("bottom", &px(y));
+            }
+            if let Some(z) = get(appearance, keys::Z_INDEX).as_f64() {
+                set("z-index", &(z as u32).to_string());
+            }
+        }
+        let strings = js_sys::Object::new();
+        for source in [crate::js::get(appearance, keys::STRINGS), overrides.clone()] {
+            if source.is_object() {
+                js_sys::Object::assign(&strings, source.unchecked_ref());
+            }
+        }
+        for (id, attr, key) in TEXTS {
+            if let (Some(t), Some(el)) = (
+                crate::js::get_str(&strings, key),
+                self.root.get_element_by_id(id),
+            ) {
+                if attr.is_empty() {
+                    text(&el, Some(&t));
+                } else {
+                    let _ = el.set_attribute(attr, &t);
+                }
+            }
+        }
+        *self.strings.borrow_mut() = strings.into();
+        // The launcher's label follows the strings too.
+        let label = if is_hidden(&self.panel) {
+            self.text("launcher_label", "Open chat")
+        } else {
+            self.text("close_label", "Close chat")
+        };
+        let _ = self.launcher.set_attribute("aria-label", &label);
+    }
+
     /// Takes the widget off the page (`shutdown()`); [`Ui::remount`] puts it back.
     pub fn unmount(&self) {
         self.host.remove();
@@ -277,9 +398,12 @@ impl Ui {
         let _ = self
             .launcher
             .set_attribute("aria-expanded", if open { "true" } else { "false" });
-        let _ = self
-            .launcher
-            .set_attribute("aria-label", if open { "Close chat" } else { "Open chat" });
+        let label = if open {
+            self.text("close_label", "Close chat")
+        } else {
+            self.text("launcher_label", "Open chat")
+        };
+        let _ = self.launcher.set_attribute("aria-label", &label);
         if open {
             self.set_unread(0);
             prop(
@@ -301,11 +425,12 @@ impl Ui {
     pub fn set_unread(&self, n: u32) {
         hide(&self.badge, n == 0);
         text(&self.badge, Some(&n.to_string()));
-        let mut label = String::from("Open chat");
+        let mut label = self.text("launcher_label", "Open chat");
         if n > 0 {
             label.push_str(", ");
             label.push_str(&n.to_string());
-            label.push_str(" unread");
+            label.push(' ');
+            label.push_str(&self.text("unread", "unread"));
         }
         if is_hidden(&self.panel) {
             let _ = self.launcher.set_attribute("aria-label", &label);
@@ -329,11 +454,12 @@ impl Ui {
         let _ = time.set_attribute("datetime", created_at);
         // Local time of day, HH:MM.
         let date = Date::new(&JsValue::from_str(created_at));
-        let mut label = String::from(if author == "agent" {
-            "Agent · "
+        let mut label = if author == "agent" {
+            self.text("agent", "Agent")
         } else {
-            "You · "
-        });
+            self.text("you", "You")
+        };
+        label.push_str(" · ");
         for (i, part) in [date.get_hours(), date.get_minutes()]
             .into_iter()
             .enumerate()
@@ -440,7 +566,9 @@ impl Ui {
     pub fn set_verified_as(&self, name: Option<&str>) {
         hide(&self.who, name.is_none());
         if let Some(n) = name {
-            let mut t = String::from("✓ Verified · ");
+            let mut t = String::from("✓ ");
+            t.push_str(&self.text("verified", "Verified"));
+            t.push_str(" · ");
             t.push_str(n);
             text(&self.who, Some(&t));
         }

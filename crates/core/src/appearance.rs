@@ -465,6 +465,29 @@ impl Text {
     }
 }
 
+/// Checks one entry of `init({ strings })`: a known key and a string of at most 300
+/// characters; the error names `strings.KEY`.
+pub fn check_override(key: &str, value: Option<&str>) -> Result<(), FieldError> {
+    let mut field = String::from("strings.");
+    field.push_str(key);
+    if Text::from_key(key).is_none() {
+        return Err(FieldError::new(
+            field,
+            Problem::Invalid("is not a string of the widget: see docs/js-api.md \"Strings\""),
+        ));
+    }
+    match value {
+        Some(v) => check_text(&field, v, crate::limits::STRING_OVERRIDE_MAX),
+        None => Err(FieldError::new(
+            field,
+            Problem::WrongType {
+                expected: "a string",
+                got: "another type",
+            },
+        )),
+    }
+}
+
 /// The appearance as the `session` answer carries it: everything the widget applies, the
 /// strings resolved for the visitor's language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -635,6 +658,24 @@ mod tests {
             ("offset_y", "offset_y must be a whole number")
         );
         assert_eq!(a.set("font", "x").unwrap_err().field(), "font");
+    }
+
+    #[test]
+    fn overrides_name_their_key() {
+        assert!(check_override("title", Some("Hi")).is_ok());
+        assert_eq!(
+            check_override("titel", Some("Hi")).unwrap_err().field(),
+            "strings.titel"
+        );
+        assert_eq!(
+            check_override("empty", None).unwrap_err().field(),
+            "strings.empty"
+        );
+        let long = "x".repeat(301);
+        assert_eq!(
+            check_override("save", Some(&long)).unwrap_err().field(),
+            "strings.save"
+        );
     }
 
     #[test]

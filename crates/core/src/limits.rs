@@ -43,3 +43,5 @@ pub const APPEARANCE_Z_INDEX_MAX: u32 = 2_147_483_647;
 /// The browser's language tag the widget sends with `session` (`navigator.language`): at most
 /// 35 characters (BCP 47's longest practical tag).
 pub const LOCALE_TAG_MAX: usize = 35;
+/// A string a page overrides with `init({ strings })`: at most 300 characters.
+pub const STRING_OVERRIDE_MAX: usize = 300;

@@ -62,15 +62,15 @@ impl Page {
 /// The address the widget reports for `href`: without the query and the fragment, which can
 /// hold tokens (a password reset link) that agents must not see.
 pub fn reported_url(href: &str) -> &str {
-    let end = href.find(['?', '#']).unwrap_or(href.len());
-    &href[..end]
+    // `split` and `get`, not an index: no panic path (and its formatting) in the wasm.
+    href.split(['?', '#']).next().unwrap_or(href)
 }
 
 /// A title cut to [`PAGE_TITLE_MAX`] characters (the widget sends long ones cut, not refused).
 pub fn reported_title(title: &str) -> &str {
     let t = title.trim();
     match t.char_indices().nth(PAGE_TITLE_MAX) {
-        Some((i, _)) => &t[..i],
+        Some((i, _)) => t.get(..i).unwrap_or(t),
         None => t,
     }
 }
