@@ -5,6 +5,7 @@ mod appearance;
 mod dashboard;
 mod lifecycle;
 mod loader;
+mod npm;
 mod screenshots;
 mod strict;
 mod typescript;

@@ -35,6 +35,10 @@ pub struct BuildSettings {
     pub terser: String,
     /// The npm typescript version that checks `www/replybubble.d.ts` in the tests.
     pub typescript: String,
+    /// The npm react (and react-dom, @types/react) version of the npm packages' tests.
+    pub react: String,
+    /// The npm esbuild version that bundles the npm packages' test app.
+    pub esbuild: String,
 }
 
 /// Size limits in bytes as brotli (quality 11), what a browser downloads, and the loader's as

@@ -142,6 +142,9 @@ pub fn run_all() -> Result<()> {
     if !wasm_opt().exists()
         || !terser().exists()
         || !tools_dir().join("node_modules/.bin/tsc").exists()
+        || !tools_dir().join("node_modules/.bin/esbuild").exists()
+        || !tools_dir().join("node_modules/react-dom").exists()
+        || !tools_dir().join("node_modules/@types/react").exists()
     {
         let b = crate::build::Settings::load()?.build;
         std::fs::create_dir_all(tools_dir())?;
@@ -151,7 +154,11 @@ pub fn run_all() -> Result<()> {
                 .arg(tools_dir())
                 .arg(format!("binaryen@{}", b.binaryen))
                 .arg(format!("terser@{}", b.terser))
-                .arg(format!("typescript@{}", b.typescript)),
+                .arg(format!("typescript@{}", b.typescript))
+                .arg(format!("react@{}", b.react))
+                .arg(format!("react-dom@{}", b.react))
+                .arg(format!("@types/react@{}", b.react))
+                .arg(format!("esbuild@{}", b.esbuild)),
         )?;
     }
     Ok(())
