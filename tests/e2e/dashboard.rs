@@ -221,6 +221,18 @@ async fn an_owner_sets_up_verification_and_an_agent_sees_and_answers_a_verified_
     owner
         .wait_for("document.querySelectorAll('#thread .msg.visitor').length === 2")
         .await;
+    // The page the visitor is on, reported by the widget.
+    owner.client.refresh().await.unwrap();
+    owner
+        .wait_for("document.querySelector('[data-test=page]')")
+        .await;
+    let seen = owner
+        .eval("return document.querySelector('[data-test=page] a').href;")
+        .await;
+    assert!(
+        seen.as_str().unwrap().starts_with("http://127.0.0.1:"),
+        "the host page: {seen}"
+    );
     for path in out("dashboard-conversation.png") {
         owner.screenshot(&path).await;
     }
@@ -249,6 +261,34 @@ async fn an_owner_sets_up_verification_and_an_agent_sees_and_answers_a_verified_
         .eval("document.getElementById('ready-t').scrollIntoView(); return true;")
         .await;
     for path in out("dashboard-verification-activity.png") {
+        owner.screenshot(&path).await;
+    }
+
+    // Settings > Widget: a wrong colour is named and what was typed stays; then saved.
+    owner
+        .client
+        .goto(&format!("{}/dashboard/settings/widget", server.base))
+        .await
+        .unwrap();
+    submit(
+        &owner,
+        "document.getElementById('color').value = '#0f766'; document.querySelector('input[name=title]').value = 'Acme support'; document.querySelector('form.settings').submit()",
+        "document.querySelector('[data-test=error]')",
+    )
+    .await;
+    assert_eq!(
+        owner
+            .eval("return [document.querySelector('[data-test=error]').textContent, document.querySelector('input[name=title]').value];")
+            .await,
+        json!(["color must be a hex colour like #4f46e5 (or #44e)", "Acme support"])
+    );
+    submit(
+        &owner,
+        "document.getElementById('color').value = '#0f766e'; document.querySelector('input[name=position][value=left]').checked = true; document.querySelector('form.settings').submit()",
+        "document.querySelector('[data-test=saved]')",
+    )
+    .await;
+    for path in out("dashboard-settings-widget.png") {
         owner.screenshot(&path).await;
     }
 

@@ -208,8 +208,11 @@ async fn a_react_app_under_strict_mode_gets_one_widget_and_one_session() {
         json!(1)
     );
     assert_eq!(
-        b.eval(&format!("return {};", count(r#"script[src$="/widget.js"]"#)))
-            .await,
+        b.eval(&format!(
+            "return {};",
+            count(r#"script[src$="/widget.js"]"#)
+        ))
+        .await,
         json!(1)
     );
     let sessions = || server.sql_i64("SELECT count(*) FROM sessions");
