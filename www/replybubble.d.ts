@@ -25,7 +25,34 @@ declare global {
        * request is made until the visitor opens the chat or the page calls `consent(true)`.
        */
       consent?: "required" | "granted";
+      /** `false`: do not report the page the visitor is on (as `data-track-pages="off"`). */
+      trackPages?: boolean;
+      /** Texts to show instead of the workspace's, by key; each at most 300 characters. */
+      strings?: Partial<Record<StringKey, string>>;
     }
+
+    /** Every text the widget shows (docs/js-api.md "Appearance and languages"). */
+    type StringKey =
+      | "title"
+      | "subtitle"
+      | "launcher_label"
+      | "close_label"
+      | "empty"
+      | "form_title"
+      | "name_label"
+      | "email_label"
+      | "skip"
+      | "save"
+      | "form_error"
+      | "placeholder"
+      | "send_label"
+      | "messages_label"
+      | "unread"
+      | "you"
+      | "agent"
+      | "verified"
+      | "signed_in"
+      | "required_notice";
 
     interface Ready {
       status: "ready";

@@ -38,6 +38,13 @@ async function usage(): Promise<void> {
   ReplyBubble.on("error", (e) => {
     const code: ReplyBubble.ErrorCode = e.code;
   });
+  await ReplyBubble.init({
+    appId: "app_0123456789abcdef",
+    trackPages: false,
+    strings: { title: "Need a hand?", placeholder: "Ask Sam…" },
+  });
+  // @ts-expect-error not a string of the widget
+  await ReplyBubble.init({ appId: "app_0123456789abcdef", strings: { titel: "Hilfe" } });
   const asked = await ReplyBubble.init({ appId: "app_0123456789abcdef", consent: "required" });
   if (asked.status === "consent_required") {
     const given: ReplyBubble.ConsentResult = await ReplyBubble.consent(true);

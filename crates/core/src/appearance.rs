@@ -661,6 +661,18 @@ mod tests {
     }
 
     #[test]
+    fn the_typescript_types_and_the_docs_name_every_string() {
+        let types = include_str!("../../../www/replybubble.d.ts");
+        let docs = include_str!("../../../docs/js-api.md");
+        for t in Text::ALL {
+            let quoted = format!("\"{}\"", t.key());
+            let code = format!("`{}`", t.key());
+            assert!(types.contains(&quoted), "StringKey in replybubble.d.ts lacks {quoted}");
+            assert!(docs.contains(&code), "docs/js-api.md's string table lacks {code}");
+        }
+    }
+
+    #[test]
     fn overrides_name_their_key() {
         assert!(check_override("title", Some("Hi")).is_ok());
         assert_eq!(
