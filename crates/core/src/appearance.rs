@@ -667,8 +667,14 @@ mod tests {
         for t in Text::ALL {
             let quoted = format!("\"{}\"", t.key());
             let code = format!("`{}`", t.key());
-            assert!(types.contains(&quoted), "StringKey in replybubble.d.ts lacks {quoted}");
-            assert!(docs.contains(&code), "docs/js-api.md's string table lacks {code}");
+            assert!(
+                types.contains(&quoted),
+                "StringKey in replybubble.d.ts lacks {quoted}"
+            );
+            assert!(
+                docs.contains(&code),
+                "docs/js-api.md's string table lacks {code}"
+            );
         }
     }
 
