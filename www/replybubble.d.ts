@@ -52,7 +52,9 @@ declare global {
       | "agent"
       | "verified"
       | "signed_in"
-      | "required_notice";
+      | "required_notice"
+      | "away"
+      | "back_at";
 
     interface Ready {
       status: "ready";

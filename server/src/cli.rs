@@ -185,6 +185,24 @@ pub enum WorkspaceCmd {
         #[arg(long)]
         locale: Option<String>,
     },
+    /// Set business hours in a time zone (days not given are closed), or --always-open; and
+    /// whether the launcher hides while nobody can answer.
+    SetHours {
+        /// The workspace.
+        app_id: String,
+        /// The hours' IANA time zone, e.g. Europe/Berlin.
+        #[arg(long)]
+        time_zone: Option<String>,
+        /// A day's hours: mon=09:00-17:00 (repeat per day; mon tue wed thu fri sat sun).
+        #[arg(long = "day", value_name = "DAY=HH:MM-HH:MM")]
+        days: Vec<String>,
+        /// No hours: open whenever an agent is online.
+        #[arg(long, conflicts_with_all = ["time_zone", "days"])]
+        always_open: bool,
+        /// Hide the launcher while nobody can answer: on or off.
+        #[arg(long)]
+        hide_when_offline: Option<OnOff>,
+    },
     /// Change a workspace's plan.
     SetPlan {
         /// The workspace.
@@ -343,6 +361,17 @@ fn run(cli: Cli) -> anyhow::Result<Output> {
                 admin::workspace_set_retention(&s, &app_id, days.0).await
             })
         }
+        Command::Workspace(WorkspaceCmd::SetHours {
+            app_id,
+            time_zone,
+            days,
+            always_open,
+            hide_when_offline,
+        }) => on_store(&db, |s| async move {
+            let hide = hide_when_offline.map(|h| h == OnOff::On);
+            admin::workspace_set_hours(&s, &app_id, time_zone.as_deref(), &days, always_open, hide)
+                .await
+        }),
         Command::Workspace(WorkspaceCmd::SetAppearance {
             app_id,
             color,

@@ -139,3 +139,10 @@ pub const STREAM_BACKLOG: usize = 1000;
 /// (a notice lost with its connection, an announced message that could not be read) and whether
 /// its visitor session still lives.
 pub const STREAM_SAFETY_POLL_SECS: u64 = 30;
+
+/// An agent who chose online counts as online while a dashboard of theirs was heard from within
+/// this many minutes (DESIGN.md "Agents' day": away after 10 minutes without an open dashboard).
+pub const PRESENCE_AWAY_MINUTES: i64 = 10;
+
+/// How often an open dashboard page tells the server it is open (dashboard.js), in seconds.
+pub const DASHBOARD_HEARTBEAT_SECS: u64 = 120;

@@ -580,3 +580,88 @@ fn set_appearance_changes_only_the_options_given_and_names_a_wrong_flag() {
         "failed calls changed nothing"
     );
 }
+
+#[test]
+fn set_hours_takes_a_time_zone_and_days_and_names_a_wrong_one() {
+    let d = db();
+    let app = create(&d.path, "free");
+    let v = json(&rb(
+        &d.path,
+        &[
+            "--json",
+            "workspace",
+            "set-hours",
+            &app,
+            "--time-zone",
+            "Europe/Berlin",
+            "--day",
+            "mon=09:00-17:00",
+            "--day",
+            "fri=09:00-13:00",
+            "--hide-when-offline",
+            "on",
+        ],
+    ));
+    assert_eq!(v["time_zone"], "Europe/Berlin");
+    assert_eq!(
+        v["hours"],
+        "mon=09:00-17:00,tue=closed,wed=closed,thu=closed,fri=09:00-13:00,sat=closed,sun=closed"
+    );
+    assert_eq!(v["hide_when_offline"], true);
+    // Only the hide flag: the hours stay.
+    let v = json(&rb(
+        &d.path,
+        &[
+            "--json",
+            "workspace",
+            "set-hours",
+            &app,
+            "--hide-when-offline",
+            "off",
+        ],
+    ));
+    assert_eq!(
+        (v["hide_when_offline"].as_bool(), v["time_zone"].as_str()),
+        (Some(false), Some("Europe/Berlin"))
+    );
+    for (args, says) in [
+        (
+            vec!["--time-zone", "Mars/Olympus"],
+            "--time-zone: time_zone must be an IANA time zone",
+        ),
+        (
+            vec!["--time-zone", "UTC", "--day", "mon=9-5"],
+            "--day: mon must be a time like 09:00",
+        ),
+        (
+            vec!["--time-zone", "UTC", "--day", "funday=09:00-10:00"],
+            "the day is one of mon tue",
+        ),
+        (
+            vec![
+                "--time-zone",
+                "UTC",
+                "--day",
+                "mon=09:00-10:00",
+                "--day",
+                "mon=11:00-12:00",
+            ],
+            "--day mon is given twice",
+        ),
+        (vec!["--day", "mon=09:00-10:00"], "--day needs --time-zone"),
+        (vec![], "nothing to change"),
+    ] {
+        let mut all = vec!["workspace", "set-hours", app.as_str()];
+        all.extend(args);
+        let e = fails(&rb(&d.path, &all));
+        assert!(e.contains(says), "{e}");
+    }
+    let v = json(&rb(
+        &d.path,
+        &["--json", "workspace", "set-hours", &app, "--always-open"],
+    ));
+    assert_eq!(
+        (v["time_zone"].clone(), v["hours"].clone()),
+        (Json::Null, Json::Null)
+    );
+}

@@ -292,6 +292,28 @@ async fn an_owner_sets_up_verification_and_an_agent_sees_and_answers_a_verified_
         owner.screenshot(&path).await;
     }
 
+    // Settings > Hours: a working week in Berlin.
+    owner
+        .client
+        .goto(&format!("{}/dashboard/settings/hours", server.base))
+        .await
+        .unwrap();
+    submit(
+        &owner,
+        "document.querySelector('input[name=mode][value=week]').checked = true; document.querySelector('select[name=time_zone]').value = 'Europe/Berlin'; document.querySelector('input[name=fri_to]').value = '13:00'; document.querySelector('form.settings').submit()",
+        "document.querySelector('[data-test=saved]')",
+    )
+    .await;
+    assert_eq!(
+        owner
+            .eval("return [document.querySelector('select[name=time_zone]').value, document.querySelector('input[name=fri_to]').value, document.querySelector('input[name=sat_open]').checked];")
+            .await,
+        json!(["Europe/Berlin", "13:00", false])
+    );
+    for path in out("dashboard-settings-hours.png") {
+        owner.screenshot(&path).await;
+    }
+
     // The contact's page offers the owner the data-request buttons; seen on a phone too.
     owner
         .client

@@ -1,6 +1,7 @@
 //! Browser end-to-end tests: real headless Chromium, the real server, a host page on another
 //! origin that uses the snippet. One binary, one module per area.
 
+mod agents;
 mod appearance;
 mod dashboard;
 mod lifecycle;

@@ -87,6 +87,43 @@ impl Server {
         self.conn().query_row(sql, [], |r| r.get(0)).unwrap()
     }
 
+    /// An agent of the workspace who chose online and has a dashboard open now.
+    pub async fn agent_online(&self, app_id: &str, email: &str) {
+        let store = &self.state.services.store;
+        let id = store
+            .create_agent(
+                app_id.to_owned(),
+                email.to_owned(),
+                replybubble_server::store::Role::Agent,
+                replybubble_server::crypto::hash_password("correct horse battery staple"),
+                0,
+            )
+            .await
+            .unwrap();
+        replybubble_server::service::presence::set_presence(
+            &self.state.services,
+            id,
+            replybubble_server::store::Presence::Online,
+        )
+        .await
+        .unwrap();
+    }
+
+    /// Sets business hours as the CLI does: a time zone and one entry per day, Monday first.
+    pub async fn set_hours(&self, app_id: &str, zone: &str, days: [Option<&str>; 7], hide: bool) {
+        replybubble_server::service::presence::set_hours(
+            &self.state.services,
+            app_id,
+            replybubble_server::service::presence::HoursChange::Week {
+                time_zone: zone,
+                days,
+            },
+            Some(hide),
+        )
+        .await
+        .unwrap();
+    }
+
     /// Changes a workspace's appearance as the dashboard and the CLI do: `(field, value)` pairs.
     pub async fn set_appearance(&self, app_id: &str, changes: &[(&str, &str)]) {
         replybubble_server::service::workspace::set_appearance(

@@ -82,6 +82,10 @@ struct State {
     page_sent: Option<(String, String)>,
     /// `init({ strings })`: the page's own texts, over the workspace's.
     overrides: JsValue,
+    /// Bumped by every start, so an older status loop stops.
+    status_loop: u32,
+    /// What the last `status` event said.
+    online: Option<bool>,
 }
 
 /// The page's one widget. wasm32 without atomics has one thread, so a plain static cell is
@@ -703,7 +707,54 @@ async fn start(app_id: &str) -> Result<JsValue, WidgetError> {
         follow_pages();
         spawn(Box::pin(report_page(0)));
     }
+    let round = with_state(|s| {
+        s.status_loop += 1;
+        s.online = None;
+        s.status_loop
+    });
+    spawn(Box::pin(watch_status(round)));
     Ok(ready)
+}
+
+/// How often the widget asks whether someone can answer.
+const STATUS_EVERY_MS: u32 = 60_000;
+
+/// Asks `GET status` now and every minute while this start lasts: the header's away line, the
+/// launcher hidden with `--hide-when-offline`, and the `status` event when it changes.
+async fn watch_status(round: u32) {
+    loop {
+        if with_state(|s| s.status_loop != round || s.app_id.is_none()) {
+            return;
+        }
+        if let Ok((app_id, client)) = client() {
+            let mut path = String::from("status?app_id=");
+            path.push_str(&app_id);
+            let asked = Client {
+                token: None,
+                ..client
+            };
+            if let Ok(answer) = asked.get(&path).await {
+                if with_state(|s| s.status_loop != round) {
+                    return;
+                }
+                let online = js::get(&answer, keys::ONLINE).as_bool().unwrap_or(true);
+                if let Some(ui) = ui() {
+                    let next = js::get_str(&answer, keys::NEXT_OPEN).unwrap_or_default();
+                    ui.set_away((!online).then_some(next.as_str()));
+                    let hide = js::get(&answer, keys::HIDE).as_bool() == Some(true);
+                    // Someone already chatting keeps their launcher.
+                    let chatting = with_state(|s| s.open || !s.shown.is_empty());
+                    ui.set_launcher_hidden(hide && !chatting);
+                }
+                if with_state(|s| s.online.replace(online) != Some(online)) {
+                    let out = js::object();
+                    js::set(&out, keys::ONLINE, &JsValue::from_bool(online));
+                    emit("status", &out);
+                }
+            }
+        }
+        sleep(STATUS_EVERY_MS).await;
+    }
 }
 
 /// Reports the page the visitor is on (`POST page`) after `wait_ms` (a single-page app sets

@@ -37,6 +37,10 @@ pub struct Ui {
     /// The strings the widget shows, by key (`appearance.strings` of the session answer, the
     /// page's `init({ strings })` on top); a missing key keeps the template's English.
     strings: std::cell::RefCell<JsValue>,
+    /// The language of the strings (`appearance.locale`), for dates.
+    locale: std::cell::RefCell<String>,
+    /// The header's away line (None: the subtitle).
+    away: std::cell::RefCell<Option<String>>,
     host: HtmlElement,
     panel: HtmlElement,
     launcher: HtmlElement,
@@ -253,6 +257,8 @@ impl Ui {
         let ui = Ui {
             root: root.clone(),
             strings: std::cell::RefCell::new(crate::js::object()),
+            locale: std::cell::RefCell::new(String::from("en")),
+            away: std::cell::RefCell::new(None),
             host,
             panel: by_id(&root, "panel"),
             launcher: by_id(&root, "launcher"),
@@ -349,6 +355,9 @@ impl Ui {
             if let Some(z) = get(appearance, keys::Z_INDEX).as_f64() {
                 set("z-index", &(z as u32).to_string());
             }
+            if let Some(l) = get_str(appearance, keys::LOCALE) {
+                *self.locale.borrow_mut() = l;
+            }
         }
         let strings = js_sys::Object::new();
         for source in [crate::js::get(appearance, keys::STRINGS), overrides.clone()] {
@@ -369,6 +378,7 @@ impl Ui {
             }
         }
         *self.strings.borrow_mut() = strings.into();
+        self.show_away();
         // The launcher's label follows the strings too.
         let label = if is_hidden(&self.panel) {
             self.text("launcher_label", "Open chat")
@@ -376,6 +386,65 @@ impl Ui {
             self.text("close_label", "Close chat")
         };
         let _ = self.launcher.set_attribute("aria-label", &label);
+    }
+
+    /// Nobody can answer (`Some(next opening, RFC 3339, or "")`) or someone can (`None`): the
+    /// header's line says so.
+    pub fn set_away(&self, next_open: Option<&str>) {
+        let line = next_open.map(|when| {
+            if when.is_empty() {
+                return self.text(
+                    "away",
+                    "We're away right now. Leave a message and we'll get back to you.",
+                );
+            }
+            // "Monday 09:00" in the visitor's time zone and the strings' language.
+            let date = Date::new(&JsValue::from_str(when));
+            let options = crate::js::object();
+            for (k, v) in [
+                ("weekday", "long"),
+                ("hour", "2-digit"),
+                ("minute", "2-digit"),
+                ("hourCycle", "h23"),
+            ] {
+                crate::js::set(&options, k, &JsValue::from_str(v));
+            }
+            let label = crate::js::get(&date, "toLocaleString")
+                .unchecked_into::<js_sys::Function>()
+                .call2(&date, &JsValue::from_str(&self.locale.borrow()), &options)
+                .ok()
+                .and_then(|v| v.as_string())
+                .unwrap_or_default();
+            // JS's replace: Rust's str search would add 3 KB of pattern code to the wasm.
+            String::from(
+                js_sys::JsString::from(self.text("back_at", "We're away, back {when}"))
+                    .replace("{when}", &label),
+            )
+        });
+        *self.away.borrow_mut() = line;
+        self.show_away();
+    }
+
+    fn show_away(&self) {
+        let Some(sub) = self.root.get_element_by_id("sub") else {
+            return;
+        };
+        let away = self.away.borrow();
+        let line = match away.as_deref() {
+            Some(l) => l.to_owned(),
+            None => self.text("subtitle", "We usually reply in a few minutes"),
+        };
+        text(&sub, Some(&line));
+        let _ = sub.set_attribute("data-away", if away.is_some() { "1" } else { "" });
+    }
+
+    /// Hides the launcher (`--hide-when-offline` while nobody can answer) or shows it again.
+    pub fn set_launcher_hidden(&self, hidden: bool) {
+        let _ = self.host.style().set_property_with_priority(
+            "display",
+            if hidden { "none" } else { "block" },
+            "important",
+        );
     }
 
     /// Takes the widget off the page (`shutdown()`); [`Ui::remount`] puts it back.

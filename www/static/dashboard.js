@@ -18,6 +18,16 @@
       if (!window.confirm(form.getAttribute("data-confirm"))) e.preventDefault();
     });
   });
+  // An open dashboard keeps its agent online (away after 10 minutes without one): tell the
+  // server every two minutes while this page is open.
+  var csrf = document.querySelector("meta[name=replybubble-csrf]");
+  if (csrf && window.fetch) {
+    setInterval(function () {
+      var body = new URLSearchParams();
+      body.set("csrf", csrf.getAttribute("content"));
+      fetch("/dashboard/heartbeat", { method: "POST", body: body, credentials: "same-origin" }).catch(function () {});
+    }, 120000);
+  }
   // Settings > Widget: the colour picker and the hex field follow each other.
   document.querySelectorAll("input[data-mirror]").forEach(function (picker) {
     var field = document.getElementById(picker.getAttribute("data-mirror"));

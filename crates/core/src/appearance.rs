@@ -340,11 +340,16 @@ pub enum Text {
     SignedIn,
     /// Required mode's notice to a visitor who is not signed in.
     RequiredNotice,
+    /// The header's line while nobody can answer and the hours give no time.
+    Away,
+    /// The header's line outside business hours; `{when}` becomes the next opening in the
+    /// visitor's language and time zone ("Monday 09:00").
+    BackAt,
 }
 
 impl Text {
     /// Every key, in the order of the widget's template.
-    pub const ALL: [Text; 20] = [
+    pub const ALL: [Text; 22] = [
         Text::Title,
         Text::Subtitle,
         Text::LauncherLabel,
@@ -365,6 +370,8 @@ impl Text {
         Text::Verified,
         Text::SignedIn,
         Text::RequiredNotice,
+        Text::Away,
+        Text::BackAt,
     ];
 
     /// The key of `appearance.strings` and of `init({ strings })`.
@@ -390,6 +397,8 @@ impl Text {
             Text::Verified => "verified",
             Text::SignedIn => "signed_in",
             Text::RequiredNotice => "required_notice",
+            Text::Away => "away",
+            Text::BackAt => "back_at",
         }
     }
 
@@ -455,6 +464,18 @@ impl Text {
                 "Dieser Chat ist für angemeldete Kunden. Bitte melden Sie sich an, um uns zu schreiben.",
                 "Ce chat est réservé aux clients connectés. Connectez-vous pour nous écrire.",
                 "Este chat es para clientes con sesión iniciada. Inicia sesión para escribirnos.",
+            ],
+            Text::Away => [
+                "We're away right now. Leave a message and we'll get back to you.",
+                "Wir sind gerade nicht da. Schreiben Sie uns, wir melden uns.",
+                "Nous sommes absents. Laissez un message, nous vous répondrons.",
+                "Ahora no estamos. Déjanos un mensaje y te responderemos.",
+            ],
+            Text::BackAt => [
+                "We're away, back {when}",
+                "Wir sind gerade nicht da, zurück {when}",
+                "Nous sommes absents, de retour {when}",
+                "Ahora no estamos, volvemos {when}",
             ],
         }
     }

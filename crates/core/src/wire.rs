@@ -46,6 +46,18 @@ pub struct PageRequest {
     pub title: String,
 }
 
+/// `GET /api/v1/widget/status?app_id=`: whether someone can answer now (DESIGN.md "Agents'
+/// day").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WidgetStatus {
+    /// Inside business hours with at least one agent online.
+    pub online: bool,
+    /// When the business hours next open (RFC 3339), when they are closed now.
+    pub next_open: Option<String>,
+    /// The workspace hides the launcher while offline (`--hide-when-offline`).
+    pub hide: bool,
+}
+
 /// A verified contact as the widget sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Contact {
@@ -295,6 +307,12 @@ pub mod keys {
     pub const URL: &str = "url";
     /// `PageRequest::title`.
     pub const TITLE: &str = "title";
+    /// `WidgetStatus::online`.
+    pub const ONLINE: &str = "online";
+    /// `WidgetStatus::next_open`.
+    pub const NEXT_OPEN: &str = "next_open";
+    /// `WidgetStatus::hide`.
+    pub const HIDE: &str = "hide";
 }
 
 #[cfg(test)]
@@ -325,6 +343,14 @@ mod tests {
                 title: "T".into(),
             }),
             &[URL, TITLE],
+        );
+        has(
+            &json!(WidgetStatus {
+                online: false,
+                next_open: s("2026-11-30T08:00:00.000Z"),
+                hide: true,
+            }),
+            &[ONLINE, NEXT_OPEN, HIDE],
         );
         let appearance = json!(crate::appearance::Appearance::default().for_visitor(None));
         has(

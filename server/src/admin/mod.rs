@@ -73,6 +73,9 @@ fn workspace_json(ws: &Workspace) -> Json {
         "origins": ws.origins,
         "retention_days": ws.retention_days,
         "appearance": appearance_json(&ws.appearance),
+        "time_zone": ws.time_zone,
+        "hours": ws.hours,
+        "hide_when_offline": ws.hide_when_offline,
     })
 }
 
@@ -204,6 +207,67 @@ pub async fn workspace_set_appearance(
         a.title.as_deref().unwrap_or("(the language's)"),
         a.subtitle.as_deref().unwrap_or("(the language's)"),
         a.launcher_label.as_deref().unwrap_or("(the language's)"),
+    );
+    Ok(Output::new(workspace_json(&ws), text))
+}
+
+/// `workspace set-hours`: `days` as `mon=09:00-17:00` (days not given are closed).
+pub async fn workspace_set_hours(
+    s: &Services,
+    app_id: &str,
+    time_zone: Option<&str>,
+    days: &[String],
+    always_open: bool,
+    hide_when_offline: Option<bool>,
+) -> anyhow::Result<Output> {
+    use crate::service::hours::DAYS;
+    use crate::service::presence::{self, HoursChange};
+    let mut week: [Option<&str>; 7] = [None; 7];
+    for d in days {
+        let Some((day, spec)) = d.split_once('=') else {
+            bail!("--day {d:?}: write it as DAY=HH:MM-HH:MM, like mon=09:00-17:00");
+        };
+        let Some(i) = DAYS.iter().position(|x| x.eq_ignore_ascii_case(day.trim())) else {
+            bail!("--day {d:?}: the day is one of mon tue wed thu fri sat sun");
+        };
+        if week[i].replace(spec).is_some() {
+            bail!("--day {day} is given twice: give each day once");
+        }
+    }
+    let change = match (time_zone, always_open) {
+        (_, true) => HoursChange::Always,
+        (Some(time_zone), false) => HoursChange::Week {
+            time_zone,
+            days: week,
+        },
+        (None, false) if !days.is_empty() => {
+            bail!("--day needs --time-zone (the hours' IANA time zone, like Europe/Berlin)")
+        }
+        (None, false) if hide_when_offline.is_none() => bail!(
+            "nothing to change: give --time-zone with --day entries, --always-open, or --hide-when-offline"
+        ),
+        (None, false) => HoursChange::Keep,
+    };
+    let ws = presence::set_hours(s, app_id, change, hide_when_offline)
+        .await
+        .map_err(|e| match e {
+            ServiceError::Field(f) if f.field() == "time_zone" => {
+                anyhow::anyhow!("--time-zone: {f}")
+            }
+            ServiceError::Field(f) => anyhow::anyhow!("--day: {f}"),
+            other => in_workspace(other, app_id),
+        })?;
+    let text = match (&ws.time_zone, &ws.hours) {
+        (Some(z), Some(h)) => format!("{}: open {h} ({z})", ws.app_id),
+        _ => format!("{}: open whenever an agent is online", ws.app_id),
+    };
+    let text = format!(
+        "{text}; the launcher {} while nobody can answer",
+        if ws.hide_when_offline {
+            "hides"
+        } else {
+            "stays"
+        }
     );
     Ok(Output::new(workspace_json(&ws), text))
 }

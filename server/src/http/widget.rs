@@ -167,6 +167,23 @@ fn after_param(req: &HttpRequest) -> Result<i64, ApiError> {
     }
 }
 
+/// `GET status?app_id=`: whether someone can answer now. No token: the widget asks before and
+/// besides its session; the workspace's allowed origins apply as for `session`.
+async fn status(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    #[derive(serde::Deserialize)]
+    struct Q {
+        app_id: Option<String>,
+    }
+    let q = web::Query::<Q>::from_query(req.query_string())
+        .map_err(|_| FieldError::new("app_id", Problem::Required))?;
+    let state = state(&req);
+    let app_id = q.app_id.clone().unwrap_or_default();
+    Ok(json(
+        StatusCode::OK,
+        &service::presence::widget_status(&state.services, &app_id, origin(&req)).await?,
+    ))
+}
+
 async fn list_messages(req: HttpRequest, Visitor(ctx): Visitor) -> Result<HttpResponse, ApiError> {
     let state = state(&req);
     per_session(&state, Scope::ReadToken, &ctx)?;
@@ -230,7 +247,9 @@ fn ip_scope(method: &Method, path: &str) -> Option<Scope> {
         ("POST", "/identify") => Some(Scope::IdentifyIp),
         ("POST", "/messages") => Some(Scope::MessageIp),
         ("POST", "/visitor") => Some(Scope::DetailsIp),
-        ("GET", "/messages") | ("POST", "/events/ticket" | "/page") => Some(Scope::ReadIp),
+        ("GET", "/messages" | "/status") | ("POST", "/events/ticket" | "/page") => {
+            Some(Scope::ReadIp)
+        }
         _ => None,
     }
 }
@@ -275,6 +294,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/messages", web::get().to(list_messages))
             .route("/visitor", web::post().to(visitor))
             .route("/page", web::post().to(page))
+            .route("/status", web::get().to(status))
             .route("/events/ticket", web::post().to(ticket))
             .route("/events", web::get().to(events))
             .default_service(web::to(crate::http::error::not_found)),

@@ -22,6 +22,8 @@ use crate::hub::Hub;
 use crate::store::{Store, StoreError};
 
 pub mod demo;
+pub mod hours;
+pub mod presence;
 pub mod privacy;
 pub mod workspace;
 

@@ -124,6 +124,20 @@ pub trait Store: Send + Sync {
     fn set_mode(&self, app_id: String, mode: Mode) -> Op<Workspace>;
     /// Sets (None: removes) the retention of idle conversations, in days.
     fn set_retention(&self, app_id: String, days: Option<u32>) -> Op<Workspace>;
+    /// Sets the business hours (`(time zone, week text)`; None: none) and whether the launcher
+    /// hides while nobody is available.
+    fn set_hours(
+        &self,
+        app_id: String,
+        hours: Option<(String, String)>,
+        hide_when_offline: bool,
+    ) -> Op<Workspace>;
+    /// Sets an agent's chosen presence.
+    fn set_presence(&self, agent_id: i64, presence: Presence) -> Op<()>;
+    /// Notes that an open dashboard of the agent was heard from (at most one write a minute).
+    fn agent_seen(&self, agent_id: i64, now: i64) -> Op<()>;
+    /// Agents of the workspace who chose online and were seen since `since`.
+    fn agents_online(&self, workspace_id: i64, since: i64) -> Op<u32>;
     /// Sets how the workspace's widget looks and speaks.
     fn set_appearance(
         &self,

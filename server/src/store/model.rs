@@ -42,6 +42,8 @@ pub struct AgentCtx {
     pub secret_version: u32,
     /// A newly generated secret waits for this session's next view of the panel.
     pub flash_waiting: bool,
+    /// The agent's chosen presence.
+    pub presence: Presence,
 }
 
 impl AgentCtx {
@@ -442,6 +444,43 @@ pub struct Workspace {
     /// How its widget looks and speaks.
     #[serde(skip)]
     pub appearance: replybubble_core::appearance::Appearance,
+    /// Business hours' IANA time zone (None: no hours).
+    pub time_zone: Option<String>,
+    /// The week, `mon=09:00-17:00,…,sun=closed` (None: no hours).
+    pub hours: Option<String>,
+    /// Hide the launcher while nobody is available.
+    pub hide_when_offline: bool,
+}
+
+/// What an agent chose in the dashboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Presence {
+    /// Available (while a dashboard of theirs is open).
+    Online,
+    /// Not available.
+    Away,
+}
+
+impl Presence {
+    /// The spelling of the database, the forms and the CLI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Presence::Online => "online",
+            Presence::Away => "away",
+        }
+    }
+}
+
+impl std::str::FromStr for Presence {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Presence, String> {
+        match s {
+            "online" => Ok(Presence::Online),
+            "away" => Ok(Presence::Away),
+            other => Err(format!("unknown presence {other:?}: use online or away")),
+        }
+    }
 }
 
 /// One conversation of a contact with all its messages (a data-subject export).

@@ -265,6 +265,9 @@ async fn every_form_refuses_a_missing_or_wrong_csrf_token() {
             "/dashboard/settings/widget".into(),
             WIDGET_FORM.with("position", "left"),
         ),
+        ("/dashboard/presence".into(), vec![("presence", "away")]),
+        ("/dashboard/heartbeat".into(), vec![]),
+        ("/dashboard/settings/hours".into(), vec![("mode", "always")]),
         ("/dashboard/logout".into(), vec![]),
     ];
     for (path, fields) in &forms {
@@ -1286,5 +1289,161 @@ async fn the_conversation_view_shows_the_page_the_visitor_is_on() {
         view.body
             .contains("Started on <a href=\"https://shop.example/pricing\""),
         "the start page is where the first message was written"
+    );
+}
+
+/// `GET /api/v1/widget/status` for `ws`.
+async fn status(app: &TestApp, ws: &Ws) -> serde_json::Value {
+    let r = app
+        .get(&format!("/api/v1/widget/status?app_id={}", ws.app_id), None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.body
+}
+
+/// Milliseconds since the epoch, now.
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+#[actix_rt::test]
+async fn the_widget_is_online_while_an_agent_with_an_open_dashboard_chose_online() {
+    let app = spawn_app().await;
+    let ws = app.workspace(Plan::Free, Mode::Off, &[]).await;
+    agent(&app, &ws, "owner@acme.test", "owner").await;
+    assert_eq!(
+        status(&app, &ws).await,
+        json!({ "online": false, "next_open": null, "hide": false }),
+        "nobody has opened the dashboard"
+    );
+    let o = login(&app, "owner@acme.test").await;
+    assert_eq!(
+        status(&app, &ws).await["online"],
+        true,
+        "a dashboard page was opened"
+    );
+    assert!(o
+        .get("/dashboard")
+        .await
+        .body
+        .contains("presence-toggle on"));
+    assert_eq!(o.post("/dashboard/heartbeat", &[]).await.status, 204);
+    // Away: offline at once, and the sidebar says so.
+    let away = o.post("/dashboard/presence", &[("presence", "away")]).await;
+    assert_eq!(away.status, 303);
+    assert_eq!(status(&app, &ws).await["online"], false);
+    assert!(o.get("/dashboard").await.body.contains(">Away</button>"));
+    assert_eq!(
+        o.post("/dashboard/presence", &[("presence", "busy")])
+            .await
+            .status,
+        400
+    );
+    o.post("/dashboard/presence", &[("presence", "online")])
+        .await;
+    assert_eq!(status(&app, &ws).await["online"], true);
+    // Ten minutes without an open dashboard: away.
+    app.sql_exec(format!(
+        "UPDATE agents SET last_seen_at = {}",
+        now_ms() - 11 * 60_000
+    ))
+    .await;
+    assert_eq!(status(&app, &ws).await["online"], false);
+    // Unknown or missing app ids are named.
+    let r = app.get("/api/v1/widget/status?app_id=app_nope", None).await;
+    assert_eq!((r.status, r.code()), (404, "unknown_app"));
+    let r = app.get("/api/v1/widget/status", None).await;
+    assert_eq!(
+        (r.status, r.body["error"]["field"].as_str()),
+        (400, Some("app_id"))
+    );
+}
+
+#[actix_rt::test]
+async fn outside_business_hours_the_status_says_when_they_open_and_hides_when_asked() {
+    let app = spawn_app().await;
+    let ws = app.workspace(Plan::Free, Mode::Off, &[]).await;
+    agent(&app, &ws, "owner@acme.test", "owner").await;
+    let o = login(&app, "owner@acme.test").await;
+    // Open all day every day but today (UTC): closed now, open at midnight.
+    let day = 86_400_000;
+    let today = ((now_ms() / day + 3) % 7) as usize; // 1970-01-01 was a Thursday
+    let days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    let mut form: Vec<(String, String)> = vec![
+        ("mode".into(), "week".into()),
+        ("time_zone".into(), "UTC".into()),
+        ("hide_when_offline".into(), "on".into()),
+    ];
+    for (i, d) in days.iter().enumerate() {
+        if i != today {
+            form.push((format!("{d}_open"), "on".into()));
+        }
+        form.push((format!("{d}_from"), "00:00".into()));
+        form.push((format!("{d}_to"), "24:00".into()));
+    }
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let saved = o.post("/dashboard/settings/hours", &pairs).await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let s = status(&app, &ws).await;
+    let midnight = (now_ms() / day + 1) * day;
+    let expected = humantime::format_rfc3339_millis(
+        std::time::UNIX_EPOCH + std::time::Duration::from_millis(midnight as u64),
+    )
+    .to_string();
+    assert_eq!(
+        s,
+        json!({ "online": false, "next_open": expected, "hide": true }),
+        "the agent is online, but it is outside the hours"
+    );
+    let page = o.get("/dashboard/settings/hours").await;
+    assert!(page.body.contains("Now: away."), "{}", page.body);
+
+    // A wrong entry: 400, the form again with what was typed, the field named, nothing saved.
+    let mut bad = pairs.clone();
+    bad.retain(|(k, _)| *k != "tue_to");
+    bad.push(("tue_to", "8 pm"));
+    bad.retain(|(k, _)| *k != "tue_open");
+    bad.push(("tue_open", "on"));
+    let r = o.post("/dashboard/settings/hours", &bad).await;
+    assert_eq!(r.status, 400);
+    assert!(
+        r.body.contains("tue must be a time like 09:00"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("value=\"8 pm\""), "what was typed stays");
+    let mut bad_zone = pairs.clone();
+    bad_zone.retain(|(k, _)| *k != "time_zone");
+    bad_zone.push(("time_zone", "Mars/Olympus"));
+    let r = o.post("/dashboard/settings/hours", &bad_zone).await;
+    assert!(r.status == 400 && r.body.contains("time_zone must be an IANA time zone"));
+    assert_eq!(
+        status(&app, &ws).await["next_open"],
+        json!(expected),
+        "unchanged"
+    );
+
+    // Always open again (hide stays on): online, nothing hidden.
+    let r = o
+        .post(
+            "/dashboard/settings/hours",
+            &[("mode", "always"), ("hide_when_offline", "on")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(
+        status(&app, &ws).await,
+        json!({ "online": true, "next_open": null, "hide": false })
+    );
+    let agent_page = {
+        agent(&app, &ws, "agent@acme.test", "agent").await;
+        login(&app, "agent@acme.test").await
+    };
+    assert_eq!(
+        agent_page.get("/dashboard/settings/hours").await.status,
+        403
     );
 }

@@ -162,7 +162,7 @@ async fn the_session_carries_the_appearance_in_the_visitors_language() {
     assert_eq!(a["strings"]["title"], "Chat with us");
     assert_eq!(
         a["strings"].as_object().unwrap().len(),
-        20,
+        22,
         "every string the widget shows"
     );
     for (tag, lang, title) in [

@@ -57,7 +57,12 @@ impl FromRequest for Agent {
                 .store
                 .agent_by_session(hash, now_ms())
                 .await?;
-            agent.map(Agent).ok_or(PageError::LoginRequired)
+            let agent = agent.ok_or(PageError::LoginRequired)?;
+            // Every dashboard request is an open dashboard: it keeps an online agent online.
+            if let Err(e) = crate::service::presence::seen(&state.services, agent.agent_id).await {
+                tracing::warn!(error = %e, "could not note the agent as seen");
+            }
+            Ok(Agent(agent))
         })
     }
 }
@@ -85,6 +90,8 @@ pub struct Nav {
     pub csrf: String,
     /// The current section.
     pub active: &'static str,
+    /// The agent's chosen presence: `online` or `away`.
+    pub presence: &'static str,
 }
 
 impl Nav {
@@ -97,6 +104,7 @@ impl Nav {
             is_owner: agent.is_owner(),
             csrf: agent.csrf.clone(),
             active,
+            presence: agent.presence.as_str(),
         }
     }
 }
@@ -365,6 +373,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/integrations/verification/mode",
                 web::post().to(verification::mode),
             )
+            .route("/presence", web::post().to(settings::presence))
+            .route("/heartbeat", web::post().to(settings::heartbeat))
+            .route("/settings/hours", web::get().to(settings::hours))
+            .route("/settings/hours", web::post().to(settings::save_hours))
             .route("/settings/widget", web::get().to(settings::show))
             .route("/settings/widget", web::post().to(settings::save))
             .default_service(web::to(|| async {

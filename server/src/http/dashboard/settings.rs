@@ -1,6 +1,8 @@
-//! Settings > Widget (owners only): how the workspace's widget looks and speaks (DESIGN.md
-//! "Frontend SDK", Appearance). A wrong field shows the form again with what was typed and the
-//! error naming the field; nothing is saved until every field is right.
+//! Settings (owners only): Widget, how the workspace's widget looks and speaks (DESIGN.md
+//! "Frontend SDK", Appearance), and Hours, when agents answer (DESIGN.md "Agents' day"); and
+//! every agent's presence (online or away) with the heartbeat of an open dashboard. A wrong
+//! field shows the form again with what was typed and the error naming the field; nothing is
+//! saved until every field is right.
 
 use std::collections::HashMap;
 
@@ -11,8 +13,11 @@ use replybubble_core::appearance::{Appearance, Lang, Text};
 
 use super::{check_csrf, render, render_as, see_other, state, Agent, Nav};
 use crate::http::error::{Kind, PageError};
+use crate::service::hours::{zone_names, DAYS};
+use crate::service::presence::{self, HoursChange};
 use crate::service::{workspace, ServiceError};
 use crate::store::AgentCtx;
+use crate::store::Presence;
 
 fn owner(agent: &AgentCtx) -> Result<(), PageError> {
     if agent.is_owner() {
@@ -119,6 +124,207 @@ pub async fn save(
         Ok(_) => Ok(see_other("/dashboard/settings/widget?saved=1")),
         Err(ServiceError::Field(e)) => {
             let mut p = page(&agent, typed, false);
+            p.error_field = e.field().to_owned();
+            p.error = Some(e.to_string());
+            render_as(Kind::BadRequest, &p)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The sidebar's Online / Away button.
+pub async fn presence(
+    req: HttpRequest,
+    Agent(agent): Agent,
+    form: web::Form<HashMap<String, String>>,
+) -> Result<HttpResponse, PageError> {
+    check_csrf(&agent, form.get("csrf").map_or("", String::as_str))?;
+    let chosen: Presence = form
+        .get("presence")
+        .map_or("", String::as_str)
+        .parse()
+        .map_err(PageError::BadRequest)?;
+    presence::set_presence(&state(&req).services, agent.agent_id, chosen).await?;
+    // Back to the page the button was on (only within the dashboard).
+    let back = req
+        .headers()
+        .get(actix_web::http::header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.find("/dashboard").map(|i| r[i..].to_owned()))
+        .filter(|p| !p.starts_with("/dashboard/presence") && !p.contains("//"))
+        .unwrap_or_else(|| "/dashboard".to_owned());
+    Ok(see_other(&back))
+}
+
+/// An open dashboard page says it is still open (dashboard.js, every two minutes): the
+/// extractor has noted the agent as seen.
+pub async fn heartbeat(
+    Agent(agent): Agent,
+    form: web::Form<HashMap<String, String>>,
+) -> Result<HttpResponse, PageError> {
+    check_csrf(&agent, form.get("csrf").map_or("", String::as_str))?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/settings_hours.html")]
+struct HoursPage {
+    nav: Nav,
+    /// The form's values by field name (stored, or typed when wrong).
+    values: HashMap<String, String>,
+    /// (day key, label).
+    days: Vec<(&'static str, &'static str)>,
+    zones: Vec<String>,
+    /// What the widget would say now: (online, next open).
+    status: (bool, Option<String>),
+    error: Option<String>,
+    error_field: String,
+    saved: bool,
+}
+
+impl HoursPage {
+    fn value(&self, field: &str) -> &str {
+        self.values.get(field).map_or("", String::as_str)
+    }
+}
+
+const DAY_LABELS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+
+fn hours_values(ws: &crate::store::Workspace) -> Result<HashMap<String, String>, PageError> {
+    let mut v = HashMap::new();
+    let week = presence::hours_of(ws)?;
+    v.insert(
+        "mode".into(),
+        if week.is_some() { "week" } else { "always" }.into(),
+    );
+    v.insert(
+        "time_zone".into(),
+        week.as_ref()
+            .map_or("UTC".into(), |w| w.zone_name().to_owned()),
+    );
+    let days = week.as_ref().map(|w| w.days());
+    for (i, d) in DAYS.iter().enumerate() {
+        // With no hours yet, suggest a working week.
+        let range = match days {
+            Some(days) => days[i],
+            None if i < 5 => Some(crate::service::hours::Range {
+                opens: 9 * 60,
+                closes: 17 * 60,
+            }),
+            None => None,
+        };
+        let hm = |m: u16| format!("{:02}:{:02}", m / 60, m % 60);
+        v.insert(
+            format!("{d}_open"),
+            if range.is_some() { "on" } else { "" }.into(),
+        );
+        v.insert(
+            format!("{d}_from"),
+            range.map_or("09:00".into(), |r| hm(r.opens)),
+        );
+        v.insert(
+            format!("{d}_to"),
+            range.map_or("17:00".into(), |r| hm(r.closes)),
+        );
+    }
+    v.insert(
+        "hide_when_offline".into(),
+        if ws.hide_when_offline { "on" } else { "" }.into(),
+    );
+    Ok(v)
+}
+
+async fn hours_page(
+    req: &HttpRequest,
+    agent: &AgentCtx,
+    values: HashMap<String, String>,
+    saved: bool,
+) -> Result<HoursPage, PageError> {
+    let services = &state(req).services;
+    let ws = services
+        .store
+        .workspace(agent.app_id.clone())
+        .await?
+        .ok_or(PageError::NotFound("workspace"))?;
+    let now = presence::availability(services, &ws).await?;
+    // The next opening in the workspace's own time zone.
+    let next = match (presence::hours_of(&ws)?, &now.next_open) {
+        (Some(week), Some(at)) => at
+            .parse::<jiff::Timestamp>()
+            .ok()
+            .map(|t| week.local_label(t)),
+        _ => None,
+    };
+    Ok(HoursPage {
+        nav: Nav::new(agent, "hours"),
+        values,
+        days: DAYS.iter().copied().zip(DAY_LABELS).collect(),
+        zones: zone_names(),
+        status: (now.online, next),
+        error: None,
+        error_field: String::new(),
+        saved,
+    })
+}
+
+/// Settings > Hours.
+pub async fn hours(req: HttpRequest, Agent(agent): Agent) -> Result<HttpResponse, PageError> {
+    owner(&agent)?;
+    let ws = state(&req)
+        .services
+        .store
+        .workspace(agent.app_id.clone())
+        .await?
+        .ok_or(PageError::NotFound("workspace"))?;
+    let saved = req.query_string() == "saved=1";
+    render(&hours_page(&req, &agent, hours_values(&ws)?, saved).await?)
+}
+
+/// Saves the hours; a wrong entry shows the form again with what was typed.
+pub async fn save_hours(
+    req: HttpRequest,
+    Agent(agent): Agent,
+    form: web::Form<HashMap<String, String>>,
+) -> Result<HttpResponse, PageError> {
+    owner(&agent)?;
+    check_csrf(&agent, form.get("csrf").map_or("", String::as_str))?;
+    let get = |k: &str| form.get(k).map_or("", |v| v.as_str());
+    let specs: Vec<String> = DAYS
+        .iter()
+        .map(|d| {
+            if get(&format!("{d}_open")) == "on" {
+                format!("{}-{}", get(&format!("{d}_from")), get(&format!("{d}_to")))
+            } else {
+                "closed".to_owned()
+            }
+        })
+        .collect();
+    let change = match get("mode") {
+        "always" => HoursChange::Always,
+        "week" => HoursChange::Week {
+            time_zone: get("time_zone"),
+            days: std::array::from_fn(|i| Some(specs[i].as_str())),
+        },
+        _ => {
+            return Err(PageError::BadRequest(
+                "mode must be always or week: reload the page".into(),
+            ))
+        }
+    };
+    let hide = get("hide_when_offline") == "on";
+    match presence::set_hours(&state(&req).services, &agent.app_id, change, Some(hide)).await {
+        Ok(_) => Ok(see_other("/dashboard/settings/hours?saved=1")),
+        Err(ServiceError::Field(e)) => {
+            let typed: HashMap<String, String> = form.into_inner();
+            let mut p = hours_page(&req, &agent, typed, false).await?;
             p.error_field = e.field().to_owned();
             p.error = Some(e.to_string());
             render_as(Kind::BadRequest, &p)

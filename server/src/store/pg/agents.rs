@@ -70,7 +70,7 @@ pub async fn agent_by_session(
     let stmt = tx
         .prepare_cached(
             "SELECT a.id, a.email, a.role, s.csrf, w.id, w.app_id, w.name, w.plan, w.mode, w.secret_version,
-                    s.id, s.expires_at, s.flash_secret IS NOT NULL
+                    s.id, s.expires_at, s.flash_secret IS NOT NULL, a.presence
              FROM agent_sessions s JOIN agents a ON a.id = s.agent_id JOIN workspaces w ON w.id = a.workspace_id
              WHERE s.token_hash = $1 AND s.expires_at > $2",
         )
@@ -92,7 +92,52 @@ pub async fn agent_by_session(
         session_id: r.try_get(10)?,
         expires_at: r.try_get(11)?,
         flash_waiting: r.try_get(12)?,
+        presence: parse_enum(&r, 13)?,
     }))
+}
+
+/// Sets what an agent chose: online or away.
+pub async fn set_presence(
+    tx: &Transaction<'_>,
+    agent_id: i64,
+    presence: Presence,
+) -> Result<(), StoreError> {
+    let stmt = tx
+        .prepare_cached("UPDATE agents SET presence = $2 WHERE id = $1")
+        .await?;
+    tx.execute(&stmt, &[&agent_id, &presence.as_str()]).await?;
+    Ok(())
+}
+
+/// Notes that an open dashboard of the agent was heard from (written at most once a minute).
+pub async fn seen(tx: &Transaction<'_>, agent_id: i64, now: i64) -> Result<(), StoreError> {
+    let stmt = tx
+        .prepare_cached(
+            "UPDATE agents SET last_seen_at = $2::BIGINT
+             WHERE id = $1 AND (last_seen_at IS NULL OR last_seen_at < $2::BIGINT - 60000)",
+        )
+        .await?;
+    tx.execute(&stmt, &[&agent_id, &now]).await?;
+    Ok(())
+}
+
+/// How many agents of the workspace chose online and were seen since `since`.
+pub async fn online(
+    tx: &Transaction<'_>,
+    workspace_id: i64,
+    since: i64,
+) -> Result<u32, StoreError> {
+    let stmt = tx
+        .prepare_cached(
+            "SELECT count(*) FROM agents
+             WHERE workspace_id = $1 AND presence = 'online' AND last_seen_at >= $2",
+        )
+        .await?;
+    let n: i64 = tx
+        .query_one(&stmt, &[&workspace_id, &since])
+        .await?
+        .try_get(0)?;
+    Ok(n as u32)
 }
 
 /// Keeps a newly generated secret for the one page view that shows it (post/redirect/get).

@@ -29,6 +29,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0001_init.sql"),
     include_str!("sql/0002_identify_hourly_shards.sql"),
     include_str!("sql/0003_pages_and_appearance.sql"),
+    include_str!("sql/0004_presence_and_hours.sql"),
 ];
 
 /// The schema version this binary writes.

@@ -87,6 +87,30 @@ impl Store for PgStore {
         tx!(self, |t| workspaces::set_retention(t, &app_id, days))
     }
 
+    fn set_hours(
+        &self,
+        app_id: String,
+        hours: Option<(String, String)>,
+        hide_when_offline: bool,
+    ) -> Op<Workspace> {
+        tx!(self, |t| {
+            let h = hours.as_ref().map(|(z, w)| (z.as_str(), w.as_str()));
+            workspaces::set_hours(t, &app_id, h, hide_when_offline)
+        })
+    }
+
+    fn set_presence(&self, agent_id: i64, presence: Presence) -> Op<()> {
+        tx!(self, |t| agents::set_presence(t, agent_id, presence))
+    }
+
+    fn agent_seen(&self, agent_id: i64, now: i64) -> Op<()> {
+        tx!(self, |t| agents::seen(t, agent_id, now))
+    }
+
+    fn agents_online(&self, workspace_id: i64, since: i64) -> Op<u32> {
+        tx!(self, |t| agents::online(t, workspace_id, since))
+    }
+
     fn set_appearance(
         &self,
         app_id: String,

@@ -12,7 +12,7 @@ use crate::store::DemoSeed;
 
 const WORKSPACE_COLUMNS: &str = "id, app_id, name, plan, mode, secret_version, retention_days,
      widget_color, widget_position, widget_offset_x, widget_offset_y, widget_z_index, widget_title,
-     widget_subtitle, widget_launcher_label, widget_locale";
+     widget_subtitle, widget_launcher_label, widget_locale, time_zone, hours, hide_when_offline";
 
 /// The transaction-level advisory lock that serialises demo seeding across processes
 /// ("ReplyDem" in ASCII).
@@ -38,6 +38,9 @@ fn workspace_from_row(row: &Row) -> Result<Workspace, StoreError> {
             row.try_get(15)?,
         )
         .map_err(StoreError::Invalid)?,
+        time_zone: row.try_get(16)?,
+        hours: row.try_get(17)?,
+        hide_when_offline: row.try_get(18)?,
     })
 }
 
@@ -187,6 +190,35 @@ pub async fn set_retention(
         .prepare_cached("UPDATE workspaces SET retention_days = $1 WHERE app_id = $2")
         .await?;
     let n = tx.execute(&stmt, &[&days, &app_id]).await?;
+    if n == 0 {
+        return Err(StoreError::NotFound("workspace"));
+    }
+    by_app_id(tx, app_id).await
+}
+
+/// Sets the business hours (None: none) and whether the launcher hides while nobody is available.
+pub async fn set_hours(
+    tx: &Transaction<'_>,
+    app_id: &str,
+    hours: Option<(&str, &str)>,
+    hide_when_offline: bool,
+) -> Result<Workspace, StoreError> {
+    let stmt = tx
+        .prepare_cached(
+            "UPDATE workspaces SET time_zone = $1, hours = $2, hide_when_offline = $3 WHERE app_id = $4",
+        )
+        .await?;
+    let n = tx
+        .execute(
+            &stmt,
+            &[
+                &hours.map(|h| h.0),
+                &hours.map(|h| h.1),
+                &hide_when_offline,
+                &app_id,
+            ],
+        )
+        .await?;
     if n == 0 {
         return Err(StoreError::NotFound("workspace"));
     }

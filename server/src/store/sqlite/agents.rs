@@ -56,7 +56,7 @@ pub fn agent_by_session(
     Ok(conn
         .prepare_cached(
             "SELECT a.id, a.email, a.role, s.csrf, w.id, w.app_id, w.name, w.plan, w.mode, w.secret_version,
-                    s.id, s.expires_at, s.flash_secret IS NOT NULL
+                    s.id, s.expires_at, s.flash_secret IS NOT NULL, a.presence
              FROM agent_sessions s JOIN agents a ON a.id = s.agent_id JOIN workspaces w ON w.id = a.workspace_id
              WHERE s.token_hash = ?1 AND s.expires_at > ?2",
         )?
@@ -75,9 +75,41 @@ pub fn agent_by_session(
                 session_id: r.get(10)?,
                 expires_at: r.get(11)?,
                 flash_waiting: r.get(12)?,
+                presence: parse_enum(r, 13)?,
             })
         })
         .optional()?)
+}
+
+/// Sets what an agent chose: online or away.
+pub fn set_presence(
+    conn: &Connection,
+    agent_id: i64,
+    presence: Presence,
+) -> Result<(), StoreError> {
+    conn.prepare_cached("UPDATE agents SET presence = ?2 WHERE id = ?1")?
+        .execute(params![agent_id, presence.as_str()])?;
+    Ok(())
+}
+
+/// Notes that an open dashboard of the agent was heard from (written at most once a minute).
+pub fn seen(conn: &Connection, agent_id: i64, now: i64) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "UPDATE agents SET last_seen_at = ?2
+         WHERE id = ?1 AND (last_seen_at IS NULL OR last_seen_at < ?2 - 60000)",
+    )?
+    .execute(params![agent_id, now])?;
+    Ok(())
+}
+
+/// How many agents of the workspace chose online and were seen since `since`.
+pub fn online(conn: &Connection, workspace_id: i64, since: i64) -> Result<u32, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT count(*) FROM agents
+             WHERE workspace_id = ?1 AND presence = 'online' AND last_seen_at >= ?2",
+        )?
+        .query_row(params![workspace_id, since], |r| r.get(0))?)
 }
 
 /// Keeps a newly generated secret for the one page view that shows it (post/redirect/get).

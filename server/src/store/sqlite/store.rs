@@ -78,6 +78,30 @@ impl Store for SqliteStore {
         self.writing(move |c| workspaces::set_retention(c, &app_id, days))
     }
 
+    fn set_hours(
+        &self,
+        app_id: String,
+        hours: Option<(String, String)>,
+        hide_when_offline: bool,
+    ) -> Op<Workspace> {
+        self.writing(move |c| {
+            let h = hours.as_ref().map(|(z, w)| (z.as_str(), w.as_str()));
+            workspaces::set_hours(c, &app_id, h, hide_when_offline)
+        })
+    }
+
+    fn set_presence(&self, agent_id: i64, presence: Presence) -> Op<()> {
+        self.writing(move |c| agents::set_presence(c, agent_id, presence))
+    }
+
+    fn agent_seen(&self, agent_id: i64, now: i64) -> Op<()> {
+        self.writing(move |c| agents::seen(c, agent_id, now))
+    }
+
+    fn agents_online(&self, workspace_id: i64, since: i64) -> Op<u32> {
+        self.reading(move |c| agents::online(c, workspace_id, since))
+    }
+
     fn set_appearance(
         &self,
         app_id: String,

@@ -10,7 +10,7 @@ use crate::store::DemoSeed;
 
 const WORKSPACE_COLUMNS: &str = "id, app_id, name, plan, mode, secret_version, retention_days,
      widget_color, widget_position, widget_offset_x, widget_offset_y, widget_z_index, widget_title,
-     widget_subtitle, widget_launcher_label, widget_locale";
+     widget_subtitle, widget_launcher_label, widget_locale, time_zone, hours, hide_when_offline";
 
 fn workspace_from_row(row: &Row) -> rusqlite::Result<Workspace> {
     Ok(Workspace {
@@ -34,6 +34,9 @@ fn workspace_from_row(row: &Row) -> rusqlite::Result<Workspace> {
         .map_err(|e| {
             rusqlite::Error::FromSqlConversionFailure(7, rusqlite::types::Type::Text, e.into())
         })?,
+        time_zone: row.get(16)?,
+        hours: row.get(17)?,
+        hide_when_offline: row.get(18)?,
     })
 }
 
@@ -145,6 +148,23 @@ pub fn set_retention(
     let n = conn.execute(
         "UPDATE workspaces SET retention_days = ?1 WHERE app_id = ?2",
         params![days, app_id],
+    )?;
+    if n == 0 {
+        return Err(StoreError::NotFound("workspace"));
+    }
+    by_app_id(conn, app_id)
+}
+
+/// Sets the business hours (None: none) and whether the launcher hides while nobody is available.
+pub fn set_hours(
+    conn: &Connection,
+    app_id: &str,
+    hours: Option<(&str, &str)>,
+    hide_when_offline: bool,
+) -> Result<Workspace, StoreError> {
+    let n = conn.execute(
+        "UPDATE workspaces SET time_zone = ?1, hours = ?2, hide_when_offline = ?3 WHERE app_id = ?4",
+        params![hours.map(|h| h.0), hours.map(|h| h.1), hide_when_offline, app_id],
     )?;
     if n == 0 {
         return Err(StoreError::NotFound("workspace"));
