@@ -116,6 +116,13 @@ pub struct ServeArgs {
     /// Serve Prometheus metrics at GET /metrics on this address (a listener of its own).
     #[arg(long, env = "REPLYBUBBLE_METRICS_ADDR")]
     pub metrics_addr: Option<String>,
+    /// Email agents' replies to verified visitors who left (smtp://HOST:PORT,
+    /// smtp://HOST:PORT?tls=required, smtps://HOST:PORT; USER:PASSWORD@ for a login).
+    #[arg(long, env = "REPLYBUBBLE_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// The sender address of those emails (default: replybubble@ the public URL's host).
+    #[arg(long, env = "REPLYBUBBLE_SMTP_FROM", requires = "smtp_url")]
+    pub smtp_from: Option<String>,
 }
 
 /// on or off.
@@ -471,6 +478,20 @@ where
 /// it is (and the demo's login).
 fn serve(args: ServeArgs, db: PathBuf) -> anyhow::Result<()> {
     crate::telemetry::init();
+    // The email fallback's sender: --smtp-from, else replybubble@ the public URL's host name.
+    let smtp = args.smtp_url.clone().map(|url| {
+        let from = args.smtp_from.unwrap_or_else(|| {
+            let host = args
+                .public_url
+                .as_deref()
+                .and_then(|u| u.split("://").nth(1))
+                .and_then(|rest| rest.split(['/', ':']).next())
+                .filter(|h| h.contains('.') && !h.chars().all(|c| c.is_ascii_digit() || c == '.'))
+                .unwrap_or("localhost");
+            format!("replybubble@{host}")
+        });
+        (url, from)
+    });
     let config = Config {
         addr: args.addr,
         db,
@@ -481,6 +502,8 @@ fn serve(args: ServeArgs, db: PathBuf) -> anyhow::Result<()> {
         trusted_proxies: args.trusted_proxies,
         metrics_addr: args.metrics_addr,
         stream_safety_poll: std::time::Duration::from_secs(crate::policy::STREAM_SAFETY_POLL_SECS),
+        smtp,
+        email_poll: std::time::Duration::from_secs(crate::policy::EMAIL_POLL_SECS),
     };
     actix_web::rt::System::new().block_on(async move {
         let app = Application::build(config.clone()).await?;

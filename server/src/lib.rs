@@ -5,7 +5,7 @@
 //! [`cli`] (clap) → [`startup`] (builds the server from a `Config`) and [`admin`] (the admin
 //! commands, demo seeding) → [`http`] (routes, extractors, the one error → response mapping,
 //! event streams, static files) → [`service`] (the domain behaviour) → [`hub`] (live events),
-//! [`ratelimit`] → [`store`] (the only place that holds SQL), [`crypto`], [`policy`], [`metrics`] →
+//! [`ratelimit`], [`mailer`] (SMTP) → [`store`] (the only place that holds SQL), [`crypto`], [`policy`], [`metrics`] →
 //! `replybubble-core`. [`telemetry`] is used by the top layers.
 #![deny(missing_docs)]
 
@@ -14,6 +14,7 @@ pub mod cli;
 pub mod crypto;
 pub mod http;
 pub mod hub;
+pub mod mailer;
 pub mod metrics;
 pub mod policy;
 pub mod ratelimit;

@@ -146,3 +146,25 @@ pub const PRESENCE_AWAY_MINUTES: i64 = 10;
 
 /// How often an open dashboard page tells the server it is open (dashboard.js), in seconds.
 pub const DASHBOARD_HEARTBEAT_SECS: u64 = 120;
+
+/// The email fallback (DESIGN.md "Agents' day"): a reply is emailed once the visitor has had no
+/// open event stream for this long.
+pub const EMAIL_AFTER_ABSENCE_SECS: i64 = 120;
+
+/// At most one email per conversation in this many minutes.
+pub const EMAIL_EVERY_MINUTES: i64 = 10;
+
+/// How often the outbox worker looks for due emails, in seconds.
+pub const EMAIL_POLL_SECS: u64 = 5;
+
+/// A claimed email not finished within this long (a crash mid-send) is taken up again.
+pub const EMAIL_LEASE_SECS: i64 = 120;
+
+/// A failed send waits this long times 2^attempts, at most [`EMAIL_RETRY_MAX_SECS`].
+pub const EMAIL_RETRY_SECS: i64 = 15;
+
+/// The longest wait between two attempts of one email.
+pub const EMAIL_RETRY_MAX_SECS: i64 = 900;
+
+/// How often an open visitor stream writes down that it is open, in seconds.
+pub const STREAM_SEEN_SECS: u64 = 60;

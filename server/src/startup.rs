@@ -34,6 +34,11 @@ pub struct Config {
     /// On PostgreSQL, how often an open stream checks what it may have missed (tests shorten
     /// it; serve uses [`crate::policy::STREAM_SAFETY_POLL_SECS`]).
     pub stream_safety_poll: std::time::Duration,
+    /// The email fallback's SMTP server (`--smtp-url`) and sender (`--smtp-from`); None: off.
+    pub smtp: Option<(String, String)>,
+    /// How often the email outbox is worked (tests shorten it; serve uses
+    /// [`crate::policy::EMAIL_POLL_SECS`]).
+    pub email_poll: std::time::Duration,
 }
 
 impl Config {
@@ -52,6 +57,8 @@ impl Config {
             stream_safety_poll: std::time::Duration::from_secs(
                 crate::policy::STREAM_SAFETY_POLL_SECS,
             ),
+            smtp: None,
+            email_poll: std::time::Duration::from_secs(crate::policy::EMAIL_POLL_SECS),
         }
     }
 }
@@ -70,6 +77,7 @@ pub struct Application {
     server: Server,
     state: web::Data<AppState>,
     metrics: Option<(u16, Server)>,
+    email_poll: std::time::Duration,
 }
 
 impl Application {
@@ -77,6 +85,9 @@ impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Application> {
         let mut services = Services::open(&config.db).await?;
         services.safety_poll = config.stream_safety_poll;
+        if let Some((url, from)) = &config.smtp {
+            services.mailer = Some(std::sync::Arc::new(crate::mailer::Mailer::new(url, from)?));
+        }
         if services.store.shared() {
             // Other servers of the database write too: hear what they announce.
             actix_web::rt::spawn(crate::service::follow_notices(services.clone()));
@@ -125,6 +136,7 @@ impl Application {
             server: server.run(),
             state,
             metrics,
+            email_poll: config.email_poll,
         })
     }
 
@@ -160,6 +172,7 @@ impl Application {
     /// is committed (the writer answers only after its commit).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let housekeeping = actix_web::rt::spawn(housekeeping(self.state.clone()));
+        let outbox = actix_web::rt::spawn(outbox(self.state.clone(), self.email_poll));
         let handle = self.server.handle();
         let hub = self.state.services.hub.clone();
         let (metrics_handle, metrics_task) = match self.metrics {
@@ -180,6 +193,7 @@ impl Application {
             task.abort();
         }
         housekeeping.abort();
+        outbox.abort();
         signals.abort();
         result
     }
@@ -208,6 +222,22 @@ async fn stop_signal() {
     #[cfg(not(unix))]
     {
         let _ = actix_web::rt::signal::ctrl_c().await;
+    }
+}
+
+/// The email fallback's worker: every `every`, emails the due replies (nothing without
+/// `--smtp-url`). A round that fails is logged and the next one tries again: the outbox keeps
+/// every queued email until the SMTP server took it.
+async fn outbox(state: web::Data<AppState>, every: std::time::Duration) {
+    if state.services.mailer.is_none() {
+        return;
+    }
+    let mut tick = actix_web::rt::time::interval(every);
+    loop {
+        tick.tick().await;
+        if let Err(error) = crate::service::email::run_once(&state.services).await {
+            tracing::error!(error = %crate::http::error::chain(&error), "the email outbox round failed");
+        }
     }
 }
 

@@ -112,6 +112,15 @@ pub fn run_all() -> Result<()> {
     if crate::pg::bin_dir().is_none() {
         apt.push("postgresql");
     }
+    // The real SMTP server of the email-fallback tests (Debian's aiosmtpd, for /usr/bin/python3).
+    let has_aiosmtpd = output(Command::new("sh").args([
+        "-c",
+        "/usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null && echo yes",
+    ]))
+    .is_some_and(|s| s.trim() == "yes");
+    if !has_aiosmtpd {
+        apt.push("python3-aiosmtpd");
+    }
     // The load generator of `cargo xtask bench`.
     if !has("wrk") {
         apt.push("wrk");

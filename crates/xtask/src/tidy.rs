@@ -93,6 +93,7 @@ mod tests {
         ("store", 1),
         ("hub", 2),
         ("ratelimit", 2),
+        ("mailer", 2),
         ("service", 3),
         ("admin", 4),
         ("http", 4),

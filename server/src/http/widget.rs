@@ -231,7 +231,11 @@ async fn events(req: HttpRequest) -> Result<HttpResponse, ApiError> {
         })?;
     let owner = crate::hub::StreamOwner::Visitor(target.session_id);
     Ok(crate::http::sse::respond(
-        service::follow(&state.services, target.conversation_id, owner, floor, rx),
+        service::note_visitor_presence(
+            &state.services,
+            target.session_id,
+            service::follow(&state.services, target.conversation_id, owner, floor, rx),
+        ),
         Vec::new(),
         crate::http::sse::Audience::Visitor,
         None,

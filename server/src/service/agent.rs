@@ -23,6 +23,8 @@ pub async fn post_agent_reply(
             agent_id,
             body.as_ref().to_owned(),
             s.clock.now_ms(),
+            // With an SMTP server, the reply and its email check are one transaction.
+            s.mailer.is_some(),
         )
         .await?;
     s.publish(&row);

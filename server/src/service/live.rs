@@ -207,6 +207,71 @@ impl Seen {
     }
 }
 
+/// Writes down, for the email fallback, that a visitor stream of the session is open.
+struct StreamSeen {
+    s: Services,
+    session_id: i64,
+}
+
+impl StreamSeen {
+    async fn now(&self) {
+        if let Err(e) = self
+            .s
+            .store
+            .visitor_stream_seen(self.session_id, self.s.clock.now_ms())
+            .await
+        {
+            tracing::warn!(error = ?e, "cannot note an open visitor stream");
+        }
+    }
+}
+
+impl Drop for StreamSeen {
+    /// The stream ended: its last moment is when the visitor left.
+    fn drop(&mut self) {
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            let (store, id, now) = (self.s.store.clone(), self.session_id, self.s.clock.now_ms());
+            rt.spawn(async move {
+                if let Err(e) = store.visitor_stream_seen(id, now).await {
+                    tracing::warn!(error = ?e, "cannot note a closed visitor stream");
+                }
+            });
+        }
+    }
+}
+
+/// With the email fallback on (`--smtp-url`), a visitor's stream writes down that it is open:
+/// when it starts, every minute, and when it ends. A reply is emailed only once no stream of the
+/// conversation was open for 2 minutes ([`super::email`]). Without it, the stream is unchanged.
+pub fn note_visitor_presence(
+    s: &Services,
+    session_id: i64,
+    messages: BoxStream<'static, MessageRow>,
+) -> BoxStream<'static, MessageRow> {
+    if s.mailer.is_none() {
+        return messages;
+    }
+    let seen = StreamSeen {
+        s: s.clone(),
+        session_id,
+    };
+    let tick = tokio::time::interval(std::time::Duration::from_secs(
+        crate::policy::STREAM_SEEN_SECS,
+    ));
+    futures_util::stream::unfold(
+        (messages, tick, seen),
+        |(mut m, mut tick, seen)| async move {
+            loop {
+                tokio::select! {
+                    item = m.next() => return item.map(|x| (x, (m, tick, seen))),
+                    _ = tick.tick() => seen.now().await,
+                }
+            }
+        },
+    )
+    .boxed()
+}
+
 #[cfg(test)]
 mod tests {
     use super::Seen;

@@ -22,6 +22,7 @@ use crate::hub::Hub;
 use crate::store::{Store, StoreError};
 
 pub mod demo;
+pub mod email;
 pub mod hours;
 pub mod presence;
 pub mod privacy;
@@ -29,7 +30,7 @@ pub mod workspace;
 
 pub use agent::post_agent_reply;
 pub use identify::identify;
-pub use live::{follow, follow_notices, stream_floor};
+pub use live::{follow, follow_notices, note_visitor_presence, stream_floor};
 pub use messages::{
     events_ticket, messages_after, post_visitor_message, record_page, redeem_ticket, rfc3339,
     visitor_details, wire_message,
@@ -51,6 +52,8 @@ pub struct Services {
     /// On a shared database, how often an open stream checks what it may have missed
     /// ([`live::follow`]).
     pub safety_poll: std::time::Duration,
+    /// The email fallback's SMTP transport (`serve --smtp-url`; None: no emails).
+    pub mailer: Option<Arc<crate::mailer::Mailer>>,
 }
 
 impl Services {
@@ -62,6 +65,7 @@ impl Services {
             clock: Clock::system(),
             secrets: Arc::new(secrets),
             safety_poll: std::time::Duration::from_secs(crate::policy::STREAM_SAFETY_POLL_SECS),
+            mailer: None,
         }
     }
 

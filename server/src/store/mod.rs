@@ -132,6 +132,19 @@ pub trait Store: Send + Sync {
         hours: Option<(String, String)>,
         hide_when_offline: bool,
     ) -> Op<Workspace>;
+    /// Queues the email check of a conversation (kept when one is already queued).
+    fn queue_email(&self, conversation_id: i64, due_at: i64, now: i64) -> Op<()>;
+    /// Claims up to `limit` queued conversations due at `now`, moving their due time to
+    /// `lease_until` (so another server, or this one after a crash, takes them up after it).
+    fn claim_emails(&self, now: i64, lease_until: i64, limit: usize) -> Op<Vec<EmailJob>>;
+    /// Agent replies of a conversation after position `after`, oldest first.
+    fn email_replies(&self, conversation_id: i64, after: i64, limit: usize) -> Op<Vec<EmailReply>>;
+    /// Puts a claimed conversation back for `due_at`; with an error, counts a failed attempt.
+    fn reschedule_email(&self, conversation_id: i64, due_at: i64, error: Option<String>) -> Op<()>;
+    /// Takes a conversation off the queue; `sent` = (last position emailed, when) records the email.
+    fn finish_email(&self, conversation_id: i64, sent: Option<(i64, i64)>) -> Op<()>;
+    /// Notes that a visitor event stream of the session is open (or just closed) at `now`.
+    fn visitor_stream_seen(&self, session_id: i64, now: i64) -> Op<()>;
     /// Sets an agent's chosen presence.
     fn set_presence(&self, agent_id: i64, presence: Presence) -> Op<()>;
     /// Notes that an open dashboard of the agent was heard from (at most one write a minute).
@@ -267,6 +280,7 @@ pub trait Store: Send + Sync {
         agent_id: Option<i64>,
         body: String,
         now: i64,
+        queue_email: bool,
     ) -> Op<MessageRow>;
     /// Messages of a conversation after `after`, oldest first, at most `limit`.
     fn messages_after(&self, conversation_id: i64, after: i64, limit: usize)

@@ -452,6 +452,42 @@ pub struct Workspace {
     pub hide_when_offline: bool,
 }
 
+/// A conversation whose agent replies may need emailing, as the outbox worker claimed it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmailJob {
+    /// The conversation.
+    pub conversation_id: i64,
+    /// Failed sends so far.
+    pub attempts: u32,
+    /// The workspace's name (the email's sender name and subject).
+    pub workspace_name: String,
+    /// The verified contact's email (None: no verified contact, or one without an email).
+    pub to: Option<String>,
+    /// The verified contact's name.
+    pub contact_name: Option<String>,
+    /// The page the chat started on (else the latest one), for the link back.
+    pub page_url: Option<String>,
+    /// When an email last went out for it.
+    pub emailed_at: Option<i64>,
+    /// The last message position an email covered.
+    pub emailed_seq: i64,
+    /// When a visitor stream of the conversation was last open.
+    pub stream_seen_at: Option<i64>,
+}
+
+/// An agent reply to put in an email.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmailReply {
+    /// Its position in the conversation.
+    pub seq: i64,
+    /// The text.
+    pub body: String,
+    /// The replying agent's login email (None: a reply without an agent, e.g. the demo's).
+    pub agent_email: Option<String>,
+    /// When it was sent (ms).
+    pub created_at: i64,
+}
+
 /// What an agent chose in the dashboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -49,6 +49,22 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(rate_limits: bool) -> TestApp {
+    spawn_app_config(|c| Config { rate_limits, ..c }).await
+}
+
+/// The app with `--smtp-url` pointing at `smtp_url`, its outbox worked every 100 ms.
+#[allow(dead_code)]
+pub async fn spawn_app_with_smtp(smtp_url: &str) -> TestApp {
+    let url = smtp_url.to_owned();
+    spawn_app_config(move |c| Config {
+        smtp: Some((url, "chat@acme.test".into())),
+        email_poll: std::time::Duration::from_millis(100),
+        ..c
+    })
+    .await
+}
+
+async fn spawn_app_config(config: impl FnOnce(Config) -> Config) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         replybubble_server::telemetry::init();
     }
@@ -57,12 +73,9 @@ pub async fn spawn_app_with(rate_limits: bool) -> TestApp {
     if matches!(db, Db::Postgres(_)) && std::env::var_os("REPLYBUBBLE_MASTER_KEY").is_none() {
         std::env::set_var("REPLYBUBBLE_MASTER_KEY", PG_MASTER_KEY);
     }
-    let running = Application::start(Config {
-        rate_limits,
-        ..Config::loopback(db.arg())
-    })
-    .await
-    .expect("the app starts");
+    let running = Application::start(config(Config::loopback(db.arg())))
+        .await
+        .expect("the app starts");
     let (base, state) = (running.base, running.state);
     let client = awc::Client::builder()
         .timeout(std::time::Duration::from_secs(30))

@@ -7,12 +7,15 @@ mod engine;
 mod helpers;
 #[path = "../common/pg.rs"]
 mod pg;
+#[path = "../common/smtp.rs"]
+mod smtp;
 
 mod abuse;
 mod claims;
 mod dashboard;
 mod delivery;
 mod edge;
+mod email;
 mod health;
 mod hostile;
 mod identify;

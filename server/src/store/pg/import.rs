@@ -22,6 +22,7 @@ const TABLES: &[&str] = &[
     "conversations",
     "sessions",
     "messages",
+    "email_outbox",
     "stream_tickets",
     "demo",
     "identify_events",

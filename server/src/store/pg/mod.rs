@@ -12,6 +12,7 @@ mod conversations;
 mod events;
 mod import;
 mod messages;
+mod outbox;
 mod privacy;
 mod sessions;
 mod store;
@@ -30,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0002_identify_hourly_shards.sql"),
     include_str!("sql/0003_pages_and_appearance.sql"),
     include_str!("sql/0004_presence_and_hours.sql"),
+    include_str!("sql/0005_email_outbox.sql"),
 ];
 
 /// The schema version this binary writes.

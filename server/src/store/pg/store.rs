@@ -4,7 +4,9 @@
 
 use replybubble_core::{Mode, Plan};
 
-use super::{agents, contacts, conversations, events, messages, privacy, sessions, workspaces};
+use super::{
+    agents, contacts, conversations, events, messages, outbox, privacy, sessions, workspaces,
+};
 use super::{PgStore, StoreError};
 use crate::store::model::*;
 use crate::store::shared::found;
@@ -97,6 +99,35 @@ impl Store for PgStore {
             let h = hours.as_ref().map(|(z, w)| (z.as_str(), w.as_str()));
             workspaces::set_hours(t, &app_id, h, hide_when_offline)
         })
+    }
+
+    fn queue_email(&self, conversation_id: i64, due_at: i64, now: i64) -> Op<()> {
+        tx!(self, |t| outbox::queue(t, conversation_id, due_at, now))
+    }
+
+    fn claim_emails(&self, now: i64, lease_until: i64, limit: usize) -> Op<Vec<EmailJob>> {
+        tx!(self, |t| outbox::claim(t, now, lease_until, limit))
+    }
+
+    fn email_replies(&self, conversation_id: i64, after: i64, limit: usize) -> Op<Vec<EmailReply>> {
+        tx!(self, |t| outbox::replies(t, conversation_id, after, limit))
+    }
+
+    fn reschedule_email(&self, conversation_id: i64, due_at: i64, error: Option<String>) -> Op<()> {
+        tx!(self, |t| outbox::reschedule(
+            t,
+            conversation_id,
+            due_at,
+            error.as_deref()
+        ))
+    }
+
+    fn finish_email(&self, conversation_id: i64, sent: Option<(i64, i64)>) -> Op<()> {
+        tx!(self, |t| outbox::finish(t, conversation_id, sent))
+    }
+
+    fn visitor_stream_seen(&self, session_id: i64, now: i64) -> Op<()> {
+        tx!(self, |t| outbox::stream_seen(t, session_id, now))
     }
 
     fn set_presence(&self, agent_id: i64, presence: Presence) -> Op<()> {
@@ -313,12 +344,17 @@ impl Store for PgStore {
         agent_id: Option<i64>,
         body: String,
         now: i64,
+        queue_email: bool,
     ) -> Op<MessageRow> {
         tx!(self, |t| async {
             if !conversations::in_workspace(t, workspace_id, conversation_id).await? {
                 return Err(StoreError::NotFound("conversation"));
             }
-            messages::insert_agent(t, conversation_id, agent_id, &body, now).await
+            let row = messages::insert_agent(t, conversation_id, agent_id, &body, now).await?;
+            if queue_email {
+                outbox::queue(t, conversation_id, now, now).await?;
+            }
+            Ok(row)
         })
     }
 

@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0008_stream_tickets.sql"),
     include_str!("sql/0009_pages_and_appearance.sql"),
     include_str!("sql/0010_presence_and_hours.sql"),
+    include_str!("sql/0011_email_outbox.sql"),
 ];
 
 /// The schema version this binary writes.

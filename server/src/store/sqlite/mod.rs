@@ -13,6 +13,7 @@ pub mod conversations;
 pub mod events;
 pub mod messages;
 mod migrations;
+pub mod outbox;
 pub mod privacy;
 pub mod sessions;
 mod store;

@@ -5,7 +5,7 @@ use replybubble_core::{Mode, Plan};
 
 use super::SqliteStore;
 use super::{
-    agents, contacts, conversations, events, messages, ping, privacy, sessions, workspaces,
+    agents, contacts, conversations, events, messages, outbox, ping, privacy, sessions, workspaces,
 };
 use crate::store::model::*;
 use crate::store::shared::found;
@@ -88,6 +88,30 @@ impl Store for SqliteStore {
             let h = hours.as_ref().map(|(z, w)| (z.as_str(), w.as_str()));
             workspaces::set_hours(c, &app_id, h, hide_when_offline)
         })
+    }
+
+    fn queue_email(&self, conversation_id: i64, due_at: i64, now: i64) -> Op<()> {
+        self.writing(move |c| outbox::queue(c, conversation_id, due_at, now))
+    }
+
+    fn claim_emails(&self, now: i64, lease_until: i64, limit: usize) -> Op<Vec<EmailJob>> {
+        self.writing(move |c| outbox::claim(c, now, lease_until, limit))
+    }
+
+    fn email_replies(&self, conversation_id: i64, after: i64, limit: usize) -> Op<Vec<EmailReply>> {
+        self.reading(move |c| outbox::replies(c, conversation_id, after, limit))
+    }
+
+    fn reschedule_email(&self, conversation_id: i64, due_at: i64, error: Option<String>) -> Op<()> {
+        self.writing(move |c| outbox::reschedule(c, conversation_id, due_at, error.as_deref()))
+    }
+
+    fn finish_email(&self, conversation_id: i64, sent: Option<(i64, i64)>) -> Op<()> {
+        self.writing(move |c| outbox::finish(c, conversation_id, sent))
+    }
+
+    fn visitor_stream_seen(&self, session_id: i64, now: i64) -> Op<()> {
+        self.writing(move |c| outbox::stream_seen(c, session_id, now))
     }
 
     fn set_presence(&self, agent_id: i64, presence: Presence) -> Op<()> {
@@ -275,12 +299,17 @@ impl Store for SqliteStore {
         agent_id: Option<i64>,
         body: String,
         now: i64,
+        queue_email: bool,
     ) -> Op<MessageRow> {
         self.writing(move |c| {
             if !conversations::in_workspace(c, workspace_id, conversation_id)? {
                 return Err(StoreError::NotFound("conversation"));
             }
-            messages::insert_agent(c, conversation_id, agent_id, &body, now)
+            let row = messages::insert_agent(c, conversation_id, agent_id, &body, now)?;
+            if queue_email {
+                outbox::queue(c, conversation_id, now, now)?;
+            }
+            Ok(row)
         })
     }
 
