@@ -784,3 +784,40 @@ async fn metrics_are_served_on_their_own_listener_in_prometheus_text() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+#[test]
+fn serve_refuses_an_smtp_url_or_sender_it_cannot_use_and_says_which() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("smtp.db");
+    for (args, says) in [
+        (
+            vec!["--smtp-url", "http://user:s3cret@mail.example:25"],
+            "--smtp-url \"http://…@mail.example:25\" is not an SMTP URL",
+        ),
+        (
+            vec![
+                "--smtp-url",
+                "smtp://127.0.0.1:2525",
+                "--smtp-from",
+                "not an address",
+            ],
+            "--smtp-from \"not an address\" is not an email address",
+        ),
+    ] {
+        let out = Command::new(BIN)
+            .arg("--db")
+            .arg(&db)
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(&args)
+            .env_remove("REPLYBUBBLE_SMTP_URL")
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{args:?} must not start");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{err}");
+        assert!(
+            !err.contains("s3cret"),
+            "the password is never printed: {err}"
+        );
+    }
+}
