@@ -13,6 +13,10 @@ use tokio::sync::mpsc;
 use crate::policy::{STREAMS_PER_IP, STREAMS_PER_SESSION};
 use crate::store::MessageRow;
 
+/// The key under which the dashboards' inbox streams wait: they hear every conversation of
+/// this server's hub (conversation ids start at 1), and filter by workspace themselves.
+const INBOX: i64 = 0;
+
 /// How many undelivered events one stream may hold before it is dropped.
 const STREAM_BUFFER: usize = 256;
 
@@ -60,6 +64,12 @@ impl Hub {
         list.retain(|s| !s.tx.is_closed());
         list.push(Subscriber { owner, tx });
         rx
+    }
+
+    /// Subscribes a dashboard's inbox stream to every new message (the live conversation list:
+    /// the reader keeps only its own workspace's).
+    pub fn subscribe_inbox(&self, owner: StreamOwner) -> mpsc::Receiver<MessageRow> {
+        self.subscribe(INBOX, owner)
     }
 
     /// How many streams of a conversation are open (what tests wait on before a live event).
@@ -136,10 +146,12 @@ impl Hub {
     /// Sends a committed message to every stream of its conversation.
     pub fn publish(&self, message: &MessageRow) {
         let mut subs = self.subscribers.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(list) = subs.get_mut(&message.conversation_id) {
-            list.retain(|s| s.tx.try_send(message.clone()).is_ok());
-            if list.is_empty() {
-                subs.remove(&message.conversation_id);
+        for key in [message.conversation_id, INBOX] {
+            if let Some(list) = subs.get_mut(&key) {
+                list.retain(|s| s.tx.try_send(message.clone()).is_ok());
+                if list.is_empty() {
+                    subs.remove(&key);
+                }
             }
         }
     }

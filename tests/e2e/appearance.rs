@@ -162,6 +162,8 @@ async fn the_widget_speaks_the_visitors_language_and_the_page_overrides_any_stri
     // `auto` follows the browser (Chromium here says en-US); the page's strings win over both.
     server.set_appearance(&app, &[("locale", "auto")]).await;
     server.set_mode(&app, Mode::Optional);
+    // Someone can answer, so the subtitle is the workspace's (not the away line).
+    server.agent_online(&app, "sam@acme.test").await;
     let b = Browser::start().await;
     b.client
         .goto(&host_page(format!(

@@ -4,6 +4,7 @@
 mod agents;
 mod appearance;
 mod dashboard;
+mod inbox;
 mod lifecycle;
 mod loader;
 mod npm;

@@ -24,6 +24,9 @@ pub fn out(name: &str) -> Vec<PathBuf> {
 #[actix_rt::test]
 async fn the_demo_site_with_a_verified_customer_and_a_live_reply() {
     let server = Server::start_with(true).await;
+    // Sam, an agent, has the dashboard open: the widget says someone can answer.
+    let demo = server.sql_text("SELECT app_id FROM workspaces LIMIT 1").unwrap();
+    server.agent_online(&demo, "sam@acme-coffee.test").await;
     let b = Browser::start().await;
     b.client
         .goto(&format!("{}/demo", server.base))
@@ -49,6 +52,8 @@ async fn the_demo_site_with_a_verified_customer_and_a_live_reply() {
         "document.querySelector('replybubble-root').shadowRoot.querySelectorAll('.m').length === 2",
     )
     .await;
+    b.wait_for("document.querySelector('replybubble-root').shadowRoot.getElementById('sub').getAttribute('data-away') === ''")
+        .await;
     for path in out("widget-open.png") {
         b.screenshot(&path).await;
     }

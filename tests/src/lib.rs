@@ -15,6 +15,9 @@ use replybubble_server::startup::{Application, Config};
 use replybubble_server::store::sqlite::workspaces;
 use serde_json::{json, Value as Json};
 
+/// The password of the dashboard logins the tests create.
+pub const PASSWORD: &str = "correct horse battery staple";
+
 /// The real server on 127.0.0.1:0 with a fresh database.
 pub struct Server {
     /// `http://127.0.0.1:PORT`.
@@ -87,19 +90,32 @@ impl Server {
         self.conn().query_row(sql, [], |r| r.get(0)).unwrap()
     }
 
-    /// An agent of the workspace who chose online and has a dashboard open now.
-    pub async fn agent_online(&self, app_id: &str, email: &str) {
-        let store = &self.state.services.store;
-        let id = store
+    /// A dashboard login of the workspace with the password [`PASSWORD`]: its agent id.
+    pub async fn create_agent(
+        &self,
+        app_id: &str,
+        email: &str,
+        role: replybubble_server::store::Role,
+    ) -> i64 {
+        self.state
+            .services
+            .store
             .create_agent(
                 app_id.to_owned(),
                 email.to_owned(),
-                replybubble_server::store::Role::Agent,
-                replybubble_server::crypto::hash_password("correct horse battery staple"),
+                role,
+                replybubble_server::crypto::hash_password(PASSWORD),
                 0,
             )
             .await
-            .unwrap();
+            .unwrap()
+    }
+
+    /// An agent of the workspace who chose online and has a dashboard open now.
+    pub async fn agent_online(&self, app_id: &str, email: &str) {
+        let id = self
+            .create_agent(app_id, email, replybubble_server::store::Role::Agent)
+            .await;
         replybubble_server::service::presence::set_presence(
             &self.state.services,
             id,
@@ -261,6 +277,17 @@ fn free_port() -> u16 {
 impl Browser {
     /// Starts chromedriver and a headless Chromium session (1280x900).
     pub async fn start() -> Browser {
+        Browser::start_with(json!({})).await
+    }
+
+    /// A session whose profile has allowed notifications from every site, as an agent who
+    /// clicked "Allow" once.
+    pub async fn start_with_notifications() -> Browser {
+        Browser::start_with(json!({ "profile.default_content_setting_values.notifications": 1 }))
+            .await
+    }
+
+    async fn start_with(prefs: Json) -> Browser {
         let port = free_port();
         let driver_bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
         let driver = Command::new(&driver_bin)
@@ -283,6 +310,7 @@ impl Browser {
             "goog:chromeOptions".into(),
             json!({
                 "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+                "prefs": prefs,
                 "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                          "--disable-quic", "--no-first-run", "--disable-background-networking",
                          "--disable-component-update", "--disable-sync", "--window-size=1280,900"]

@@ -70,6 +70,113 @@
       var none = document.getElementById("no-messages");
       if (none) none.remove();
       scroll();
+      markRead();
+    });
+    // What this agent has read: the live view reports what it showed while visible.
+    var markRead = function () {
+      if (document.visibilityState !== "visible" || !csrf) return;
+      var body = new URLSearchParams();
+      body.set("csrf", csrf.getAttribute("content"));
+      body.set("seq", String(last));
+      fetch(location.pathname.replace(/\/$/, "") + "/read", { method: "POST", body: body, credentials: "same-origin" }).catch(function () {});
+    };
+    document.addEventListener("visibilitychange", markRead);
+  }
+
+  // The live inbox: every page follows the workspace's conversations. The tab title counts the
+  // conversations waiting for a reply, the list (first page) moves without a reload, and an
+  // agent who opted in hears a sound or sees a notification on a new visitor message.
+  var inboxUrl = document.body.getAttribute("data-inbox");
+  var list = document.querySelector("[data-test=conversations]");
+  var openId = thread ? Number(location.pathname.split("/")[3]) : 0;
+  var baseTitle = document.title.replace(/^\(\d+\) /, "");
+  var setCount = function (n) { document.title = (n > 0 ? "(" + n + ") " : "") + baseTitle; };
+  var el = function (tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  };
+  var upsert = function (c) {
+    if (!list || list.hasAttribute("data-paged")) return;
+    if (list.hasAttribute("data-identified") && !c.verified) return;
+    var li = list.querySelector('li[data-id="' + c.id + '"]');
+    if (!li) {
+      li = el("li");
+      li.setAttribute("data-id", String(c.id));
+    }
+    // Rebuilt from text, never parsed as HTML.
+    var a = el("a", "row");
+    a.href = "/dashboard/conversations/" + c.id;
+    var who = el("span", "who");
+    var name = el("span", "name", c.title);
+    if (c.verified) name.appendChild(el("span", "verified", " Verified"));
+    who.appendChild(name);
+    who.appendChild(el("span", "meta", c.subtitle));
+    a.appendChild(who);
+    a.appendChild(el("span", "preview", c.preview));
+    var when = el("span", "when");
+    var time = el("time", "", c.when);
+    time.setAttribute("datetime", c.iso);
+    when.appendChild(time);
+    if (c.closed) when.appendChild(el("span", "pill", "closed"));
+    if (c.waiting) when.appendChild(el("span", "pill waiting", "Waiting"));
+    a.appendChild(when);
+    li.replaceChildren(a);
+    li.className = (c.waiting ? "waiting" : "") + (c.unread ? " unread" : "");
+    list.prepend(li);
+    list.hidden = false;
+    var empty = document.getElementById("no-conversations");
+    if (empty) empty.remove();
+  };
+  var beep = function () {
+    var Ctx = window.AudioContext || window.webkitAudioContext;
+    if (!Ctx) return;
+    var ctx = new Ctx(), osc = ctx.createOscillator(), gain = ctx.createGain();
+    osc.frequency.value = 880;
+    gain.gain.setValueAtTime(0.15, ctx.currentTime);
+    gain.gain.exponentialRampToValueAtTime(0.001, ctx.currentTime + 0.4);
+    osc.connect(gain);
+    gain.connect(ctx.destination);
+    osc.start();
+    osc.stop(ctx.currentTime + 0.4);
+  };
+  var notify = function (c) {
+    // Reading it already, or another tab of this browser told the agent: once is enough.
+    if (c.id === openId && document.visibilityState === "visible") return;
+    var key = "rb-told:" + c.id + ":" + c.seq;
+    try {
+      if (localStorage.getItem(key)) return;
+      localStorage.setItem(key, "1");
+    } catch (err) { /* storage off: each tab tells */ }
+    if (document.body.getAttribute("data-notify-sound") === "1") beep();
+    if (document.body.getAttribute("data-notify-browser") === "1" && window.Notification && Notification.permission === "granted") {
+      var n = new Notification(c.title, { body: c.preview, tag: "replybubble-" + c.id });
+      n.onclick = function () { window.focus(); location.href = "/dashboard/conversations/" + c.id; };
+    }
+  };
+  if (inboxUrl && window.EventSource) {
+    var inbox = new EventSource(inboxUrl);
+    inbox.addEventListener("conversation", function (e) {
+      var c;
+      try { c = JSON.parse(e.data); } catch (err) { return; }
+      setCount(c.count);
+      upsert(c);
+      if (c.visitor) notify(c);
+    });
+  }
+  // Browsers ask for notification permission only on a click: the checkbox asks.
+  var allow = document.querySelector("input[data-permission]");
+  var note = document.querySelector("[data-test=permission]");
+  if (allow) {
+    allow.addEventListener("change", function () {
+      if (!allow.checked || !window.Notification || Notification.permission === "granted") return;
+      Notification.requestPermission().then(function (p) {
+        if (p !== "granted") {
+          allow.checked = false;
+          if (note) note.textContent = "Your browser blocks notifications from this site: allow them in its site settings, then tick again.";
+        }
+      });
     });
   }
 })();

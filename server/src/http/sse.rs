@@ -37,6 +37,37 @@ fn event(m: &MessageRow, audience: Audience) -> Bytes {
     Bytes::from(format!("id: {}\nevent: message\ndata: {data}\n\n", m.seq))
 }
 
+/// A `text/event-stream` response of named JSON events (`(event, data)`), with keep-alive
+/// comments in between, until `events` ends (the dashboard's inbox).
+pub fn respond_json(events: BoxStream<'static, (&'static str, String)>) -> HttpResponse {
+    let tick = tokio::time::interval_at(tokio::time::Instant::now() + KEEPALIVE, KEEPALIVE);
+    let gauge = crate::metrics::StreamGauge::open();
+    let hello = Some(Bytes::from_static(b"retry: 2000\n: connected\n\n"));
+    let stream = futures_util::stream::unfold(
+        (events, tick, hello, gauge),
+        |(mut events, mut tick, first, gauge)| async move {
+            if let Some(hello) = first {
+                return Some((
+                    Ok::<_, actix_web::Error>(hello),
+                    (events, tick, None, gauge),
+                ));
+            }
+            tokio::select! {
+                e = events.next() => e.map(|(name, data)| {
+                    let frame = Bytes::from(format!("event: {name}\ndata: {data}\n\n"));
+                    (Ok(frame), (events, tick, None, gauge))
+                }),
+                _ = tick.tick() => Some((Ok(Bytes::from_static(b": keep-alive\n\n")), (events, tick, None, gauge))),
+            }
+        },
+    );
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/event-stream"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header(("X-Accel-Buffering", "no"))
+        .streaming(stream)
+}
+
 /// A `text/event-stream` response that first sends `backlog` (messages the client missed), then
 /// each of `messages` ([`crate::service::follow`]), every one as an event whose id is the
 /// message's `seq`, with keep-alive comments in between. The stream ends when `messages` does

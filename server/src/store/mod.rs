@@ -145,6 +145,15 @@ pub trait Store: Send + Sync {
     fn finish_email(&self, conversation_id: i64, sent: Option<(i64, i64)>) -> Op<()>;
     /// Notes that a visitor event stream of the session is open (or just closed) at `now`.
     fn visitor_stream_seen(&self, session_id: i64, now: i64) -> Op<()>;
+    /// Sets an agent's opt-in notifications (sound, browser notification).
+    fn set_notifications(&self, agent_id: i64, sound: bool, browser: bool) -> Op<()>;
+    /// The agent has read the conversation up to position `seq`.
+    fn mark_read(&self, agent_id: i64, conversation_id: i64, seq: i64) -> Op<()>;
+    /// How far the agent has read each of `conversations`: (conversation, position) for those
+    /// it opened.
+    fn read_positions(&self, agent_id: i64, conversations: Vec<i64>) -> Op<Vec<(i64, i64)>>;
+    /// How many open conversations of the workspace wait for a reply.
+    fn waiting_count(&self, workspace_id: i64) -> Op<i64>;
     /// Sets an agent's chosen presence.
     fn set_presence(&self, agent_id: i64, presence: Presence) -> Op<()>;
     /// Notes that an open dashboard of the agent was heard from (at most one write a minute).

@@ -44,6 +44,10 @@ pub struct AgentCtx {
     pub flash_waiting: bool,
     /// The agent's chosen presence.
     pub presence: Presence,
+    /// Play a sound on a new visitor message (opt-in).
+    pub notify_sound: bool,
+    /// Show a browser notification on a new visitor message (opt-in).
+    pub notify_browser: bool,
 }
 
 impl AgentCtx {
@@ -138,6 +142,10 @@ pub struct ConversationRow {
     pub page: Option<PageSeen>,
     /// The page the conversation started on.
     pub start_page_url: Option<String>,
+    /// Its last message is the visitor's: it waits for a reply.
+    pub waiting: bool,
+    /// The position of its last message.
+    pub last_seq: i64,
 }
 
 /// A page a visitor was on, as the widget reported it.

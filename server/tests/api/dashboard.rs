@@ -266,6 +266,11 @@ async fn every_form_refuses_a_missing_or_wrong_csrf_token() {
             WIDGET_FORM.with("position", "left"),
         ),
         ("/dashboard/presence".into(), vec![("presence", "away")]),
+        ("/dashboard/notifications".into(), vec![("sound", "on")]),
+        (
+            format!("/dashboard/conversations/{conv}/read"),
+            vec![("seq", "1")],
+        ),
         ("/dashboard/heartbeat".into(), vec![]),
         ("/dashboard/settings/hours".into(), vec![("mode", "always")]),
         ("/dashboard/logout".into(), vec![]),
@@ -1446,4 +1451,181 @@ async fn outside_business_hours_the_status_says_when_they_open_and_hides_when_as
         agent_page.get("/dashboard/settings/hours").await.status,
         403
     );
+}
+
+/// Reads an inbox stream until its next `conversation` event.
+async fn next_change<S>(res: &mut S, buf: &mut String) -> serde_json::Value
+where
+    S: futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>> + Unpin,
+{
+    use futures_util::StreamExt;
+    loop {
+        if let Some(end) = buf.find("\n\n") {
+            let frame: String = buf.drain(..end + 2).collect();
+            if let Some(data) = frame
+                .strip_prefix("event: conversation\n")
+                .and_then(|f| f.strip_prefix("data: "))
+            {
+                return serde_json::from_str(data.trim()).unwrap();
+            }
+            continue;
+        }
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), res.next())
+            .await
+            .expect("an inbox event within 10 s")
+            .expect("the stream is open")
+            .unwrap();
+        buf.push_str(std::str::from_utf8(&chunk).unwrap());
+    }
+}
+
+#[actix_rt::test]
+async fn the_inbox_stream_tells_an_agent_of_their_workspaces_conversations_only() {
+    let app = spawn_app().await;
+    let ws = app.workspace(Plan::Free, Mode::Off, &[]).await;
+    let other = app.workspace(Plan::Free, Mode::Off, &[]).await;
+    agent(&app, &ws, "owner@acme.test", "owner").await;
+    let o = login(&app, "owner@acme.test").await;
+    let mut res = app
+        .client
+        .get(app.url("/dashboard/inbox/events"))
+        .insert_header(("Cookie", o.cookie.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(
+        res.headers().get("content-type").unwrap(),
+        "text/event-stream"
+    );
+    for _ in 0..200 {
+        if app.state.services.hub.open_streams(0) == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // Another workspace's visitor writes first: nothing for this agent.
+    let (stranger, _) = app.session(&other).await;
+    assert_eq!(
+        app.send(&stranger, "secret of another shop").await.status,
+        201
+    );
+    let (token, conv) = app.session(&ws).await;
+    assert_eq!(app.send(&token, "Is my order late?").await.status, 201);
+    let mut buf = String::new();
+    let c = next_change(&mut res, &mut buf).await;
+    assert_eq!(c["id"], conv, "the first event is this workspace's: {c}");
+    assert_eq!(
+        (
+            &c["preview"],
+            &c["waiting"],
+            &c["unread"],
+            &c["visitor"],
+            &c["count"]
+        ),
+        (
+            &json!("Is my order late?"),
+            &json!(true),
+            &json!(true),
+            &json!(true),
+            &json!(1)
+        )
+    );
+    assert!(!buf.contains("another shop"));
+    // The agent opens it (read) and replies: no longer waiting, count 0.
+    let view = o.get(&format!("/dashboard/conversations/{conv}")).await;
+    assert_eq!(view.status, 200);
+    let list = o.get("/dashboard/conversations").await;
+    assert!(
+        list.body.contains("<title>(1) Conversations"),
+        "the count in the tab title"
+    );
+    assert!(
+        list.body
+            .contains(&format!("<li data-id=\"{conv}\" class=\"waiting\">")),
+        "read, still waiting: {}",
+        list.body
+    );
+    let r = o
+        .post(
+            &format!("/dashboard/conversations/{conv}/reply"),
+            &[("body", "On its way!")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let c = next_change(&mut res, &mut buf).await;
+    assert_eq!(
+        (&c["waiting"], &c["unread"], &c["visitor"], &c["count"]),
+        (&json!(false), &json!(false), &json!(false), &json!(0))
+    );
+    let list = o.get("/dashboard/conversations").await;
+    assert!(
+        list.body.contains("<title>Conversations"),
+        "no count when nothing waits"
+    );
+    // A new visitor message makes it unread again.
+    assert_eq!(app.send(&token, "Thanks!").await.status, 201);
+    let c = next_change(&mut res, &mut buf).await;
+    assert_eq!((&c["unread"], &c["waiting"]), (&json!(true), &json!(true)));
+    let r = o
+        .post(
+            &format!("/dashboard/conversations/{conv}/read"),
+            &[("seq", "3")],
+        )
+        .await;
+    assert_eq!(r.status, 204);
+    let list = o.get("/dashboard/conversations").await;
+    assert!(list
+        .body
+        .contains(&format!("<li data-id=\"{conv}\" class=\"waiting\">")));
+    // Another workspace's conversation is not found.
+    let (_, foreign) = app.session(&other).await;
+    let r = o
+        .post(
+            &format!("/dashboard/conversations/{foreign}/read"),
+            &[("seq", "1")],
+        )
+        .await;
+    assert_eq!(r.status, 404);
+}
+
+#[actix_rt::test]
+async fn notification_settings_are_per_agent_and_kept_on_the_server() {
+    let app = spawn_app().await;
+    let ws = app.workspace(Plan::Free, Mode::Off, &[]).await;
+    agent(&app, &ws, "owner@acme.test", "owner").await;
+    agent(&app, &ws, "agent@acme.test", "agent").await;
+    let o = login(&app, "owner@acme.test").await;
+    let page = o.get("/dashboard/conversations").await;
+    assert!(
+        page.body
+            .contains("data-notify-sound=\"\" data-notify-browser=\"\""),
+        "off until opted in"
+    );
+    let r = o
+        .post(
+            "/dashboard/notifications",
+            &[("sound", "on"), ("browser", "on")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let page = o.get("/dashboard").await;
+    assert!(page
+        .body
+        .contains("data-notify-sound=\"1\" data-notify-browser=\"1\""));
+    let a = login(&app, "agent@acme.test").await;
+    assert!(
+        a.get("/dashboard")
+            .await
+            .body
+            .contains("data-notify-sound=\"\""),
+        "another agent's own"
+    );
+    o.post("/dashboard/notifications", &[("browser", "on")])
+        .await;
+    assert!(o
+        .get("/dashboard")
+        .await
+        .body
+        .contains("data-notify-sound=\"\" data-notify-browser=\"1\""));
 }

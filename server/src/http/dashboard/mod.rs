@@ -7,6 +7,7 @@
 //! workspace, so another workspace's ids are "not found".
 
 mod contacts;
+mod inbox;
 mod pages;
 mod settings;
 mod verification;
@@ -92,6 +93,8 @@ pub struct Nav {
     pub active: &'static str,
     /// The agent's chosen presence: `online` or `away`.
     pub presence: &'static str,
+    /// Opt-in notifications: sound, browser notification.
+    pub notify: (bool, bool),
 }
 
 impl Nav {
@@ -105,6 +108,7 @@ impl Nav {
             csrf: agent.csrf.clone(),
             active,
             presence: agent.presence.as_str(),
+            notify: (agent.notify_sound, agent.notify_browser),
         }
     }
 }
@@ -373,6 +377,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/integrations/verification/mode",
                 web::post().to(verification::mode),
             )
+            .route("/inbox/events", web::get().to(inbox::events))
+            .route("/notifications", web::post().to(inbox::notifications))
+            .route("/conversations/{id}/read", web::post().to(inbox::read))
             .route("/presence", web::post().to(settings::presence))
             .route("/heartbeat", web::post().to(settings::heartbeat))
             .route("/settings/hours", web::get().to(settings::hours))

@@ -1,5 +1,7 @@
 //! Home and conversations (list, view, reply, close/reopen, live events).
 
+use std::collections::HashMap;
+
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
@@ -58,6 +60,10 @@ pub struct Row {
     pub when: String,
     pub iso: String,
     pub closed: bool,
+    /// Its last message is the visitor's.
+    pub waiting: bool,
+    /// Has messages this agent has not opened (set by the list page).
+    pub unread: bool,
 }
 
 pub(super) fn contact_title(c: &ContactRow) -> String {
@@ -91,6 +97,8 @@ pub(super) fn row(r: &ConversationRow) -> Row {
         when,
         iso,
         closed: r.status == ConversationStatus::Closed,
+        waiting: r.waiting && r.status == ConversationStatus::Open,
+        unread: false,
     }
 }
 
@@ -122,6 +130,10 @@ struct Conversations {
     identified: bool,
     toggle_href: String,
     next_href: Option<String>,
+    /// Open conversations waiting for a reply (the tab title's count).
+    waiting: i64,
+    /// An older page (`?before=`): new conversations are not added to it live.
+    before_page: bool,
 }
 
 pub async fn conversations(
@@ -146,9 +158,25 @@ pub async fn conversations(
             last.last_activity_at, last.id
         )
     });
+    let read: HashMap<i64, i64> = state
+        .services
+        .store
+        .read_positions(agent.agent_id, rows.iter().map(|r| r.id).collect())
+        .await?
+        .into_iter()
+        .collect();
+    let waiting = state.services.store.waiting_count(ws).await?;
     render(&Conversations {
         nav: Nav::new(&agent, "conversations"),
-        rows: rows.iter().map(row).collect(),
+        waiting,
+        before_page: before.is_some(),
+        rows: rows
+            .iter()
+            .map(|r| Row {
+                unread: super::inbox::unread(r, read.get(&r.id).copied().unwrap_or(0)),
+                ..row(r)
+            })
+            .collect(),
         identified,
         toggle_href: if identified {
             "/dashboard/conversations".into()
@@ -240,6 +268,10 @@ pub async fn conversation(
             messages.first().map_or(0, |m| m.seq)
         )
     });
+    // Opening the conversation reads it (the live view reports what arrives later).
+    if before.is_none() {
+        store.mark_read(agent.agent_id, id, conv.last_seq).await?;
+    }
     let others = match &conv.contact {
         Some(k) => store.contact_conversations(ws, k.id).await?,
         None => Vec::new(),
@@ -306,7 +338,7 @@ pub async fn reply(
     check_csrf(&agent, &form.csrf)?;
     let state = state(&req);
     let id = id.into_inner();
-    crate::service::post_agent_reply(
+    let row = crate::service::post_agent_reply(
         &state.services,
         agent.workspace_id,
         id,
@@ -314,6 +346,12 @@ pub async fn reply(
         &form.body,
     )
     .await?;
+    // Answering is having read it.
+    state
+        .services
+        .store
+        .mark_read(agent.agent_id, id, row.seq)
+        .await?;
     Ok(see_other(&format!("/dashboard/conversations/{id}")))
 }
 

@@ -70,7 +70,8 @@ pub async fn agent_by_session(
     let stmt = tx
         .prepare_cached(
             "SELECT a.id, a.email, a.role, s.csrf, w.id, w.app_id, w.name, w.plan, w.mode, w.secret_version,
-                    s.id, s.expires_at, s.flash_secret IS NOT NULL, a.presence
+                    s.id, s.expires_at, s.flash_secret IS NOT NULL, a.presence, a.notify_sound,
+                    a.notify_browser
              FROM agent_sessions s JOIN agents a ON a.id = s.agent_id JOIN workspaces w ON w.id = a.workspace_id
              WHERE s.token_hash = $1 AND s.expires_at > $2",
         )
@@ -93,6 +94,8 @@ pub async fn agent_by_session(
         expires_at: r.try_get(11)?,
         flash_waiting: r.try_get(12)?,
         presence: parse_enum(&r, 13)?,
+        notify_sound: r.try_get(14)?,
+        notify_browser: r.try_get(15)?,
     }))
 }
 
@@ -138,6 +141,58 @@ pub async fn online(
         .await?
         .try_get(0)?;
     Ok(n as u32)
+}
+
+/// Sets an agent's opt-in notifications.
+pub async fn set_notifications(
+    tx: &Transaction<'_>,
+    agent_id: i64,
+    sound: bool,
+    browser: bool,
+) -> Result<(), StoreError> {
+    let stmt = tx
+        .prepare_cached("UPDATE agents SET notify_sound = $2, notify_browser = $3 WHERE id = $1")
+        .await?;
+    tx.execute(&stmt, &[&agent_id, &sound, &browser]).await?;
+    Ok(())
+}
+
+/// The agent has read the conversation up to position `seq` (never moves back).
+pub async fn mark_read(
+    tx: &Transaction<'_>,
+    agent_id: i64,
+    conversation_id: i64,
+    seq: i64,
+) -> Result<(), StoreError> {
+    let stmt = tx
+        .prepare_cached(
+            "INSERT INTO agent_reads (agent_id, conversation_id, read_seq) VALUES ($1, $2, $3)
+             ON CONFLICT (agent_id, conversation_id)
+             DO UPDATE SET read_seq = greatest(agent_reads.read_seq, excluded.read_seq)",
+        )
+        .await?;
+    tx.execute(&stmt, &[&agent_id, &conversation_id, &seq])
+        .await?;
+    Ok(())
+}
+
+/// How far the agent has read each of `conversations`.
+pub async fn read_positions(
+    tx: &Transaction<'_>,
+    agent_id: i64,
+    conversations: &[i64],
+) -> Result<Vec<(i64, i64)>, StoreError> {
+    let stmt = tx
+        .prepare_cached(
+            "SELECT conversation_id, read_seq FROM agent_reads
+             WHERE agent_id = $1 AND conversation_id = ANY($2)",
+        )
+        .await?;
+    tx.query(&stmt, &[&agent_id, &conversations])
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
 }
 
 /// Keeps a newly generated secret for the one page view that shows it (post/redirect/get).

@@ -79,6 +79,17 @@ pub async fn set_page(
     Ok(())
 }
 
+/// How many open, started conversations of the workspace wait for a reply.
+pub async fn waiting_count(tx: &Transaction<'_>, workspace_id: i64) -> Result<i64, StoreError> {
+    let stmt = tx
+        .prepare_cached(
+            "SELECT count(*) FROM conversations
+             WHERE workspace_id = $1 AND waiting AND status = 'open' AND started_at IS NOT NULL",
+        )
+        .await?;
+    Ok(tx.query_one(&stmt, &[&workspace_id]).await?.try_get(0)?)
+}
+
 /// Home page numbers; `since` is 30 days ago in milliseconds.
 pub async fn home(
     tx: &Transaction<'_>,
@@ -112,7 +123,8 @@ pub async fn home(
 }
 
 const CONVERSATION_COLUMNS: &str = "c.id, c.visitor_label, c.status, c.last_activity_at, c.last_message, c.visitor_name, c.visitor_email,
-     k.id, k.user_id, k.email, k.name, k.company, k.phone, k.traits, c.page_url, c.page_title, c.page_at, c.start_page_url";
+     k.id, k.user_id, k.email, k.name, k.company, k.phone, k.traits, c.page_url, c.page_title, c.page_at, c.start_page_url,
+     c.waiting, c.last_seq";
 
 fn conversation_row(r: &Row) -> Result<ConversationRow, StoreError> {
     let contact_id: Option<i64> = r.try_get(7)?;
@@ -146,6 +158,8 @@ fn conversation_row(r: &Row) -> Result<ConversationRow, StoreError> {
             None => None,
         },
         start_page_url: r.try_get(17)?,
+        waiting: r.try_get(18)?,
+        last_seq: r.try_get(19)?,
     })
 }
 

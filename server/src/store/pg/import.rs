@@ -23,6 +23,7 @@ const TABLES: &[&str] = &[
     "sessions",
     "messages",
     "email_outbox",
+    "agent_reads",
     "stream_tickets",
     "demo",
     "identify_events",

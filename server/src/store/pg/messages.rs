@@ -23,12 +23,20 @@ async fn insert(
     let stmt = tx
         .prepare_cached(
             "UPDATE conversations SET last_activity_at = $2, last_message = $3, status = 'open',
-                    started_at = coalesce(started_at, $2), last_seq = last_seq + 1
+                    started_at = coalesce(started_at, $2), last_seq = last_seq + 1, waiting = $4
              WHERE id = $1 RETURNING last_seq",
         )
         .await?;
     let seq: i64 = tx
-        .query_opt(&stmt, &[&conversation_id, &now, &preview])
+        .query_opt(
+            &stmt,
+            &[
+                &conversation_id,
+                &now,
+                &preview,
+                &(author == Author::Visitor),
+            ],
+        )
         .await?
         .ok_or(StoreError::NotFound("conversation"))?
         .try_get(0)?;

@@ -32,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0003_pages_and_appearance.sql"),
     include_str!("sql/0004_presence_and_hours.sql"),
     include_str!("sql/0005_email_outbox.sql"),
+    include_str!("sql/0006_inbox.sql"),
 ];
 
 /// The schema version this binary writes.

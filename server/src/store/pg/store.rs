@@ -130,6 +130,33 @@ impl Store for PgStore {
         tx!(self, |t| outbox::stream_seen(t, session_id, now))
     }
 
+    fn set_notifications(&self, agent_id: i64, sound: bool, browser: bool) -> Op<()> {
+        tx!(self, |t| agents::set_notifications(
+            t, agent_id, sound, browser
+        ))
+    }
+
+    fn mark_read(&self, agent_id: i64, conversation_id: i64, seq: i64) -> Op<()> {
+        tx!(self, |t| agents::mark_read(
+            t,
+            agent_id,
+            conversation_id,
+            seq
+        ))
+    }
+
+    fn read_positions(&self, agent_id: i64, conversations: Vec<i64>) -> Op<Vec<(i64, i64)>> {
+        tx!(self, |t| agents::read_positions(
+            t,
+            agent_id,
+            &conversations
+        ))
+    }
+
+    fn waiting_count(&self, workspace_id: i64) -> Op<i64> {
+        tx!(self, |t| conversations::waiting_count(t, workspace_id))
+    }
+
     fn set_presence(&self, agent_id: i64, presence: Presence) -> Op<()> {
         tx!(self, |t| agents::set_presence(t, agent_id, presence))
     }

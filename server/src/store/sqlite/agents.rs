@@ -56,7 +56,8 @@ pub fn agent_by_session(
     Ok(conn
         .prepare_cached(
             "SELECT a.id, a.email, a.role, s.csrf, w.id, w.app_id, w.name, w.plan, w.mode, w.secret_version,
-                    s.id, s.expires_at, s.flash_secret IS NOT NULL, a.presence
+                    s.id, s.expires_at, s.flash_secret IS NOT NULL, a.presence, a.notify_sound,
+                    a.notify_browser
              FROM agent_sessions s JOIN agents a ON a.id = s.agent_id JOIN workspaces w ON w.id = a.workspace_id
              WHERE s.token_hash = ?1 AND s.expires_at > ?2",
         )?
@@ -76,6 +77,8 @@ pub fn agent_by_session(
                 expires_at: r.get(11)?,
                 flash_waiting: r.get(12)?,
                 presence: parse_enum(r, 13)?,
+                notify_sound: r.get(14)?,
+                notify_browser: r.get(15)?,
             })
         })
         .optional()?)
@@ -110,6 +113,54 @@ pub fn online(conn: &Connection, workspace_id: i64, since: i64) -> Result<u32, S
              WHERE workspace_id = ?1 AND presence = 'online' AND last_seen_at >= ?2",
         )?
         .query_row(params![workspace_id, since], |r| r.get(0))?)
+}
+
+/// Sets an agent's opt-in notifications.
+pub fn set_notifications(
+    conn: &Connection,
+    agent_id: i64,
+    sound: bool,
+    browser: bool,
+) -> Result<(), StoreError> {
+    conn.prepare_cached("UPDATE agents SET notify_sound = ?2, notify_browser = ?3 WHERE id = ?1")?
+        .execute(params![agent_id, sound, browser])?;
+    Ok(())
+}
+
+/// The agent has read the conversation up to position `seq` (never moves back).
+pub fn mark_read(
+    conn: &Connection,
+    agent_id: i64,
+    conversation_id: i64,
+    seq: i64,
+) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO agent_reads (agent_id, conversation_id, read_seq) VALUES (?1, ?2, ?3)
+         ON CONFLICT (agent_id, conversation_id) DO UPDATE SET read_seq = max(read_seq, excluded.read_seq)",
+    )?
+    .execute(params![agent_id, conversation_id, seq])?;
+    Ok(())
+}
+
+/// How far the agent has read each of `conversations`.
+pub fn read_positions(
+    conn: &Connection,
+    agent_id: i64,
+    conversations: &[i64],
+) -> Result<Vec<(i64, i64)>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT read_seq FROM agent_reads WHERE agent_id = ?1 AND conversation_id = ?2",
+    )?;
+    let mut out = Vec::new();
+    for id in conversations {
+        if let Some(seq) = stmt
+            .query_row(params![agent_id, id], |r| r.get(0))
+            .optional()?
+        {
+            out.push((*id, seq));
+        }
+    }
+    Ok(out)
 }
 
 /// Keeps a newly generated secret for the one page view that shows it (post/redirect/get).

@@ -67,6 +67,16 @@ pub fn set_page(
     Ok(())
 }
 
+/// How many open, started conversations of the workspace wait for a reply.
+pub fn waiting_count(conn: &Connection, workspace_id: i64) -> Result<i64, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT count(*) FROM conversations
+             WHERE workspace_id = ?1 AND waiting = 1 AND status = 'open' AND started_at IS NOT NULL",
+        )?
+        .query_row([workspace_id], |r| r.get(0))?)
+}
+
 /// Home page numbers; `since` is 30 days ago in milliseconds.
 pub fn home(conn: &Connection, workspace_id: i64, since: i64) -> Result<HomeStats, StoreError> {
     let (total, identified): (i64, i64) = conn.query_row(
@@ -92,7 +102,8 @@ pub fn home(conn: &Connection, workspace_id: i64, since: i64) -> Result<HomeStat
 }
 
 const CONVERSATION_COLUMNS: &str = "c.id, c.visitor_label, c.status, c.last_activity_at, c.last_message, c.visitor_name, c.visitor_email,
-     k.id, k.user_id, k.email, k.name, k.company, k.phone, k.traits, c.page_url, c.page_title, c.page_at, c.start_page_url";
+     k.id, k.user_id, k.email, k.name, k.company, k.phone, k.traits, c.page_url, c.page_title, c.page_at, c.start_page_url,
+     c.waiting, c.last_seq";
 
 fn conversation_row(r: &Row) -> rusqlite::Result<ConversationRow> {
     let contact_id: Option<i64> = r.get(7)?;
@@ -126,6 +137,8 @@ fn conversation_row(r: &Row) -> rusqlite::Result<ConversationRow> {
             None => None,
         },
         start_page_url: r.get(17)?,
+        waiting: r.get(18)?,
+        last_seq: r.get(19)?,
     })
 }
 

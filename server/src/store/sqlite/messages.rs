@@ -22,10 +22,13 @@ fn insert(
     let seq: i64 = conn
         .prepare_cached(
             "UPDATE conversations SET last_activity_at = ?2, last_message = ?3, status = 'open',
-                    started_at = coalesce(started_at, ?2), last_seq = last_seq + 1
+                    started_at = coalesce(started_at, ?2), last_seq = last_seq + 1, waiting = ?4
              WHERE id = ?1 RETURNING last_seq",
         )?
-        .query_row(params![conversation_id, now, preview], |r| r.get(0))
+        .query_row(
+            params![conversation_id, now, preview, author == Author::Visitor],
+            |r| r.get(0),
+        )
         .optional()?
         .ok_or(StoreError::NotFound("conversation"))?;
     conn.prepare_cached(

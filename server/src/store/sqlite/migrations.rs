@@ -20,6 +20,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0009_pages_and_appearance.sql"),
     include_str!("sql/0010_presence_and_hours.sql"),
     include_str!("sql/0011_email_outbox.sql"),
+    include_str!("sql/0012_inbox.sql"),
 ];
 
 /// The schema version this binary writes.

@@ -114,6 +114,22 @@ impl Store for SqliteStore {
         self.writing(move |c| outbox::stream_seen(c, session_id, now))
     }
 
+    fn set_notifications(&self, agent_id: i64, sound: bool, browser: bool) -> Op<()> {
+        self.writing(move |c| agents::set_notifications(c, agent_id, sound, browser))
+    }
+
+    fn mark_read(&self, agent_id: i64, conversation_id: i64, seq: i64) -> Op<()> {
+        self.writing(move |c| agents::mark_read(c, agent_id, conversation_id, seq))
+    }
+
+    fn read_positions(&self, agent_id: i64, conversations: Vec<i64>) -> Op<Vec<(i64, i64)>> {
+        self.reading(move |c| agents::read_positions(c, agent_id, &conversations))
+    }
+
+    fn waiting_count(&self, workspace_id: i64) -> Op<i64> {
+        self.reading(move |c| conversations::waiting_count(c, workspace_id))
+    }
+
     fn set_presence(&self, agent_id: i64, presence: Presence) -> Op<()> {
         self.writing(move |c| agents::set_presence(c, agent_id, presence))
     }
