@@ -25,7 +25,9 @@ pub fn out(name: &str) -> Vec<PathBuf> {
 async fn the_demo_site_with_a_verified_customer_and_a_live_reply() {
     let server = Server::start_with(true).await;
     // Sam, an agent, has the dashboard open: the widget says someone can answer.
-    let demo = server.sql_text("SELECT app_id FROM workspaces LIMIT 1").unwrap();
+    let demo = server
+        .sql_text("SELECT app_id FROM workspaces LIMIT 1")
+        .unwrap();
     server.agent_online(&demo, "sam@acme-coffee.test").await;
     let b = Browser::start().await;
     b.client
