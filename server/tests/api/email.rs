@@ -67,6 +67,17 @@ async fn outbox_empty(app: &TestApp) {
     );
 }
 
+/// Waits up to 10 s until `sql` (a count) is `n`; asserts it.
+async fn count_becomes(app: &TestApp, sql: &str, n: i64, why: &str) {
+    for _ in 0..200 {
+        if app.sql_count(sql).await == n {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(app.sql_count(sql).await, n, "{why}");
+}
+
 #[actix_rt::test]
 async fn a_reply_to_a_verified_contact_who_left_is_emailed_with_a_link_back() {
     let smtp = Smtp::start(free_port()).await;
@@ -103,32 +114,16 @@ async fn a_reply_to_a_verified_contact_who_left_is_emailed_with_a_link_back() {
 
     // A second reply within 10 minutes waits for the 10 minutes to pass.
     reply(&app, conv, "And SCIM provisioning too.").await;
-    for _ in 0..100 {
-        if app
-            .sql_count("SELECT count(*) FROM email_outbox WHERE due_at > 0 AND attempts = 0")
-            .await
-            == 1
-            && app
-                .sql_count(format!(
-                    "SELECT count(*) FROM email_outbox o JOIN conversations c ON c.id = o.conversation_id
-                     WHERE o.due_at = c.emailed_at + 600000 AND c.id = {conv}"
-                ))
-                .await
-                == 1
-        {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert_eq!(
-        app.sql_count(format!(
+    count_becomes(
+        &app,
+        &format!(
             "SELECT count(*) FROM email_outbox o JOIN conversations c ON c.id = o.conversation_id
-             WHERE o.due_at = c.emailed_at + 600000 AND c.id = {conv}"
-        ))
-        .await,
+             WHERE o.due_at = c.emailed_at + 600000 AND o.attempts = 0 AND c.id = {conv}"
+        ),
         1,
-        "due 10 minutes after the last email"
-    );
+        "due 10 minutes after the last email",
+    )
+    .await;
     assert_eq!(smtp.received().len(), 1);
     // Ten minutes later (moved back in time): the second email has only the new reply.
     app.sql_exec(format!(
@@ -176,7 +171,7 @@ async fn a_visitor_still_on_the_page_gets_the_reply_live_not_by_email() {
     let smtp = Smtp::start(free_port()).await;
     let app = spawn_app_with_smtp(&smtp.url()).await;
     let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
-    let (token, conv) = verified_visitor(&app, &ws).await;
+    let (_, conv) = verified_visitor(&app, &ws).await;
     // A stream of the session was open a moment ago.
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -187,46 +182,27 @@ async fn a_visitor_still_on_the_page_gets_the_reply_live_not_by_email() {
     ))
     .await;
     reply(&app, conv, "Here you go.").await;
-    for _ in 0..100 {
-        if app
-            .sql_count(format!(
-                "SELECT count(*) FROM email_outbox WHERE due_at = {} ",
-                now + 120_000
-            ))
-            .await
-            == 1
-        {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert_eq!(
-        app.sql_count(format!(
+    count_becomes(
+        &app,
+        &format!(
             "SELECT count(*) FROM email_outbox WHERE due_at = {}",
             now + 120_000
-        ))
-        .await,
+        ),
         1,
-        "looked at again 2 minutes after the stream was last seen"
-    );
+        "looked at again 2 minutes after the stream was last seen",
+    )
+    .await;
     assert_eq!(smtp.received().len(), 0);
-    // The reply came while the stream was open: when they leave, nothing is left to email.
+    // Ten minutes later (moved back in time): the reply had come while their stream was still
+    // open, so when they left nothing was left to email.
+    app.sql_exec(format!(
+        "UPDATE messages SET created_at = {} WHERE conversation_id = {conv}",
+        now - 600_000
+    ))
+    .await;
     app.sql_exec(format!(
         "UPDATE sessions SET stream_seen_at = {} WHERE conversation_id = {conv}",
-        now + 1
-    ))
-    .await;
-    app.sql_exec(format!(
-        "UPDATE messages SET created_at = {now} WHERE conversation_id = {conv}"
-    ))
-    .await;
-    app.sql_exec(format!(
-        "UPDATE sessions SET stream_seen_at = stream_seen_at - 600000 WHERE conversation_id = {conv}"
-    ))
-    .await;
-    let _ = token;
-    app.sql_exec(format!(
-        "UPDATE messages SET created_at = created_at - 600000 WHERE conversation_id = {conv}"
+        now - 600_000 + 1
     ))
     .await;
     app.sql_exec("UPDATE email_outbox SET due_at = 0").await;
@@ -242,18 +218,13 @@ async fn a_reply_survives_an_smtp_outage_and_arrives_when_the_server_is_back() {
     let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
     let (_, conv) = verified_visitor(&app, &ws).await;
     reply(&app, conv, "Your refund was issued today.").await;
-    for _ in 0..200 {
-        if app
-            .sql_count(
-                "SELECT count(*) FROM email_outbox WHERE attempts >= 1 AND last_error IS NOT NULL",
-            )
-            .await
-            == 1
-        {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    count_becomes(
+        &app,
+        "SELECT count(*) FROM email_outbox WHERE attempts >= 1 AND last_error IS NOT NULL",
+        1,
+        "the failed attempt is counted and kept",
+    )
+    .await;
     let failed = app
         .sql_rows("SELECT attempts, last_error FROM email_outbox")
         .await;

@@ -27,31 +27,51 @@ fn owner(agent: &AgentCtx) -> Result<(), PageError> {
     }
 }
 
-#[derive(Template)]
-#[template(path = "dashboard/settings_widget.html")]
-struct WidgetPage {
-    nav: Nav,
-    /// The form's values, by field (what is stored, or what was typed when it was wrong).
-    values: HashMap<&'static str, String>,
-    /// The language's title, subtitle and launcher label, shown as placeholders (English).
-    defaults: HashMap<&'static str, &'static str>,
-    /// (value, label) of the locale select.
-    locales: Vec<(&'static str, &'static str)>,
+/// What a settings form shows besides its page: the values by field (what is stored, or what
+/// was typed when it was wrong), the error naming a field, and whether it was just saved.
+struct Form {
+    values: HashMap<String, String>,
     error: Option<String>,
     /// The field the error is about.
     error_field: String,
     saved: bool,
 }
 
-impl WidgetPage {
+impl Form {
+    fn new(values: HashMap<String, String>, saved: bool) -> Form {
+        Form {
+            values,
+            error: None,
+            error_field: String::new(),
+            saved,
+        }
+    }
+
     fn value(&self, field: &str) -> &str {
         self.values.get(field).map_or("", String::as_str)
     }
+
+    /// The form again with `e` on the field it names.
+    fn failed(&mut self, e: &replybubble_core::FieldError) {
+        self.error_field = e.field().to_owned();
+        self.error = Some(e.to_string());
+    }
 }
 
-fn values(a: &Appearance) -> HashMap<&'static str, String> {
+#[derive(Template)]
+#[template(path = "dashboard/settings_widget.html")]
+struct WidgetPage {
+    nav: Nav,
+    form: Form,
+    /// The language's title, subtitle and launcher label, shown as placeholders (English).
+    defaults: HashMap<&'static str, &'static str>,
+    /// (value, label) of the locale select.
+    locales: Vec<(&'static str, &'static str)>,
+}
+
+fn values(a: &Appearance) -> HashMap<String, String> {
     let text = |t: &Option<String>| t.clone().unwrap_or_default();
-    HashMap::from([
+    [
         ("color", a.color.as_str().to_owned()),
         ("position", a.position.as_str().to_owned()),
         ("offset_x", a.offset_x.to_string()),
@@ -61,10 +81,13 @@ fn values(a: &Appearance) -> HashMap<&'static str, String> {
         ("subtitle", text(&a.subtitle)),
         ("launcher_label", text(&a.launcher_label)),
         ("locale", a.locale.as_str().to_owned()),
-    ])
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
 }
 
-fn page(agent: &AgentCtx, values: HashMap<&'static str, String>, saved: bool) -> WidgetPage {
+fn page(agent: &AgentCtx, form: Form) -> WidgetPage {
     let lang_name = |l: Lang| match l {
         Lang::En => "English",
         Lang::De => "German (Deutsch)",
@@ -75,16 +98,13 @@ fn page(agent: &AgentCtx, values: HashMap<&'static str, String>, saved: bool) ->
     locales.extend(Lang::ALL.map(|l| (l.as_str(), lang_name(l))));
     WidgetPage {
         nav: Nav::new(agent, "widget"),
-        values,
+        form,
         defaults: HashMap::from([
             ("title", Text::Title.in_lang(Lang::En)),
             ("subtitle", Text::Subtitle.in_lang(Lang::En)),
             ("launcher_label", Text::LauncherLabel.in_lang(Lang::En)),
         ]),
         locales,
-        error: None,
-        error_field: String::new(),
-        saved,
     }
 }
 
@@ -98,7 +118,7 @@ pub async fn show(req: HttpRequest, Agent(agent): Agent) -> Result<HttpResponse,
         .await?
         .ok_or(PageError::NotFound("workspace"))?;
     let saved = req.query_string() == "saved=1";
-    render(&page(&agent, values(&ws.appearance), saved))
+    render(&page(&agent, Form::new(values(&ws.appearance), saved)))
 }
 
 /// Saves every field at once; a wrong one shows the form again with what was typed.
@@ -114,19 +134,18 @@ pub async fn save(
         let v = form.get(field).ok_or_else(|| {
             PageError::BadRequest(format!("the form lacks the field {field}: reload the page"))
         })?;
-        typed.insert(field, v.clone());
+        typed.insert(field.to_owned(), v.clone());
     }
     let changes: Vec<(&str, &str)> = Appearance::FIELDS
         .iter()
-        .map(|f| (*f, typed[f].as_str()))
+        .map(|f| (*f, typed[*f].as_str()))
         .collect();
     match workspace::set_appearance(&state(&req).services, &agent.app_id, &changes).await {
         Ok(_) => Ok(see_other("/dashboard/settings/widget?saved=1")),
         Err(ServiceError::Field(e)) => {
-            let mut p = page(&agent, typed, false);
-            p.error_field = e.field().to_owned();
-            p.error = Some(e.to_string());
-            render_as(Kind::BadRequest, &p)
+            let mut form = Form::new(typed, false);
+            form.failed(&e);
+            render_as(Kind::BadRequest, &page(&agent, form))
         }
         Err(e) => Err(e.into()),
     }
@@ -170,22 +189,12 @@ pub async fn heartbeat(
 #[template(path = "dashboard/settings_hours.html")]
 struct HoursPage {
     nav: Nav,
-    /// The form's values by field name (stored, or typed when wrong).
-    values: HashMap<String, String>,
+    form: Form,
     /// (day key, label).
     days: Vec<(&'static str, &'static str)>,
     zones: Vec<String>,
     /// What the widget would say now: (online, next open).
     status: (bool, Option<String>),
-    error: Option<String>,
-    error_field: String,
-    saved: bool,
-}
-
-impl HoursPage {
-    fn value(&self, field: &str) -> &str {
-        self.values.get(field).map_or("", String::as_str)
-    }
 }
 
 const DAY_LABELS: [&str; 7] = [
@@ -245,8 +254,7 @@ fn hours_values(ws: &crate::store::Workspace) -> Result<HashMap<String, String>,
 async fn hours_page(
     req: &HttpRequest,
     agent: &AgentCtx,
-    values: HashMap<String, String>,
-    saved: bool,
+    form: Form,
 ) -> Result<HoursPage, PageError> {
     let services = &state(req).services;
     let ws = services
@@ -265,13 +273,10 @@ async fn hours_page(
     };
     Ok(HoursPage {
         nav: Nav::new(agent, "hours"),
-        values,
+        form,
         days: DAYS.iter().copied().zip(DAY_LABELS).collect(),
         zones: zone_names(),
         status: (now.online, next),
-        error: None,
-        error_field: String::new(),
-        saved,
     })
 }
 
@@ -285,7 +290,7 @@ pub async fn hours(req: HttpRequest, Agent(agent): Agent) -> Result<HttpResponse
         .await?
         .ok_or(PageError::NotFound("workspace"))?;
     let saved = req.query_string() == "saved=1";
-    render(&hours_page(&req, &agent, hours_values(&ws)?, saved).await?)
+    render(&hours_page(&req, &agent, Form::new(hours_values(&ws)?, saved)).await?)
 }
 
 /// Saves the hours; a wrong entry shows the form again with what was typed.
@@ -323,11 +328,9 @@ pub async fn save_hours(
     match presence::set_hours(&state(&req).services, &agent.app_id, change, Some(hide)).await {
         Ok(_) => Ok(see_other("/dashboard/settings/hours?saved=1")),
         Err(ServiceError::Field(e)) => {
-            let typed: HashMap<String, String> = form.into_inner();
-            let mut p = hours_page(&req, &agent, typed, false).await?;
-            p.error_field = e.field().to_owned();
-            p.error = Some(e.to_string());
-            render_as(Kind::BadRequest, &p)
+            let mut typed = Form::new(form.into_inner(), false);
+            typed.failed(&e);
+            render_as(Kind::BadRequest, &hours_page(&req, &agent, typed).await?)
         }
         Err(e) => Err(e.into()),
     }
