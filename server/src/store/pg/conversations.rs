@@ -83,11 +83,13 @@ pub async fn set_page(
 pub async fn waiting_count(tx: &Transaction<'_>, workspace_id: i64) -> Result<i64, StoreError> {
     let stmt = tx
         .prepare_cached(
-            "SELECT count(*) FROM conversations
-             WHERE workspace_id = $1 AND waiting AND status = 'open' AND started_at IS NOT NULL",
+            "SELECT waiting_conversations FROM workspace_counts WHERE workspace_id = $1",
         )
         .await?;
-    Ok(tx.query_one(&stmt, &[&workspace_id]).await?.try_get(0)?)
+    Ok(match tx.query_opt(&stmt, &[&workspace_id]).await? {
+        Some(r) => r.try_get(0)?,
+        None => 0,
+    })
 }
 
 /// Home page numbers; `since` is 30 days ago in milliseconds.

@@ -71,10 +71,11 @@ pub fn set_page(
 pub fn waiting_count(conn: &Connection, workspace_id: i64) -> Result<i64, StoreError> {
     Ok(conn
         .prepare_cached(
-            "SELECT count(*) FROM conversations
-             WHERE workspace_id = ?1 AND waiting = 1 AND status = 'open' AND started_at IS NOT NULL",
+            "SELECT waiting_conversations FROM workspace_counts WHERE workspace_id = ?1",
         )?
-        .query_row([workspace_id], |r| r.get(0))?)
+        .query_row([workspace_id], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0))
 }
 
 /// Home page numbers; `since` is 30 days ago in milliseconds.
