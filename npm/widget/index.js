@@ -76,6 +76,7 @@ function options(o) {
 let given = null; // the options of the first load()
 let script = null; // settles when the loader has run
 let started = null; // the current start: set by load(), cleared by shutdown()
+let stopping = null; // the last shutdown(): a start after it waits for it
 const listeners = []; // [event, fn, off] — attached to window.ReplyBubble once it exists
 
 function attach(entry) {
@@ -125,7 +126,8 @@ function addLoader(o) {
 
 function start(o) {
   const deferred = o.consent === "required" || o.lazy !== "eager";
-  return script.then(() => {
+  const after = stopping ? stopping.then(() => script, () => script) : script;
+  return after.then(() => {
     listeners.forEach(attach);
     if (deferred && !given.restarted) {
       // The loader starts the widget on idle, interaction or consent; `ready` tells when.
@@ -192,8 +194,12 @@ for (const name of METHODS) {
       () => {},
       () => {},
     );
-    if (name === "shutdown") started = null;
-    return after.then(() => window.ReplyBubble[name](...args));
+    const call = after.then(() => window.ReplyBubble[name](...args));
+    if (name === "shutdown") {
+      started = null;
+      stopping = call;
+    }
+    return call;
   };
 }
 

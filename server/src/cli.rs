@@ -118,7 +118,7 @@ pub struct ServeArgs {
     pub metrics_addr: Option<String>,
     /// Email agents' replies to verified visitors who left (smtp://HOST:PORT,
     /// smtp://HOST:PORT?tls=required, smtps://HOST:PORT; USER:PASSWORD@ for a login).
-    #[arg(long, env = "REPLYBUBBLE_SMTP_URL")]
+    #[arg(long, env = "REPLYBUBBLE_SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
     /// The sender address of those emails (default: replybubble@ the public URL's host).
     #[arg(long, env = "REPLYBUBBLE_SMTP_FROM", requires = "smtp_url")]
@@ -206,8 +206,8 @@ pub enum WorkspaceCmd {
         /// No hours: open whenever an agent is online.
         #[arg(long, conflicts_with_all = ["time_zone", "days"])]
         always_open: bool,
-        /// Hide the launcher while nobody can answer: on or off.
-        #[arg(long)]
+        /// Hide the launcher while nobody can answer (alone: on; or on/off).
+        #[arg(long, num_args = 0..=1, default_missing_value = "on")]
         hide_when_offline: Option<OnOff>,
     },
     /// Change a workspace's plan.
@@ -490,7 +490,7 @@ fn serve(args: ServeArgs, db: PathBuf) -> anyhow::Result<()> {
                 .unwrap_or("localhost");
             format!("replybubble@{host}")
         });
-        (url, from)
+        crate::startup::Smtp { url, from }
     });
     let config = Config {
         addr: args.addr,

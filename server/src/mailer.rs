@@ -37,6 +37,18 @@ pub enum MailError {
     Send(#[source] lettre::transport::smtp::Error),
 }
 
+impl MailError {
+    /// Whether trying again cannot help: an address that is no address, a message that cannot be
+    /// built, or the SMTP server's permanent refusal (5xx: no such mailbox, …).
+    pub fn is_permanent(&self) -> bool {
+        match self {
+            MailError::Address { .. } | MailError::Build(_) => true,
+            MailError::Send(e) => e.is_permanent(),
+            MailError::Url { .. } => false,
+        }
+    }
+}
+
 /// One email, plain text and HTML.
 #[derive(Debug, Clone)]
 pub struct Email {

@@ -35,10 +35,28 @@ pub struct Config {
     /// it; serve uses [`crate::policy::STREAM_SAFETY_POLL_SECS`]).
     pub stream_safety_poll: std::time::Duration,
     /// The email fallback's SMTP server (`--smtp-url`) and sender (`--smtp-from`); None: off.
-    pub smtp: Option<(String, String)>,
+    pub smtp: Option<Smtp>,
     /// How often the email outbox is worked (tests shorten it; serve uses
     /// [`crate::policy::EMAIL_POLL_SECS`]).
     pub email_poll: std::time::Duration,
+}
+
+/// The email fallback's SMTP settings. Its `Debug` never shows the URL, which may hold a password.
+#[derive(Clone)]
+pub struct Smtp {
+    /// `smtp://…`, `smtps://…`, maybe with `USER:PASSWORD@`.
+    pub url: String,
+    /// The sender address.
+    pub from: String,
+}
+
+impl std::fmt::Debug for Smtp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Smtp")
+            .field("url", &"(hidden)")
+            .field("from", &self.from)
+            .finish()
+    }
 }
 
 impl Config {
@@ -85,8 +103,10 @@ impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Application> {
         let mut services = Services::open(&config.db).await?;
         services.safety_poll = config.stream_safety_poll;
-        if let Some((url, from)) = &config.smtp {
-            services.mailer = Some(std::sync::Arc::new(crate::mailer::Mailer::new(url, from)?));
+        if let Some(smtp) = &config.smtp {
+            services.mailer = Some(std::sync::Arc::new(crate::mailer::Mailer::new(
+                &smtp.url, &smtp.from,
+            )?));
         }
         if services.store.shared() {
             // Other servers of the database write too: hear what they announce.

@@ -658,6 +658,17 @@ fn set_hours_takes_a_time_zone_and_days_and_names_a_wrong_one() {
     }
     let v = json(&rb(
         &d.path,
+        &[
+            "--json",
+            "workspace",
+            "set-hours",
+            &app,
+            "--hide-when-offline",
+        ],
+    ));
+    assert_eq!(v["hide_when_offline"], true, "the flag alone means on");
+    let v = json(&rb(
+        &d.path,
         &["--json", "workspace", "set-hours", &app, "--always-open"],
     ));
     assert_eq!(

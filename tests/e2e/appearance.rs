@@ -307,6 +307,11 @@ async fn pages_are_reported_on_load_and_on_client_side_navigation_without_query_
     );
     // The page's own history calls still work as before.
     assert_eq!(b.eval("return location.pathname;").await, json!("/"));
+    // A new conversation (logout) learns the page at once, without a navigation.
+    let before = server.sql_i64("SELECT max(id) FROM conversations");
+    b.call("ReplyBubble.reset()").await;
+    wait_for_page(&server, &url, "Pricing").await;
+    assert!(server.sql_i64("SELECT max(id) FROM conversations") > before);
     b.close().await;
 }
 

@@ -260,6 +260,22 @@ async fn a_react_app_under_strict_mode_gets_one_widget_and_one_session() {
         json!(1)
     );
     assert_eq!(sessions(), 1, "the same session, after unmount and mount");
+    // shutdown() and load() in the same tick: the load comes after the shutdown.
+    let again = b
+        .eval(&format!(
+            "window.replybubble.shutdown(); return window.replybubble.load({{ origin: {}, appId: {} }}).then(function (r) {{ return r.status; }});",
+            json!(server.base),
+            json!(app_id)
+        ))
+        .await;
+    assert_eq!(again, json!("ready"));
+    b.wait_for("document.querySelector('replybubble-root') && document.querySelector('replybubble-root').isConnected")
+        .await;
+    assert_eq!(
+        b.eval(&format!("return {};", count("replybubble-root")))
+            .await,
+        json!(1)
+    );
     assert_eq!(
         b.eval("return document.getElementById('state').dataset.error;")
             .await,

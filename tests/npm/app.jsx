@@ -3,6 +3,10 @@
 import { StrictMode, useState } from "react";
 import { createRoot } from "react-dom/client";
 import { ReplyBubbleProvider, useReplyBubble } from "@replybubble/react";
+import { ReplyBubble } from "@replybubble/widget";
+
+// The test drives the package directly too.
+window.replybubble = ReplyBubble;
 
 function Status() {
   const { api, ready, unread, error } = useReplyBubble();

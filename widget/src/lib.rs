@@ -270,8 +270,13 @@ fn switch_session(app_id: &str, body: &JsValue, user: Option<String>) {
         s.live = None;
         s.shown.clear();
         s.stream_last = 0;
+        // A new conversation has seen no page yet.
+        s.page_sent = None;
         s.generation
     });
+    if with_state(|s| s.track_pages && s.history_wrapped) {
+        spawn(Box::pin(report_page(0)));
+    }
     if let Some(ui) = ui() {
         ui.clear_messages();
     }

@@ -28,25 +28,38 @@ pub enum Outcome {
     Later(i64),
     /// The SMTP server did not take it: tried again at this time.
     Failed(i64),
+    /// The SMTP server refused it for good (no such mailbox, …): logged, not retried. The replies
+    /// stay in the conversation for the visitor's next visit.
+    Refused,
 }
 
-/// One round of the outbox: claims what is due and handles it. Returns what happened to each.
+/// One round of the outbox: claims what is due, one conversation at a time, and handles it.
+/// Returns what happened to each.
 pub async fn run_once(s: &Services) -> Result<Vec<(i64, Outcome)>, ServiceError> {
     let Some(mailer) = s.mailer.clone() else {
         return Ok(Vec::new());
     };
-    let now = s.clock.now_ms();
-    let jobs = s
-        .store
-        .claim_emails(now, now + EMAIL_LEASE_SECS * 1000, ROUND)
-        .await?;
-    let mut out = Vec::with_capacity(jobs.len());
-    for job in jobs {
+    let mut out = Vec::new();
+    // One claim per conversation: its lease outlasts its sending (every SMTP step times out
+    // after 15 s), so another server never takes it up while this one is still sending.
+    for _ in 0..ROUND {
+        let now = s.clock.now_ms();
+        let Some(job) = s
+            .store
+            .claim_emails(now, now + EMAIL_LEASE_SECS * 1000, 1)
+            .await?
+            .pop()
+        else {
+            break;
+        };
         let outcome = handle(s, &mailer, &job, now).await?;
         out.push((job.conversation_id, outcome));
     }
     Ok(out)
 }
+
+/// How many replies one email carries at most; more wait for the next one.
+const REPLIES_PER_EMAIL: usize = 50;
 
 async fn handle(
     s: &Services,
@@ -55,8 +68,13 @@ async fn handle(
     now: i64,
 ) -> Result<Outcome, ServiceError> {
     let id = job.conversation_id;
+    // Taken off the queue (a reply queued meanwhile keeps it), what was looked at covered.
+    let done = |covered: i64, emailed: bool| {
+        s.store
+            .finish_email(id, job.queued_seq, covered, emailed.then_some(now), now)
+    };
     let Some(to) = job.to.clone().filter(|t| !t.is_empty()) else {
-        s.store.finish_email(id, None).await?;
+        done(job.queued_seq, false).await?;
         return Ok(Outcome::Dropped);
     };
     // The visitor is here, or left less than 2 minutes ago: look again 2 minutes after.
@@ -69,13 +87,10 @@ async fn handle(
     // Replies that arrived while no stream of theirs was open.
     let replies: Vec<EmailReply> = s
         .store
-        .email_replies(id, job.emailed_seq, 50)
-        .await?
-        .into_iter()
-        .filter(|r| r.created_at > seen)
-        .collect();
+        .email_replies(id, job.emailed_seq, seen, REPLIES_PER_EMAIL)
+        .await?;
     let Some(last) = replies.last().map(|r| r.seq) else {
-        s.store.finish_email(id, None).await?;
+        done(job.queued_seq, false).await?;
         return Ok(Outcome::Dropped);
     };
     if let Some(next) = job
@@ -89,13 +104,24 @@ async fn handle(
     let email = compose(job, &to, &replies);
     match mailer.send(&email).await {
         Ok(()) => {
-            s.store.finish_email(id, Some((last, now))).await?;
+            // A full email may have left replies for the next one: then the row stays.
+            let upto = if replies.len() == REPLIES_PER_EMAIL {
+                last
+            } else {
+                job.queued_seq
+            };
+            s.store.finish_email(id, upto, last, Some(now), now).await?;
             tracing::info!(
                 conversation_id = id,
                 replies = replies.len(),
                 "reply emailed"
             );
             Ok(Outcome::Sent(last))
+        }
+        Err(e) if e.is_permanent() => {
+            tracing::error!(conversation_id = id, error = ?e, "the SMTP server refused a reply's email for good; not retried");
+            done(last, false).await?;
+            Ok(Outcome::Refused)
         }
         Err(e) => {
             let wait = (EMAIL_RETRY_SECS << job.attempts.min(10)).min(EMAIL_RETRY_MAX_SECS);
@@ -196,6 +222,7 @@ mod tests {
     fn job() -> EmailJob {
         EmailJob {
             conversation_id: 7,
+            queued_seq: 2,
             attempts: 0,
             workspace_name: "Acme <Coffee>".into(),
             to: Some("ada@example.com".into()),

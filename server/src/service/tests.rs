@@ -435,3 +435,57 @@ async fn stream_tickets_are_single_use_expire_and_need_a_live_session() {
     sweep(&w.s).await.unwrap();
     assert_eq!(w.count("SELECT count(*) FROM stream_tickets"), 0);
 }
+
+#[actix_rt::test]
+async fn a_reply_queued_while_its_email_is_handled_keeps_the_queue_row() {
+    let w = world(Plan::Pro, Mode::Optional).await;
+    let (_, ctx) = w.session().await;
+    let conv = ctx.conversation_id;
+    let now = w.s.clock.now_ms();
+    w.s.store.queue_email(conv, 2, now).await.unwrap();
+    let job =
+        w.s.store
+            .claim_emails(now, now + 60_000, 1)
+            .await
+            .unwrap()
+            .pop()
+            .unwrap();
+    assert_eq!(job.queued_seq, 2);
+    // An agent replies (position 4) while the worker sends the email for position 2.
+    w.s.store.queue_email(conv, 4, now).await.unwrap();
+    w.s.store
+        .finish_email(conv, job.queued_seq, 2, Some(now), now)
+        .await
+        .unwrap();
+    assert_eq!(
+        w.count("SELECT count(*) FROM email_outbox WHERE queued_seq = 4"),
+        1,
+        "the newer reply is still queued"
+    );
+    assert_eq!(
+        w.count(&format!(
+            "SELECT due_at FROM email_outbox WHERE conversation_id = {conv}"
+        )),
+        now,
+        "due again at once (the 10-minute rule decides when it goes)"
+    );
+    // Handled with nothing newer queued: gone.
+    let job =
+        w.s.store
+            .claim_emails(now, now + 60_000, 1)
+            .await
+            .unwrap()
+            .pop()
+            .unwrap();
+    w.s.store
+        .finish_email(conv, job.queued_seq, 4, None, now)
+        .await
+        .unwrap();
+    assert_eq!(w.count("SELECT count(*) FROM email_outbox"), 0);
+    assert_eq!(
+        w.count(&format!(
+            "SELECT emailed_seq FROM conversations WHERE id = {conv}"
+        )),
+        4
+    );
+}

@@ -132,17 +132,34 @@ pub trait Store: Send + Sync {
         hours: Option<(String, String)>,
         hide_when_offline: bool,
     ) -> Op<Workspace>;
-    /// Queues the email check of a conversation (kept when one is already queued).
-    fn queue_email(&self, conversation_id: i64, due_at: i64, now: i64) -> Op<()>;
+    /// Queues the email check of a conversation for the agent reply at `seq` (a queued one keeps
+    /// its due time and learns the newer reply).
+    fn queue_email(&self, conversation_id: i64, seq: i64, now: i64) -> Op<()>;
     /// Claims up to `limit` queued conversations due at `now`, moving their due time to
     /// `lease_until` (so another server, or this one after a crash, takes them up after it).
     fn claim_emails(&self, now: i64, lease_until: i64, limit: usize) -> Op<Vec<EmailJob>>;
-    /// Agent replies of a conversation after position `after`, oldest first.
-    fn email_replies(&self, conversation_id: i64, after: i64, limit: usize) -> Op<Vec<EmailReply>>;
+    /// Agent replies of a conversation after position `after` sent after `since` (ms), oldest
+    /// first.
+    fn email_replies(
+        &self,
+        conversation_id: i64,
+        after: i64,
+        since: i64,
+        limit: usize,
+    ) -> Op<Vec<EmailReply>>;
     /// Puts a claimed conversation back for `due_at`; with an error, counts a failed attempt.
     fn reschedule_email(&self, conversation_id: i64, due_at: i64, error: Option<String>) -> Op<()>;
-    /// Takes a conversation off the queue; `sent` = (last position emailed, when) records the email.
-    fn finish_email(&self, conversation_id: i64, sent: Option<(i64, i64)>) -> Op<()>;
+    /// Takes a conversation off the queue unless a reply after `queued_seq` was queued meanwhile
+    /// (then it is due again at `now`). `covered` is the last position this round dealt with;
+    /// `emailed_at` is when an email went out (None: none did).
+    fn finish_email(
+        &self,
+        conversation_id: i64,
+        queued_seq: i64,
+        covered: i64,
+        emailed_at: Option<i64>,
+        now: i64,
+    ) -> Op<()>;
     /// Notes that a visitor event stream of the session is open (or just closed) at `now`.
     fn visitor_stream_seen(&self, session_id: i64, now: i64) -> Op<()>;
     /// Sets an agent's opt-in notifications (sound, browser notification).
@@ -158,6 +175,8 @@ pub trait Store: Send + Sync {
     fn set_presence(&self, agent_id: i64, presence: Presence) -> Op<()>;
     /// Notes that an open dashboard of the agent was heard from (at most one write a minute).
     fn agent_seen(&self, agent_id: i64, now: i64) -> Op<()>;
+    /// The agent logged out: no open dashboard of theirs is heard from until their next request.
+    fn agent_left(&self, agent_id: i64) -> Op<()>;
     /// Agents of the workspace who chose online and were seen since `since`.
     fn agents_online(&self, workspace_id: i64, since: i64) -> Op<u32>;
     /// Sets how the workspace's widget looks and speaks.

@@ -465,6 +465,8 @@ pub struct Workspace {
 pub struct EmailJob {
     /// The conversation.
     pub conversation_id: i64,
+    /// The latest agent reply queued when it was claimed.
+    pub queued_seq: i64,
     /// Failed sends so far.
     pub attempts: u32,
     /// The workspace's name (the email's sender name and subject).

@@ -1357,6 +1357,15 @@ async fn the_widget_is_online_while_an_agent_with_an_open_dashboard_chose_online
     ))
     .await;
     assert_eq!(status(&app, &ws).await["online"], false);
+    // Back, then logged out: away at once.
+    let again = login(&app, "owner@acme.test").await;
+    assert_eq!(status(&app, &ws).await["online"], true);
+    assert_eq!(again.post("/dashboard/logout", &[]).await.status, 303);
+    assert_eq!(
+        status(&app, &ws).await["online"],
+        false,
+        "logging out is leaving"
+    );
     // Unknown or missing app ids are named.
     let r = app.get("/api/v1/widget/status?app_id=app_nope", None).await;
     assert_eq!((r.status, r.code()), (404, "unknown_app"));

@@ -57,7 +57,10 @@ pub async fn spawn_app_with(rate_limits: bool) -> TestApp {
 pub async fn spawn_app_with_smtp(smtp_url: &str) -> TestApp {
     let url = smtp_url.to_owned();
     spawn_app_config(move |c| Config {
-        smtp: Some((url, "chat@acme.test".into())),
+        smtp: Some(replybubble_server::startup::Smtp {
+            url,
+            from: "chat@acme.test".into(),
+        }),
         email_poll: std::time::Duration::from_millis(100),
         ..c
     })

@@ -304,10 +304,11 @@ async fn logout(
         let hash = crypto::token_hash(token.value());
         state.services.store.delete_agent_session(hash).await?;
     }
-    // The session's live conversation streams end with it.
+    // The session's live conversation streams end with it, and the agent counts as away.
     state
         .services
         .end_streams(crate::hub::StreamOwner::Agent(agent.session_id));
+    state.services.store.agent_left(agent.agent_id).await?;
     let mut res = see_other("/dashboard/login");
     let _ = res.add_removal_cookie(&cookie(&state, SESSION_COOKIE, String::new(), 0));
     Ok(res)

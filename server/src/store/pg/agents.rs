@@ -124,6 +124,15 @@ pub async fn seen(tx: &Transaction<'_>, agent_id: i64, now: i64) -> Result<(), S
     Ok(())
 }
 
+/// The agent logged out: not seen any more.
+pub async fn left(tx: &Transaction<'_>, agent_id: i64) -> Result<(), StoreError> {
+    let stmt = tx
+        .prepare_cached("UPDATE agents SET last_seen_at = NULL WHERE id = $1")
+        .await?;
+    tx.execute(&stmt, &[&agent_id]).await?;
+    Ok(())
+}
+
 /// How many agents of the workspace chose online and were seen since `since`.
 pub async fn online(
     tx: &Transaction<'_>,

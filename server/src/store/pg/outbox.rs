@@ -6,21 +6,23 @@ use deadpool_postgres::Transaction;
 use super::StoreError;
 use crate::store::model::{EmailJob, EmailReply};
 
-/// Queues a conversation (an already queued one keeps its due time).
+/// Queues a conversation for the reply at `seq`, due now (a queued one keeps its due time and
+/// learns the newer reply).
 pub async fn queue(
     tx: &Transaction<'_>,
     conversation_id: i64,
-    due_at: i64,
+    seq: i64,
     now: i64,
 ) -> Result<(), StoreError> {
     let stmt = tx
         .prepare_cached(
-            "INSERT INTO email_outbox (conversation_id, due_at, created_at) VALUES ($1, $2, $3)
-             ON CONFLICT (conversation_id) DO NOTHING",
+            "INSERT INTO email_outbox (conversation_id, due_at, queued_seq, created_at)
+             VALUES ($1, $3, $2, $3)
+             ON CONFLICT (conversation_id)
+             DO UPDATE SET queued_seq = greatest(email_outbox.queued_seq, excluded.queued_seq)",
         )
         .await?;
-    tx.execute(&stmt, &[&conversation_id, &due_at, &now])
-        .await?;
+    tx.execute(&stmt, &[&conversation_id, &seq, &now]).await?;
     Ok(())
 }
 
@@ -37,7 +39,7 @@ pub async fn claim(
             "UPDATE email_outbox SET due_at = $2
              WHERE conversation_id IN (SELECT conversation_id FROM email_outbox WHERE due_at <= $1
                                        ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED)
-             RETURNING conversation_id, attempts",
+             RETURNING conversation_id, queued_seq, attempts",
         )
         .await?;
     let claimed = tx
@@ -55,10 +57,12 @@ pub async fn claim(
     let mut jobs = Vec::with_capacity(claimed.len());
     for row in claimed {
         let conversation_id: i64 = row.try_get(0)?;
-        let attempts: i32 = row.try_get(1)?;
+        let queued_seq: i64 = row.try_get(1)?;
+        let attempts: i32 = row.try_get(2)?;
         if let Some(r) = tx.query_opt(&details, &[&conversation_id]).await? {
             jobs.push(EmailJob {
                 conversation_id,
+                queued_seq,
                 attempts: attempts as u32,
                 workspace_name: r.try_get(0)?,
                 to: r.try_get(1)?,
@@ -73,22 +77,23 @@ pub async fn claim(
     Ok(jobs)
 }
 
-/// Agent replies after position `after`, oldest first.
+/// Agent replies after position `after` sent after `since` (ms), oldest first.
 pub async fn replies(
     tx: &Transaction<'_>,
     conversation_id: i64,
     after: i64,
+    since: i64,
     limit: usize,
 ) -> Result<Vec<EmailReply>, StoreError> {
     let stmt = tx
         .prepare_cached(
             "SELECT m.seq, m.body, a.email, m.created_at
              FROM messages m LEFT JOIN agents a ON a.id = m.agent_id
-             WHERE m.conversation_id = $1 AND m.seq > $2 AND m.author = 'agent'
-             ORDER BY m.seq LIMIT $3",
+             WHERE m.conversation_id = $1 AND m.seq > $2 AND m.author = 'agent' AND m.created_at > $3
+             ORDER BY m.seq LIMIT $4",
         )
         .await?;
-    tx.query(&stmt, &[&conversation_id, &after, &(limit as i64)])
+    tx.query(&stmt, &[&conversation_id, &after, &since, &(limit as i64)])
         .await?
         .iter()
         .map(|r| {
@@ -122,25 +127,34 @@ pub async fn reschedule(
     Ok(())
 }
 
-/// Takes a conversation off the queue, recording the email that went out.
+/// Takes a conversation off the queue unless a newer reply was queued meanwhile (then it is due
+/// again now), and records what this round covered and whether an email went out.
 pub async fn finish(
     tx: &Transaction<'_>,
     conversation_id: i64,
-    sent: Option<(i64, i64)>,
+    queued_seq: i64,
+    covered: i64,
+    emailed_at: Option<i64>,
+    now: i64,
 ) -> Result<(), StoreError> {
     let stmt = tx
-        .prepare_cached("DELETE FROM email_outbox WHERE conversation_id = $1")
+        .prepare_cached("DELETE FROM email_outbox WHERE conversation_id = $1 AND queued_seq <= $2")
         .await?;
-    tx.execute(&stmt, &[&conversation_id]).await?;
-    if let Some((seq, at)) = sent {
+    if tx.execute(&stmt, &[&conversation_id, &queued_seq]).await? == 0 {
         let stmt = tx
-            .prepare_cached(
-                "UPDATE conversations SET emailed_at = $2, emailed_seq = greatest(emailed_seq, $3)
-                 WHERE id = $1",
-            )
+            .prepare_cached("UPDATE email_outbox SET due_at = $2 WHERE conversation_id = $1")
             .await?;
-        tx.execute(&stmt, &[&conversation_id, &at, &seq]).await?;
+        tx.execute(&stmt, &[&conversation_id, &now]).await?;
     }
+    let stmt = tx
+        .prepare_cached(
+            "UPDATE conversations SET emailed_at = coalesce($2, emailed_at),
+                    emailed_seq = greatest(emailed_seq, $3)
+             WHERE id = $1",
+        )
+        .await?;
+    tx.execute(&stmt, &[&conversation_id, &emailed_at, &covered])
+        .await?;
     Ok(())
 }
 

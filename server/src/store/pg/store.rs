@@ -101,16 +101,28 @@ impl Store for PgStore {
         })
     }
 
-    fn queue_email(&self, conversation_id: i64, due_at: i64, now: i64) -> Op<()> {
-        tx!(self, |t| outbox::queue(t, conversation_id, due_at, now))
+    fn queue_email(&self, conversation_id: i64, seq: i64, now: i64) -> Op<()> {
+        tx!(self, |t| outbox::queue(t, conversation_id, seq, now))
     }
 
     fn claim_emails(&self, now: i64, lease_until: i64, limit: usize) -> Op<Vec<EmailJob>> {
         tx!(self, |t| outbox::claim(t, now, lease_until, limit))
     }
 
-    fn email_replies(&self, conversation_id: i64, after: i64, limit: usize) -> Op<Vec<EmailReply>> {
-        tx!(self, |t| outbox::replies(t, conversation_id, after, limit))
+    fn email_replies(
+        &self,
+        conversation_id: i64,
+        after: i64,
+        since: i64,
+        limit: usize,
+    ) -> Op<Vec<EmailReply>> {
+        tx!(self, |t| outbox::replies(
+            t,
+            conversation_id,
+            after,
+            since,
+            limit
+        ))
     }
 
     fn reschedule_email(&self, conversation_id: i64, due_at: i64, error: Option<String>) -> Op<()> {
@@ -122,8 +134,22 @@ impl Store for PgStore {
         ))
     }
 
-    fn finish_email(&self, conversation_id: i64, sent: Option<(i64, i64)>) -> Op<()> {
-        tx!(self, |t| outbox::finish(t, conversation_id, sent))
+    fn finish_email(
+        &self,
+        conversation_id: i64,
+        queued_seq: i64,
+        covered: i64,
+        emailed_at: Option<i64>,
+        now: i64,
+    ) -> Op<()> {
+        tx!(self, |t| outbox::finish(
+            t,
+            conversation_id,
+            queued_seq,
+            covered,
+            emailed_at,
+            now
+        ))
     }
 
     fn visitor_stream_seen(&self, session_id: i64, now: i64) -> Op<()> {
@@ -163,6 +189,10 @@ impl Store for PgStore {
 
     fn agent_seen(&self, agent_id: i64, now: i64) -> Op<()> {
         tx!(self, |t| agents::seen(t, agent_id, now))
+    }
+
+    fn agent_left(&self, agent_id: i64) -> Op<()> {
+        tx!(self, |t| agents::left(t, agent_id))
     }
 
     fn agents_online(&self, workspace_id: i64, since: i64) -> Op<u32> {
@@ -379,7 +409,7 @@ impl Store for PgStore {
             }
             let row = messages::insert_agent(t, conversation_id, agent_id, &body, now).await?;
             if queue_email {
-                outbox::queue(t, conversation_id, now, now).await?;
+                outbox::queue(t, conversation_id, row.seq, now).await?;
             }
             Ok(row)
         })

@@ -105,6 +105,13 @@ pub fn seen(conn: &Connection, agent_id: i64, now: i64) -> Result<(), StoreError
     Ok(())
 }
 
+/// The agent logged out: not seen any more.
+pub fn left(conn: &Connection, agent_id: i64) -> Result<(), StoreError> {
+    conn.prepare_cached("UPDATE agents SET last_seen_at = NULL WHERE id = ?1")?
+        .execute([agent_id])?;
+    Ok(())
+}
+
 /// How many agents of the workspace chose online and were seen since `since`.
 pub fn online(conn: &Connection, workspace_id: i64, since: i64) -> Result<u32, StoreError> {
     Ok(conn

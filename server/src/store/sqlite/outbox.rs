@@ -6,18 +6,20 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::StoreError;
 use crate::store::model::{EmailJob, EmailReply};
 
-/// Queues a conversation (an already queued one keeps its due time).
+/// Queues a conversation for the reply at `seq`, due now (a queued one keeps its due time and
+/// learns the newer reply).
 pub fn queue(
     conn: &Connection,
     conversation_id: i64,
-    due_at: i64,
+    seq: i64,
     now: i64,
 ) -> Result<(), StoreError> {
     conn.prepare_cached(
-        "INSERT INTO email_outbox (conversation_id, due_at, created_at) VALUES (?1, ?2, ?3)
-         ON CONFLICT (conversation_id) DO NOTHING",
+        "INSERT INTO email_outbox (conversation_id, due_at, queued_seq, created_at)
+         VALUES (?1, ?3, ?2, ?3)
+         ON CONFLICT (conversation_id) DO UPDATE SET queued_seq = max(queued_seq, excluded.queued_seq)",
     )?
-    .execute(params![conversation_id, due_at, now])?;
+    .execute(params![conversation_id, seq, now])?;
     Ok(())
 }
 
@@ -29,15 +31,15 @@ pub fn claim(
     lease_until: i64,
     limit: usize,
 ) -> Result<Vec<EmailJob>, StoreError> {
-    let claimed: Vec<(i64, u32)> = conn
+    let claimed: Vec<(i64, i64, u32)> = conn
         .prepare_cached(
             "UPDATE email_outbox SET due_at = ?2
              WHERE conversation_id IN (SELECT conversation_id FROM email_outbox WHERE due_at <= ?1
                                        ORDER BY due_at LIMIT ?3)
-             RETURNING conversation_id, attempts",
+             RETURNING conversation_id, queued_seq, attempts",
         )?
         .query_map(params![now, lease_until, limit as i64], |r| {
-            Ok((r.get(0)?, r.get(1)?))
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })?
         .collect::<Result<_, _>>()?;
     let mut jobs = Vec::with_capacity(claimed.len());
@@ -48,11 +50,12 @@ pub fn claim(
          LEFT JOIN contacts k ON k.id = c.contact_id
          WHERE c.id = ?1",
     )?;
-    for (conversation_id, attempts) in claimed {
+    for (conversation_id, queued_seq, attempts) in claimed {
         let job = stmt
             .query_row([conversation_id], |r| {
                 Ok(EmailJob {
                     conversation_id,
+                    queued_seq,
                     attempts,
                     workspace_name: r.get(0)?,
                     to: r.get(1)?,
@@ -71,21 +74,22 @@ pub fn claim(
     Ok(jobs)
 }
 
-/// Agent replies after position `after`, oldest first.
+/// Agent replies after position `after` sent after `since` (ms), oldest first.
 pub fn replies(
     conn: &Connection,
     conversation_id: i64,
     after: i64,
+    since: i64,
     limit: usize,
 ) -> Result<Vec<EmailReply>, StoreError> {
     let rows = conn
         .prepare_cached(
             "SELECT m.seq, m.body, a.email, m.created_at
              FROM messages m LEFT JOIN agents a ON a.id = m.agent_id
-             WHERE m.conversation_id = ?1 AND m.seq > ?2 AND m.author = 'agent'
-             ORDER BY m.seq LIMIT ?3",
+             WHERE m.conversation_id = ?1 AND m.seq > ?2 AND m.author = 'agent' AND m.created_at > ?3
+             ORDER BY m.seq LIMIT ?4",
         )?
-        .query_map(params![conversation_id, after, limit as i64], |r| {
+        .query_map(params![conversation_id, after, since, limit as i64], |r| {
             Ok(EmailReply {
                 seq: r.get(0)?,
                 body: r.get(1)?,
@@ -113,20 +117,29 @@ pub fn reschedule(
     Ok(())
 }
 
-/// Takes a conversation off the queue, recording the email that went out.
+/// Takes a conversation off the queue unless a newer reply was queued meanwhile (then it is due
+/// again now), and records what this round covered and whether an email went out.
 pub fn finish(
     conn: &Connection,
     conversation_id: i64,
-    sent: Option<(i64, i64)>,
+    queued_seq: i64,
+    covered: i64,
+    emailed_at: Option<i64>,
+    now: i64,
 ) -> Result<(), StoreError> {
-    conn.prepare_cached("DELETE FROM email_outbox WHERE conversation_id = ?1")?
-        .execute([conversation_id])?;
-    if let Some((seq, at)) = sent {
-        conn.prepare_cached(
-            "UPDATE conversations SET emailed_at = ?2, emailed_seq = max(emailed_seq, ?3) WHERE id = ?1",
-        )?
-        .execute(params![conversation_id, at, seq])?;
+    let gone = conn
+        .prepare_cached("DELETE FROM email_outbox WHERE conversation_id = ?1 AND queued_seq <= ?2")?
+        .execute(params![conversation_id, queued_seq])?;
+    if gone == 0 {
+        conn.prepare_cached("UPDATE email_outbox SET due_at = ?2 WHERE conversation_id = ?1")?
+            .execute(params![conversation_id, now])?;
     }
+    conn.prepare_cached(
+        "UPDATE conversations SET emailed_at = coalesce(?2, emailed_at),
+                emailed_seq = max(emailed_seq, ?3)
+         WHERE id = ?1",
+    )?
+    .execute(params![conversation_id, emailed_at, covered])?;
     Ok(())
 }
 

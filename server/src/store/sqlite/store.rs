@@ -90,24 +90,39 @@ impl Store for SqliteStore {
         })
     }
 
-    fn queue_email(&self, conversation_id: i64, due_at: i64, now: i64) -> Op<()> {
-        self.writing(move |c| outbox::queue(c, conversation_id, due_at, now))
+    fn queue_email(&self, conversation_id: i64, seq: i64, now: i64) -> Op<()> {
+        self.writing(move |c| outbox::queue(c, conversation_id, seq, now))
     }
 
     fn claim_emails(&self, now: i64, lease_until: i64, limit: usize) -> Op<Vec<EmailJob>> {
         self.writing(move |c| outbox::claim(c, now, lease_until, limit))
     }
 
-    fn email_replies(&self, conversation_id: i64, after: i64, limit: usize) -> Op<Vec<EmailReply>> {
-        self.reading(move |c| outbox::replies(c, conversation_id, after, limit))
+    fn email_replies(
+        &self,
+        conversation_id: i64,
+        after: i64,
+        since: i64,
+        limit: usize,
+    ) -> Op<Vec<EmailReply>> {
+        self.reading(move |c| outbox::replies(c, conversation_id, after, since, limit))
     }
 
     fn reschedule_email(&self, conversation_id: i64, due_at: i64, error: Option<String>) -> Op<()> {
         self.writing(move |c| outbox::reschedule(c, conversation_id, due_at, error.as_deref()))
     }
 
-    fn finish_email(&self, conversation_id: i64, sent: Option<(i64, i64)>) -> Op<()> {
-        self.writing(move |c| outbox::finish(c, conversation_id, sent))
+    fn finish_email(
+        &self,
+        conversation_id: i64,
+        queued_seq: i64,
+        covered: i64,
+        emailed_at: Option<i64>,
+        now: i64,
+    ) -> Op<()> {
+        self.writing(move |c| {
+            outbox::finish(c, conversation_id, queued_seq, covered, emailed_at, now)
+        })
     }
 
     fn visitor_stream_seen(&self, session_id: i64, now: i64) -> Op<()> {
@@ -136,6 +151,10 @@ impl Store for SqliteStore {
 
     fn agent_seen(&self, agent_id: i64, now: i64) -> Op<()> {
         self.writing(move |c| agents::seen(c, agent_id, now))
+    }
+
+    fn agent_left(&self, agent_id: i64) -> Op<()> {
+        self.writing(move |c| agents::left(c, agent_id))
     }
 
     fn agents_online(&self, workspace_id: i64, since: i64) -> Op<u32> {
@@ -323,7 +342,7 @@ impl Store for SqliteStore {
             }
             let row = messages::insert_agent(c, conversation_id, agent_id, &body, now)?;
             if queue_email {
-                outbox::queue(c, conversation_id, now, now)?;
+                outbox::queue(c, conversation_id, row.seq, now)?;
             }
             Ok(row)
         })

@@ -5,6 +5,8 @@
 CREATE TABLE email_outbox (
     conversation_id INTEGER PRIMARY KEY REFERENCES conversations (id) ON DELETE CASCADE,
     due_at          INTEGER NOT NULL,
+    -- The latest agent reply queued: a reply queued while the worker handles the row keeps it.
+    queued_seq      INTEGER NOT NULL DEFAULT 0,
     attempts        INTEGER NOT NULL DEFAULT 0,
     last_error      TEXT,
     created_at      INTEGER NOT NULL
