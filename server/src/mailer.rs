@@ -68,7 +68,8 @@ pub struct Email {
 #[derive(Clone)]
 pub struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
-    from: String,
+    /// `--smtp-from`, checked once at start.
+    from: lettre::Address,
 }
 
 impl std::fmt::Debug for Mailer {
@@ -88,7 +89,8 @@ fn shown(url: &str) -> String {
 impl Mailer {
     /// A mailer for `url` (`smtp://`, `smtps://`) sending as `from`.
     pub fn new(url: &str, from: &str) -> Result<Mailer, MailError> {
-        from.parse::<lettre::Address>()
+        let from = from
+            .parse::<lettre::Address>()
             .map_err(|source| MailError::Address {
                 what: "--smtp-from",
                 address: from.to_owned(),
@@ -101,22 +103,12 @@ impl Mailer {
             })?
             .timeout(Some(Duration::from_secs(15)))
             .build();
-        Ok(Mailer {
-            transport,
-            from: from.to_owned(),
-        })
+        Ok(Mailer { transport, from })
     }
 
     /// Sends one email; returns when the SMTP server took it.
     pub async fn send(&self, email: &Email) -> Result<(), MailError> {
-        let from = Mailbox::new(
-            Some(email.from_name.clone()),
-            self.from.parse().map_err(|source| MailError::Address {
-                what: "--smtp-from",
-                address: self.from.clone(),
-                source,
-            })?,
-        );
+        let from = Mailbox::new(Some(email.from_name.clone()), self.from.clone());
         let to: Mailbox = email.to.parse().map_err(|source| MailError::Address {
             what: "the recipient",
             address: email.to.clone(),

@@ -62,10 +62,7 @@ async fn outside_business_hours_the_widget_says_when_it_is_back_and_can_hide() {
     let (app, _) = server.workspace(Plan::Pro, Mode::Optional);
     server.agent_online(&app, "sam@acme.test").await;
     // Every day but today (UTC) is open all day: closed now, back at midnight UTC.
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64;
+    let now = replybubble_server::store::now_ms();
     let today = ((now / 86_400_000 + 3) % 7) as usize;
     let days: [Option<&str>; 7] = std::array::from_fn(|i| (i != today).then_some("00:00-24:00"));
     server.set_hours(&app, "UTC", days, false).await;

@@ -500,7 +500,11 @@ async fn open_session(app_id: &str, client: Client) -> Result<JsValue, WidgetErr
     js::set(&body, keys::APP_ID, &JsValue::from_str(app_id));
     // For a workspace whose language is `auto`: the strings come back in this one.
     let language = js::get(&js::get(&js_sys::global(), "navigator"), "language");
-    if language.as_string().is_some_and(|l| l.len() <= 35) {
+    // Language tags are ASCII: bytes are characters (the limit is core's).
+    if language
+        .as_string()
+        .is_some_and(|l| l.len() <= replybubble_core::limits::LOCALE_TAG_MAX)
+    {
         js::set(&body, keys::LOCALE, &language);
     }
     let answer = match client.post("session", &body).await {

@@ -87,15 +87,19 @@ pub fn zone(name: &str) -> Result<TimeZone, FieldError> {
     })
 }
 
-/// Every time zone name the server knows, sorted (the dashboard's list).
-pub fn zone_names() -> Vec<String> {
-    let mut names: Vec<String> = jiff::tz::db()
-        .available()
-        .map(|n| n.as_str().to_owned())
-        .filter(|n| n.contains('/') || n == "UTC")
-        .collect();
-    names.sort();
-    names
+/// Every time zone name the server knows, sorted (the dashboard's list); read from the bundled
+/// database once.
+pub fn zone_names() -> &'static [String] {
+    static NAMES: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+        let mut names: Vec<String> = jiff::tz::db()
+            .available()
+            .map(|n| n.as_str().to_owned())
+            .filter(|n| n.contains('/') || n == "UTC")
+            .collect();
+        names.sort();
+        names
+    });
+    &NAMES
 }
 
 impl WeeklyHours {

@@ -1306,13 +1306,7 @@ async fn status(app: &TestApp, ws: &Ws) -> serde_json::Value {
     r.body
 }
 
-/// Milliseconds since the epoch, now.
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
-}
+use replybubble_server::store::now_ms;
 
 #[actix_rt::test]
 async fn the_widget_is_online_while_an_agent_with_an_open_dashboard_chose_online() {

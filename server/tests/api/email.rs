@@ -173,10 +173,7 @@ async fn a_visitor_still_on_the_page_gets_the_reply_live_not_by_email() {
     let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
     let (_, conv) = verified_visitor(&app, &ws).await;
     // A stream of the session was open a moment ago.
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64;
+    let now = replybubble_server::store::now_ms();
     app.sql_exec(format!(
         "UPDATE sessions SET stream_seen_at = {now} WHERE conversation_id = {conv}"
     ))

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use replybubble_core::wire::Author;
 
 use super::pages::row;
-use super::{check_csrf, see_other, state, Agent};
+use super::{check_csrf, check_form_csrf, see_other, state, Agent};
 use crate::http::error::PageError;
 use crate::service::Services;
 use crate::store::{AgentCtx, MessageRow};
@@ -131,7 +131,7 @@ pub async fn notifications(
     Agent(agent): Agent,
     form: web::Form<HashMap<String, String>>,
 ) -> Result<HttpResponse, PageError> {
-    check_csrf(&agent, form.get("csrf").map_or("", String::as_str))?;
+    check_form_csrf(&agent, &form)?;
     let on = |k: &str| form.get(k).is_some_and(|v| v == "on");
     state(&req)
         .services

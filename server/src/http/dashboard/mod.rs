@@ -77,6 +77,23 @@ pub fn check_csrf(agent: &AgentCtx, given: &str) -> Result<(), PageError> {
     }
 }
 
+/// 403 unless the agent is a workspace owner (Integrations and Settings).
+pub fn owners_only(agent: &AgentCtx) -> Result<(), PageError> {
+    if agent.is_owner() {
+        Ok(())
+    } else {
+        Err(PageError::OwnersOnly)
+    }
+}
+
+/// [`check_csrf`] for a form read as a map of its fields.
+pub fn check_form_csrf(
+    agent: &AgentCtx,
+    form: &std::collections::HashMap<String, String>,
+) -> Result<(), PageError> {
+    check_csrf(agent, form.get("csrf").map_or("", String::as_str))
+}
+
 /// What the layout shows about who is logged in.
 pub struct Nav {
     /// Workspace name.

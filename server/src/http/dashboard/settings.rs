@@ -11,21 +11,13 @@ use askama::Template;
 
 use replybubble_core::appearance::{Appearance, Lang, Text};
 
-use super::{check_csrf, render, render_as, see_other, state, Agent, Nav};
+use super::{check_form_csrf, owners_only, render, render_as, see_other, state, Agent, Nav};
 use crate::http::error::{Kind, PageError};
 use crate::service::hours::{zone_names, DAYS};
 use crate::service::presence::{self, HoursChange};
 use crate::service::{workspace, ServiceError};
 use crate::store::AgentCtx;
 use crate::store::Presence;
-
-fn owner(agent: &AgentCtx) -> Result<(), PageError> {
-    if agent.is_owner() {
-        Ok(())
-    } else {
-        Err(PageError::OwnersOnly)
-    }
-}
 
 /// What a settings form shows besides its page: the values by field (what is stored, or what
 /// was typed when it was wrong), the error naming a field, and whether it was just saved.
@@ -110,7 +102,7 @@ fn page(agent: &AgentCtx, form: Form) -> WidgetPage {
 
 /// The form, with the stored appearance.
 pub async fn show(req: HttpRequest, Agent(agent): Agent) -> Result<HttpResponse, PageError> {
-    owner(&agent)?;
+    owners_only(&agent)?;
     let ws = state(&req)
         .services
         .store
@@ -127,8 +119,8 @@ pub async fn save(
     Agent(agent): Agent,
     form: web::Form<HashMap<String, String>>,
 ) -> Result<HttpResponse, PageError> {
-    owner(&agent)?;
-    check_csrf(&agent, form.get("csrf").map_or("", String::as_str))?;
+    owners_only(&agent)?;
+    check_form_csrf(&agent, &form)?;
     let mut typed = HashMap::new();
     for field in Appearance::FIELDS {
         let v = form.get(field).ok_or_else(|| {
@@ -157,7 +149,7 @@ pub async fn presence(
     Agent(agent): Agent,
     form: web::Form<HashMap<String, String>>,
 ) -> Result<HttpResponse, PageError> {
-    check_csrf(&agent, form.get("csrf").map_or("", String::as_str))?;
+    check_form_csrf(&agent, &form)?;
     let chosen: Presence = form
         .get("presence")
         .map_or("", String::as_str)
@@ -181,7 +173,7 @@ pub async fn heartbeat(
     Agent(agent): Agent,
     form: web::Form<HashMap<String, String>>,
 ) -> Result<HttpResponse, PageError> {
-    check_csrf(&agent, form.get("csrf").map_or("", String::as_str))?;
+    check_form_csrf(&agent, &form)?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -192,7 +184,7 @@ struct HoursPage {
     form: Form,
     /// (day key, label).
     days: Vec<(&'static str, &'static str)>,
-    zones: Vec<String>,
+    zones: &'static [String],
     /// What the widget would say now: (online, next open).
     status: (bool, Option<String>),
 }
@@ -282,7 +274,7 @@ async fn hours_page(
 
 /// Settings > Hours.
 pub async fn hours(req: HttpRequest, Agent(agent): Agent) -> Result<HttpResponse, PageError> {
-    owner(&agent)?;
+    owners_only(&agent)?;
     let ws = state(&req)
         .services
         .store
@@ -299,8 +291,8 @@ pub async fn save_hours(
     Agent(agent): Agent,
     form: web::Form<HashMap<String, String>>,
 ) -> Result<HttpResponse, PageError> {
-    owner(&agent)?;
-    check_csrf(&agent, form.get("csrf").map_or("", String::as_str))?;
+    owners_only(&agent)?;
+    check_form_csrf(&agent, &form)?;
     let get = |k: &str| form.get(k).map_or("", |v| v.as_str());
     let specs: Vec<String> = DAYS
         .iter()
