@@ -35,6 +35,9 @@ pub enum MailError {
     /// The SMTP server did not take it (down, refused, timed out).
     #[error("the SMTP server did not take the email")]
     Send(#[source] lettre::transport::smtp::Error),
+    /// Sending panicked (a bug in us or the SMTP library); the email stays queued.
+    #[error("sending the email panicked: {0}")]
+    Panicked(String),
 }
 
 impl MailError {
@@ -44,7 +47,7 @@ impl MailError {
         match self {
             MailError::Address { .. } | MailError::Build(_) => true,
             MailError::Send(e) => e.is_permanent(),
-            MailError::Url { .. } => false,
+            MailError::Url { .. } | MailError::Panicked(_) => false,
         }
     }
 }

@@ -199,6 +199,19 @@ impl PgApp {
         body["visitor_token"].as_str().unwrap().to_owned()
     }
 
+    /// A signed identify as `id` that keeps the session going: the verified identify that
+    /// binds a session answers with a new `visitor_token` (the old one stops working), which
+    /// replaces `token`.
+    async fn verify(&self, token: &mut String, id: &str) -> (u16, Json) {
+        let (status, body) = self
+            .call("POST", "identify", Some(token), self.signed(id))
+            .await;
+        if let Some(fresh) = body["visitor_token"].as_str() {
+            *token = fresh.to_owned();
+        }
+        (status, body)
+    }
+
     fn signed(&self, id: &str) -> Json {
         json!({ "id": id, "signature": signature::sign(&self.secret, id), "name": id.to_uppercase() })
     }
@@ -210,14 +223,21 @@ async fn the_widget_api_and_the_dashboard_data_work_on_postgres() {
         return;
     };
     let app = pg_app(&url).await;
-    let a = app.session().await;
-    let (status, body) = app
-        .call("POST", "identify", Some(&a), app.signed("ada"))
-        .await;
+    let mut a = app.session().await;
+    let anonymous = a.clone();
+    let (status, body) = app.verify(&mut a, "ada").await;
     assert_eq!(
         (status, body["status"].as_str()),
         (200, Some("verified")),
         "{body}"
+    );
+    assert_ne!(a, anonymous, "the bound session has a new token");
+    assert_eq!(
+        app.call("GET", "messages", Some(&anonymous), Json::Null)
+            .await
+            .0,
+        401,
+        "the anonymous token no longer works"
     );
     assert_eq!(body["contact"]["name"], "ADA");
     let mut seqs = Vec::new();
@@ -294,13 +314,8 @@ async fn concurrent_identifies_on_one_bound_session_give_exactly_one_new_session
         return;
     };
     let app = pg_app(&url).await;
-    let a = app.session().await;
-    assert_eq!(
-        app.call("POST", "identify", Some(&a), app.signed("ada"))
-            .await
-            .0,
-        200
-    );
+    let mut a = app.session().await;
+    assert_eq!(app.verify(&mut a, "ada").await.0, 200);
     let answers = futures_util::future::join_all((0..8).map(|i| {
         app.call(
             "POST",
@@ -485,14 +500,8 @@ async fn migrate_to_moves_a_sqlite_site_to_postgres_and_its_visitors_go_on() {
     )
     .await;
     let (app_id, secret) = (on_sqlite.app_id.clone(), on_sqlite.secret.clone());
-    let token = on_sqlite.session().await;
-    assert_eq!(
-        on_sqlite
-            .call("POST", "identify", Some(&token), on_sqlite.signed("ada"))
-            .await
-            .0,
-        200
-    );
+    let mut token = on_sqlite.session().await;
+    assert_eq!(on_sqlite.verify(&mut token, "ada").await.0, 200);
     for text in ["first", "second"] {
         assert_eq!(
             on_sqlite

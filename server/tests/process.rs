@@ -94,7 +94,7 @@ async fn a_full_flow_logs_no_secret_signature_token_or_ticket() {
     secrets.push(token.clone());
     let sig = replybubble_core::signature::sign(&secret, "alice");
     secrets.push(sig.clone());
-    let (status, _) = post(
+    let (status, verified) = post(
         &c,
         u("identify"),
         Some(&token),
@@ -102,6 +102,12 @@ async fn a_full_flow_logs_no_secret_signature_token_or_ticket() {
     )
     .await;
     assert_eq!(status, 200);
+    // Binding the session gave it a new token (the anonymous one no longer works).
+    let token = verified["visitor_token"]
+        .as_str()
+        .expect("a new token for the bound session")
+        .to_owned();
+    secrets.push(token.clone());
     let bad_sig = replybubble_core::signature::sign(&secret, "alice@example.com");
     secrets.push(bad_sig.clone());
     post(

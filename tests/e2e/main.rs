@@ -4,6 +4,7 @@
 mod agents;
 mod appearance;
 mod dashboard;
+mod fail_closed;
 mod inbox;
 mod lifecycle;
 mod loader;

@@ -386,3 +386,145 @@ impl Drop for Browser {
         let _ = self.driver.kill();
     }
 }
+
+/// What [`FaultProxy`] answers instead of the server, once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// An error status with a JSON error body (and CORS headers, as the server would).
+    Status(u16),
+    /// The connection is closed without an answer.
+    Drop,
+}
+
+/// A reverse proxy on another port of 127.0.0.1 in front of the server, which answers chosen
+/// requests with a [`Fault`] instead: what a browser sees when a call fails (a 413 from a proxy,
+/// a 500, a dropped connection) without any test switch in the server. One request a
+/// connection (`Connection: close` both ways), streams included.
+pub struct FaultProxy {
+    /// `http://127.0.0.1:PORT`: load `widget.js` from here and every call goes through it.
+    pub base: String,
+    armed: std::sync::Arc<std::sync::Mutex<Vec<(String, Fault)>>>,
+}
+
+impl FaultProxy {
+    /// Starts the proxy in front of `upstream` (`http://127.0.0.1:PORT`).
+    pub fn start(upstream: &str) -> FaultProxy {
+        let upstream: std::net::SocketAddr = upstream
+            .trim_start_matches("http://")
+            .parse()
+            .expect("an http://IP:PORT upstream");
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+        let armed = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let faults = armed.clone();
+        actix_rt::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                actix_rt::spawn(proxy_one(client, upstream, faults.clone()));
+            }
+        });
+        FaultProxy { base, armed }
+    }
+
+    /// The next `POST` to `path` (e.g. `/api/v1/widget/identify`) gets `fault`.
+    pub fn arm(&self, path: &str, fault: Fault) {
+        self.armed.lock().unwrap().push((path.to_owned(), fault));
+    }
+
+    /// Whether every armed fault was used.
+    pub fn spent(&self) -> bool {
+        self.armed.lock().unwrap().is_empty()
+    }
+}
+
+async fn proxy_one(
+    mut client: tokio::net::TcpStream,
+    upstream: std::net::SocketAddr,
+    faults: std::sync::Arc<std::sync::Mutex<Vec<(String, Fault)>>>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 16 * 1024];
+    let head_end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        match client.read(&mut chunk).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+    let mut lines = head.split("\r\n");
+    let request_line = lines.next().unwrap_or_default().to_owned();
+    let mut parts = request_line.split(' ');
+    let (method, path) = (
+        parts.next().unwrap_or_default().to_owned(),
+        parts.next().unwrap_or_default().to_owned(),
+    );
+    let header = |name: &str| {
+        head.split("\r\n").skip(1).find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| v.trim().to_owned())
+        })
+    };
+    let length: usize = header("content-length")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    while buf.len() < head_end + length {
+        match client.read(&mut chunk).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+    let fault = (method == "POST")
+        .then(|| {
+            let mut armed = faults.lock().unwrap();
+            let i = armed.iter().position(|(p, _)| *p == path)?;
+            Some(armed.remove(i).1)
+        })
+        .flatten();
+    match fault {
+        Some(Fault::Drop) => {}
+        Some(Fault::Status(status)) => {
+            let body = format!(
+                r#"{{"error":{{"code":"injected_{status}","message":"a fault the test proxy answered"}}}}"#
+            );
+            let origin = header("origin").unwrap_or_else(|| "*".into());
+            let answer = format!(
+                "HTTP/1.1 {status} Injected\r\nContent-Type: application/json\r\nContent-Length: {}\r\nAccess-Control-Allow-Origin: {origin}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = client.write_all(answer.as_bytes()).await;
+            let _ = client.shutdown().await;
+        }
+        None => {
+            let Ok(mut server) = tokio::net::TcpStream::connect(upstream).await else {
+                return;
+            };
+            // One request per connection: the server closes after answering.
+            let mut request = String::from(&request_line);
+            request.push_str("\r\n");
+            for line in head.split("\r\n").skip(1).filter(|l| !l.is_empty()) {
+                let name = line.split(':').next().unwrap_or_default().trim();
+                if !name.eq_ignore_ascii_case("connection")
+                    && !name.eq_ignore_ascii_case("keep-alive")
+                {
+                    request.push_str(line);
+                    request.push_str("\r\n");
+                }
+            }
+            request.push_str("Connection: close\r\n\r\n");
+            if server.write_all(request.as_bytes()).await.is_err()
+                || server.write_all(&buf[head_end..]).await.is_err()
+            {
+                return;
+            }
+            let _ = tokio::io::copy(&mut server, &mut client).await;
+            let _ = client.shutdown().await;
+        }
+    }
+}

@@ -262,9 +262,8 @@ fn refresh_ui() {
     }
 }
 
-/// Starts over on a new session: empty screen, new stream.
-fn switch_session(app_id: &str, body: &JsValue, user: Option<String>) {
-    adopt_session(app_id, body, user);
+/// Empties the screen for another session (or none): the new generation.
+fn clear_screen() -> u32 {
     let generation = with_state(|s| {
         s.generation += 1;
         s.live = None;
@@ -274,13 +273,20 @@ fn switch_session(app_id: &str, body: &JsValue, user: Option<String>) {
         s.page_sent = None;
         s.generation
     });
-    if with_state(|s| s.track_pages && s.history_wrapped) {
-        spawn(Box::pin(report_page(0)));
-    }
     if let Some(ui) = ui() {
         ui.clear_messages();
     }
     set_unread(0);
+    generation
+}
+
+/// Starts over on a new session: empty screen, new stream.
+fn switch_session(app_id: &str, body: &JsValue, user: Option<String>) {
+    adopt_session(app_id, body, user);
+    let generation = clear_screen();
+    if with_state(|s| s.track_pages && s.history_wrapped) {
+        spawn(Box::pin(report_page(0)));
+    }
     refresh_ui();
     spawn(Box::pin(start_live(generation)));
 }
@@ -389,8 +395,13 @@ async fn start_live(generation: u32) {
         Ok(live) if current(generation) => with_state(|s| s.live = Some(live)),
         Ok(_) => {}
         // The session ended (reset or a user switch in another tab, or 30 days unused): carry
-        // on with a new one.
-        Err(e) if e.status == 401 => spawn(recover()),
+        // on with a new one. A stream of a session that changed since (a token rotated by
+        // sign-in) just stops: the new one has its own.
+        Err(e) if e.status == 401 => {
+            if current(generation) {
+                spawn(recover())
+            }
+        }
         Err(_) => spawn(Box::pin(reconnect(generation))),
     }
 }
@@ -528,14 +539,16 @@ async fn open_session(app_id: &str, client: Client) -> Result<JsValue, WidgetErr
 /// else a new anonymous session. The screen starts over. Boxed: one copy for every caller.
 fn recover() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>> {
     Box::pin(async {
-        let _ = recover_session().await;
+        let _ = recover_session(true).await;
     })
 }
 
-async fn recover_session() -> Result<(), WidgetError> {
+/// A new session on screen: the one another tab stored when `resume`, else a fresh anonymous one.
+async fn recover_session(resume: bool) -> Result<(), WidgetError> {
     let (app_id, client) = client()?;
-    let stored = storage::load(&app_id).filter(|t| client.token.as_ref() != Some(t));
+    let stored = storage::load(&app_id).filter(|t| resume && client.token.as_ref() != Some(t));
     let bound = stored.as_ref().and_then(|_| storage::bound_user(&app_id));
+    let before = client.token.clone();
     let answer = open_session(
         &app_id,
         Client {
@@ -544,6 +557,10 @@ async fn recover_session() -> Result<(), WidgetError> {
         },
     )
     .await?;
+    // Another answer (a sign-in's new token, a switch) took over meanwhile: it wins.
+    if with_state(|s| s.session.as_ref().map(|x| x.token.clone())) != before {
+        return Ok(());
+    }
     let resumed = stored.is_some() && js::get_str(&answer, keys::VISITOR_TOKEN) == stored;
     switch_session(&app_id, &answer, bound.filter(|_| resumed));
     Ok(())
@@ -558,23 +575,58 @@ async fn reset_session(app_id: &str, client: Client) -> Result<JsValue, WidgetEr
     let answer = match client.post("reset", &js::object()).await {
         Ok(a) => a,
         // Already revoked or unknown: a fresh session is what reset means anyway.
-        Err(e) if e.status == 401 => {
-            open_session(
-                app_id,
-                Client {
-                    token: None,
-                    ..client
-                },
-            )
-            .await?
+        Err(e) if e.status == 401 => match open_session(
+            app_id,
+            Client {
+                token: None,
+                ..client
+            },
+        )
+        .await
+        {
+            Ok(a) => a,
+            Err(e) => {
+                drop_session(app_id);
+                return Err(e);
+            }
+        },
+        // Refused (429), failed or unreachable: the session is dropped here all the same, and
+        // a fresh one starts as soon as the server gives one.
+        Err(e) => {
+            drop_session(app_id);
+            return Err(e);
         }
-        Err(e) => return Err(e),
     };
     if let Some(ui) = ui() {
         ui.hide_form();
     }
     switch_session(app_id, &answer, None);
     Ok(answer)
+}
+
+/// Forgets the session here, at once: nothing of it stays on screen, in storage or in the
+/// next request (the claim rule, applied by the widget when the server could not answer). A
+/// fresh anonymous session is asked for now, and again by the next call that needs one.
+fn drop_session(app_id: &str) {
+    storage::forget(app_id);
+    storage::set_form_done(app_id, false);
+    with_state(|s| s.session = None);
+    clear_screen();
+    if let Some(ui) = ui() {
+        ui.hide_form();
+        ui.set_verified_as(None);
+    }
+    spawn(Box::pin(async {
+        let _ = fresh_session().await;
+    }));
+}
+
+/// A fresh anonymous session on screen when there is none (after [`drop_session`]).
+async fn fresh_session() -> Result<(), WidgetError> {
+    if with_state(|s| s.session.is_none()) {
+        recover_session(false).await?;
+    }
+    Ok(())
 }
 
 fn invalid(field: &str, message: &str) -> WidgetError {
@@ -945,10 +997,13 @@ pub fn identify(user: JsValue) -> Promise {
                 return Err(e);
             }
         };
+        require_init("identify")?;
+        // A session dropped by the claim rule is started again before the call.
+        fresh_session().await?;
         let (app_id, client) = require_init("identify")?;
         match client.post("identify", &user_body(&valid)).await {
             Ok(answer) => identified(&app_id, &valid, answer),
-            Err(e) => Err(identify_failed(&app_id, e)),
+            Err(e) => Err(identify_failed(&app_id, e, valid.id.as_ref())),
         }
     }))
 }
@@ -983,11 +1038,18 @@ fn user_body(u: &IdentifyUser) -> JsValue {
     body
 }
 
-/// A rejected identify: switch to the new session it may carry (or start one when the session
-/// had ended: another tab reset it), show a 403 in the composer.
-fn identify_failed(app_id: &str, mut e: WidgetError) -> WidgetError {
+/// A rejected identify: switch to the new session it may carry. Otherwise, when the session
+/// (or the one stored for this browser) is bound to another user than `id`, drop it here and
+/// start a fresh one: whatever failed (429, 413, 5xx, no network), the next person never sees
+/// or writes into the previous user's conversation. A session that had ended (another tab
+/// reset it) is picked up again. A 403 shows in the composer.
+fn identify_failed(app_id: &str, mut e: WidgetError, id: &str) -> WidgetError {
+    let bound = with_state(|s| s.session.as_ref().and_then(|x| x.user.clone()))
+        .or_else(|| storage::bound_user(app_id));
     if let Some(body) = e.new_session.take() {
         switch_session(app_id, &body, None);
+    } else if bound.is_some_and(|b| b != id) {
+        drop_session(app_id);
     } else if e.status == 401 {
         spawn(recover());
     }
@@ -1003,7 +1065,23 @@ fn identify_failed(app_id: &str, mut e: WidgetError) -> WidgetError {
 /// is bound to, and update the screen.
 fn identified(app_id: &str, valid: &IdentifyUser, answer: JsValue) -> Result<JsValue, WidgetError> {
     if js::get_str(&answer, keys::VISITOR_TOKEN).is_some() {
-        switch_session(app_id, &answer, None);
+        let same = with_state(|s| {
+            s.session.as_ref().is_some_and(|x| {
+                js::get(&answer, keys::CONVERSATION_ID).loose_eq(&x.conversation_id)
+            })
+        });
+        if same {
+            // The verified identify gave this session a new token (the old one, which others
+            // may have known, is ended): same conversation and screen, a stream on the new one.
+            adopt_session(app_id, &answer, None);
+            let generation = with_state(|s| {
+                s.generation += 1;
+                s.generation
+            });
+            spawn(Box::pin(start_live(generation)));
+        } else {
+            switch_session(app_id, &answer, None);
+        }
     }
     let verified = js::get(&answer, keys::VERIFIED).as_bool().unwrap_or(false);
     let contact = js::get(&answer, keys::CONTACT);
@@ -1084,9 +1162,12 @@ pub fn close() -> Promise {
 
 async fn send_text(text: String) -> Result<JsValue, WidgetError> {
     let body = MessageBody::parse(text)?;
-    let (_, client) = require_init("sendMessage")?;
+    require_init("sendMessage")?;
+    // A session dropped by the claim rule is started again before anything is sent.
+    fresh_session().await?;
     let payload = js::object();
     js::set(&payload, keys::BODY, &JsValue::from_str(body.as_ref()));
+    let (_, client) = require_init("sendMessage")?;
     match client.post("messages", &payload).await {
         Ok(answer) => {
             let msg = js::object();
@@ -1103,7 +1184,10 @@ async fn send_text(text: String) -> Result<JsValue, WidgetError> {
         // The session ended (another tab reset it, or 30 days unused): start a new one, on
         // which the visitor's next send goes; the composer keeps the text.
         Err(e) if e.status == 401 => {
-            recover().await;
+            // Unless signing in rotated the token meanwhile (the session lives on).
+            if with_state(|s| s.session.as_ref().map(|x| &x.token) == client.token.as_ref()) {
+                recover().await;
+            }
             Err(e)
         }
         Err(e) => {

@@ -3,13 +3,22 @@
 use crate::field::{check_text, FieldError, Problem};
 use crate::limits::{PASSWORD_MAX, PASSWORD_MIN, WORKSPACE_NAME_MAX};
 
-/// A workspace name, 1..=100 characters, trimmed.
+/// A workspace name, 1..=100 characters, trimmed, on one line: it is the sender's name and the
+/// subject of the email fallback's emails, where a line break would start a header.
 pub fn workspace_name(name: &str) -> Result<String, FieldError> {
     let name = name.trim();
     if name.is_empty() {
         return Err(FieldError::new("name", Problem::Required));
     }
     check_text("name", name, WORKSPACE_NAME_MAX)?;
+    if name.chars().any(char::is_control) {
+        return Err(FieldError::new(
+            "name",
+            Problem::Invalid(
+                "must not contain control characters such as line breaks or tabs: write it on one line",
+            ),
+        ));
+    }
     Ok(name.to_owned())
 }
 
@@ -77,6 +86,15 @@ mod tests {
         assert_eq!(workspace_name("  Acme ").unwrap(), "Acme");
         assert!(workspace_name(" ").is_err());
         assert!(workspace_name(&"x".repeat(101)).is_err());
+        for bad in [
+            "Acme\r\nBcc: x@evil.example",
+            "Acme\tShop",
+            "Acme\u{85}Shop",
+        ] {
+            let e = workspace_name(bad).unwrap_err();
+            assert_eq!(e.field(), "name");
+            assert!(e.to_string().contains("one line"), "{e}");
+        }
         assert!(password("short").is_err());
         assert!(password("long enough pw").is_ok());
     }

@@ -97,6 +97,13 @@ impl Plan {
     }
 }
 
+/// Whether a workspace verifies identities now: Pro or Enterprise, mode Optional or Required.
+/// A session verified earlier counts as verified only while this holds: with mode Off or on
+/// Free its messages are stored unverified and it is not told it is verified.
+pub fn verifies(plan: Plan, mode: Mode) -> bool {
+    plan != Plan::Free && mode != Mode::Off
+}
+
 /// Why a session may not send a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum SendRefusal {
@@ -211,6 +218,16 @@ mod tests {
             e.to_string(),
             r#"unknown plan "gold": use one of free, pro, enterprise"#
         );
+    }
+
+    #[test]
+    fn only_a_paid_plan_with_mode_optional_or_required_verifies() {
+        for plan in [Plan::Free, Plan::Pro, Plan::Enterprise] {
+            for mode in [Mode::Off, Mode::Optional, Mode::Required] {
+                let expected = plan != Plan::Free && mode != Mode::Off;
+                assert_eq!(verifies(plan, mode), expected, "{plan:?} {mode:?}");
+            }
+        }
     }
 
     #[test]

@@ -45,3 +45,26 @@ pub const APPEARANCE_Z_INDEX_MAX: u32 = 2_147_483_647;
 pub const LOCALE_TAG_MAX: usize = 35;
 /// A string a page overrides with `init({ strings })`: at most 300 characters.
 pub const STRING_OVERRIDE_MAX: usize = 300;
+
+/// The most bytes one character takes in a JSON string: a character outside the Basic
+/// Multilingual Plane written as two `\uXXXX` escapes (what `ensure_ascii` encoders such as
+/// Python's `json.dumps` send).
+pub const JSON_BYTES_PER_CHAR_MAX: usize = 12;
+
+/// The largest `identify` body the field limits allow, in bytes: every text field and trait at
+/// its limit, every character at its widest JSON escape, the keys, quotes and separators, and
+/// 4 KiB for whitespace and numbers. The server reads identify bodies up to this size, so a
+/// body that is valid under the field limits is never refused as too large (413) — the claim
+/// rule needs to read the `id` of every identify it could have to apply to.
+pub const IDENTIFY_BODY_MAX_BYTES: usize = {
+    let chars = ID_MAX
+        + EMAIL_MAX
+        + NAME_MAX
+        + COMPANY_MAX
+        + PHONE_MAX
+        + TRAITS_MAX_KEYS * (TRAIT_KEY_MAX + TRAIT_VALUE_MAX);
+    // `{"id":"","signature":"","email":"","name":"","company":"","phone":"","traits":{}}`
+    // is 77 bytes; each trait adds `"":"",` (6).
+    let structure = 77 + SIGNATURE_HEX_LEN + TRAITS_MAX_KEYS * 6;
+    chars * JSON_BYTES_PER_CHAR_MAX + structure + 4096
+};

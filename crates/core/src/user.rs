@@ -327,6 +327,43 @@ mod tests {
         );
         assert_eq!(id_for_log("plain"), "plain");
     }
+
+    /// The widest body the field limits allow: every field at its limit, every character an
+    /// emoji written as a surrogate-pair escape, pretty-printed. It fits the server's limit and
+    /// is valid, so the server can always read the `id` the claim rule needs.
+    #[test]
+    fn the_widest_valid_identify_body_fits_the_body_limit() {
+        let wide = |n: usize| "\\ud83d\\ude00".repeat(n);
+        let mut traits = Vec::new();
+        for i in 0..TRAITS_MAX_KEYS {
+            // Keys must differ: the first character says which.
+            let key = format!("{}{}", char::from(b'a' + i as u8), wide(TRAIT_KEY_MAX - 1));
+            traits.push(format!("\n    \"{key}\": \"{}\"", wide(TRAIT_VALUE_MAX)));
+        }
+        let local = wide(EMAIL_MAX - 2);
+        let body = format!(
+            "{{\n  \"id\": \"{}\",\n  \"signature\": \"{}\",\n  \"email\": \"{local}@x\",\n  \"name\": \"{}\",\n  \"company\": \"{}\",\n  \"phone\": \"{}\",\n  \"traits\": {{{}\n  }}\n}}",
+            wide(ID_MAX),
+            "a".repeat(SIGNATURE_HEX_LEN),
+            wide(NAME_MAX),
+            wide(COMPANY_MAX),
+            wide(PHONE_MAX),
+            traits.join(","),
+        );
+        assert!(
+            body.len() <= IDENTIFY_BODY_MAX_BYTES,
+            "{} > {IDENTIFY_BODY_MAX_BYTES}",
+            body.len()
+        );
+        assert!(
+            body.len() > IDENTIFY_BODY_MAX_BYTES - 8192,
+            "the limit is tight"
+        );
+        let value: Value = serde_json::from_str(&body).unwrap();
+        let parsed = IdentifyUser::parse(&value).expect("the widest body is valid");
+        assert_eq!(crate::char_len(parsed.user.id.as_ref()), ID_MAX);
+        assert_eq!(parsed.user.traits.iter().count(), TRAITS_MAX_KEYS);
+    }
     use proptest::prelude::*;
 
     fn obj(pairs: &[(&str, Value)]) -> Value {

@@ -221,6 +221,21 @@ impl ResponseError for ApiError {
     }
 }
 
+/// A body that did not parse as the widget API's JSON: too many keys in an object (400
+/// `invalid_field` naming `body`), or not JSON at all (400 `malformed_json`).
+pub fn json_problem(e: &serde_json::Error) -> ApiError {
+    let text = e.to_string();
+    if text.starts_with(replybubble_core::value::TOO_MANY_KEYS) {
+        FieldError::new(
+            "body",
+            replybubble_core::Problem::Invalid(replybubble_core::value::TOO_MANY_KEYS_FIX),
+        )
+        .into()
+    } else {
+        ApiError::MalformedJson(text)
+    }
+}
+
 /// Maps actix's JSON extractor failures to the documented errors (instead of plain text).
 pub fn json_error(
     err: actix_web::error::JsonPayloadError,
@@ -233,17 +248,7 @@ pub fn json_error(
             ApiError::PayloadTooLarge { limit }
         }
         J::ContentType => ApiError::UnsupportedMediaType,
-        J::Deserialize(e)
-            if e.to_string()
-                .starts_with(replybubble_core::value::TOO_MANY_KEYS) =>
-        {
-            FieldError::new(
-                "body",
-                replybubble_core::Problem::Invalid(replybubble_core::value::TOO_MANY_KEYS_FIX),
-            )
-            .into()
-        }
-        J::Deserialize(e) => ApiError::MalformedJson(e.to_string()),
+        J::Deserialize(e) => json_problem(&e),
         J::Payload(PayloadError::Overflow) => ApiError::PayloadTooLarge { limit },
         other => ApiError::MalformedJson(other.to_string()),
     };

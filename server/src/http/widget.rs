@@ -85,22 +85,96 @@ async fn session(req: HttpRequest, body: Json<Value>) -> Result<HttpResponse, Ap
     Ok(json(StatusCode::OK, &answer))
 }
 
-async fn identify(
-    req: HttpRequest,
-    Visitor(ctx): Visitor,
-    body: Json<Value>,
-) -> Result<HttpResponse, ApiError> {
-    let state = state(&req);
-    per_session(&state, Scope::IdentifyToken, &ctx)?;
-    Ok(json(
-        StatusCode::OK,
-        &service::identify(&state.services, &ctx, &body).await?,
-    ))
+/// Reads a widget API body as JSON: `application/json` (415), at most `limit` bytes (413),
+/// parsed in linear time with at most 256 keys an object (400).
+async fn read_json(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    limit: usize,
+) -> Result<Value, ApiError> {
+    use actix_web::HttpMessage;
+    use futures_util::StreamExt;
+    let json = matches!(req.mime_type(), Ok(Some(m))
+        if m.subtype() == "json" || m.suffix().is_some_and(|s| s == "json"));
+    if !json {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    let too_large = ApiError::PayloadTooLarge { limit };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large);
+    }
+    let mut body = web::BytesMut::with_capacity(declared.unwrap_or(1024).min(limit));
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+        if body.len() + chunk.len() > limit {
+            return Err(too_large);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    serde_json::from_slice(&body).map_err(|e| crate::http::error::json_problem(&e))
 }
 
+/// `POST identify`. The claim rule comes before every limit: a session bound to a user is
+/// only ever answered for that user. So an identify on a bound session that the limits or the
+/// body refuse (429, 413, 400, 415) still ends the session unless its `id` is the bound user's
+/// own, and the body limit admits every body the field limits allow. An unbound session over
+/// its limits is refused before its body is read.
+async fn identify(req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, ApiError> {
+    let state = state(&req);
+    let Visitor(ctx) = Visitor::extract(&req).await?;
+    let limited = state
+        .limits
+        .check(Scope::IdentifyIp, &client_ip(&req))
+        .and_then(|()| {
+            state
+                .limits
+                .check(Scope::IdentifyToken, &ctx.session_id.to_string())
+        });
+    if ctx.bound_user_id.is_none() {
+        limited?;
+    }
+    let limit = replybubble_core::limits::IDENTIFY_BODY_MAX_BYTES;
+    let body = read_json(&req, payload, limit).await;
+    let refused = match (limited, body) {
+        (Ok(()), Ok(body)) => {
+            return Ok(json(
+                StatusCode::OK,
+                &service::identify(&state.services, &ctx, &body).await?,
+            ))
+        }
+        (Err(limited), body) => (ApiError::from(limited), body.ok()),
+        (Ok(()), Err(unreadable)) => (unreadable, None),
+    };
+    let (refusal, body) = refused;
+    let sent_id = match body.as_ref().and_then(|b| b.get("id")) {
+        Some(Value::String(id)) => Some(id.as_str()),
+        _ => None,
+    };
+    service::end_unless_owner(&state.services, &ctx, sent_id).await?;
+    Err(refusal)
+}
+
+/// `POST reset`. Counted with session creation per client IP; a reset over its limits still
+/// ends the calling session (429 without a new one: the widget starts one when it may), so the
+/// next person at this browser never writes into the previous one's conversation.
 async fn reset(req: HttpRequest, Visitor(ctx): Visitor) -> Result<HttpResponse, ApiError> {
     let state = state(&req);
-    per_session(&state, Scope::ReadToken, &ctx)?;
+    let limited = state
+        .limits
+        .check(Scope::SessionIp, &client_ip(&req))
+        .and_then(|()| {
+            state
+                .limits
+                .check(Scope::ReadToken, &ctx.session_id.to_string())
+        });
+    if let Err(limited) = limited {
+        service::end_session(&state.services, &ctx).await?;
+        return Err(limited.into());
+    }
     Ok(json(
         StatusCode::OK,
         &service::reset(&state.services, &ctx).await?,
@@ -244,14 +318,14 @@ async fn events(req: HttpRequest) -> Result<HttpResponse, ApiError> {
 
 /// The per-IP limit of a widget call, by route: checked by [`per_ip`] before the body is read,
 /// so a stranger's oversized or costly body is refused before it is parsed. `POST reset` makes a
-/// session, so it counts with `POST session`.
+/// session, so it counts with `POST session` (in [`reset`]).
 fn ip_scope(method: &Method, path: &str) -> Option<Scope> {
     match (method.as_str(), path.strip_prefix("/api/v1/widget")?) {
-        ("POST", "/session" | "/reset") => Some(Scope::SessionIp),
-        ("POST", "/identify") => Some(Scope::IdentifyIp),
+        // `identify` and `reset` count theirs in the handler, after the claim rule.
+        ("POST", "/session") => Some(Scope::SessionIp),
         ("POST", "/messages") => Some(Scope::MessageIp),
         ("POST", "/visitor") => Some(Scope::DetailsIp),
-        ("GET", "/messages" | "/status") | ("POST", "/events/ticket" | "/page") => {
+        ("GET", "/messages" | "/status" | "/events") | ("POST", "/events/ticket" | "/page") => {
             Some(Scope::ReadIp)
         }
         _ => None,

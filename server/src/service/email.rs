@@ -58,6 +58,18 @@ pub async fn run_once(s: &Services) -> Result<Vec<(i64, Outcome)>, ServiceError>
     Ok(out)
 }
 
+/// Runs one send in a task of its own, so a panic inside the SMTP library (a header it cannot
+/// write, say) is one failed send that stays queued with its error, not the end of the worker
+/// for every workspace.
+async fn contained(
+    send: impl std::future::Future<Output = Result<(), crate::mailer::MailError>> + Send + 'static,
+) -> Result<(), crate::mailer::MailError> {
+    match tokio::spawn(send).await {
+        Ok(result) => result,
+        Err(e) => Err(crate::mailer::MailError::Panicked(e.to_string())),
+    }
+}
+
 /// How many replies one email carries at most; more wait for the next one.
 const REPLIES_PER_EMAIL: usize = 50;
 
@@ -102,7 +114,8 @@ async fn handle(
         return Ok(Outcome::Later(next));
     }
     let email = compose(job, &to, &replies);
-    match mailer.send(&email).await {
+    let (sender, sent) = (mailer.clone(), email.clone());
+    match contained(async move { sender.send(&sent).await }).await {
         Ok(()) => {
             // A full email may have left replies for the next one: then the row stays.
             let upto = if replies.len() == REPLIES_PER_EMAIL {
@@ -206,13 +219,22 @@ pub fn compose(job: &EmailJob, to: &str, replies: &[EmailReply]) -> Email {
             escape(url)
         ));
     }
+    // A name stored by an older release may hold a line break: headers get it on one line.
+    let name = one_line(&job.workspace_name);
     Email {
         to: to.to_owned(),
-        from_name: job.workspace_name.clone(),
-        subject: format!("New reply from {}", job.workspace_name),
+        subject: format!("New reply from {name}"),
+        from_name: name,
         text,
         html,
     }
+}
+
+/// `text` with every control character (line breaks, tabs) as a space.
+fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 #[cfg(test)]
@@ -260,5 +282,26 @@ mod tests {
             .contains("href=\"https://acme.example/orders?x=&quot;1&quot;\""));
         assert!(!e.html.contains("<Coffee>"));
         assert_eq!(agent_name(None), "Our team");
+    }
+
+    #[actix_rt::test]
+    async fn a_panic_while_sending_is_a_failed_send_not_a_dead_worker() {
+        let e = contained(async { panic!("header with a line break") })
+            .await
+            .unwrap_err();
+        assert!(matches!(e, crate::mailer::MailError::Panicked(_)), "{e:?}");
+        assert!(!e.is_permanent(), "it stays queued and is tried again");
+        assert_eq!(contained(async { Ok(()) }).await.ok(), Some(()));
+    }
+
+    #[test]
+    fn a_name_with_a_line_break_goes_into_the_headers_on_one_line() {
+        let job = EmailJob {
+            workspace_name: "Acme\r\nBcc: all@evil.example".into(),
+            ..job()
+        };
+        let e = compose(&job, "ada@example.com", &[]);
+        assert_eq!(e.from_name, "Acme  Bcc: all@evil.example");
+        assert_eq!(e.subject, "New reply from Acme  Bcc: all@evil.example");
     }
 }

@@ -17,6 +17,9 @@ use crate::store::{IdentifyEvent, IdentifyWrite, SessionCtx};
 /// carries the new `visitor_token` and `conversation_id`. The check runs inside the writer's
 /// transaction, so of concurrent identifies on one session exactly one gets a new session and
 /// the others find it ended (401).
+///
+/// No session fixation: a verified identify that binds the calling session answers with a new
+/// `visitor_token` for the same conversation; the old token no longer works and its streams end.
 pub async fn identify(
     s: &Services,
     ctx: &SessionCtx,
@@ -85,9 +88,10 @@ pub async fn identify(
             now,
         })
         .await?;
-    if applied.switched.is_some() {
+    if applied.switched.is_some() || applied.rotated {
         s.end_streams(StreamOwner::Visitor(session_id));
     }
+    let rotated = applied.rotated.then(|| token.clone());
     let switched = applied.switched.map(|n| (token, n.conversation_id));
     // Every answer, success or error, carries the new session when there is one.
     let in_new_session = |error: ServiceError| match &switched {
@@ -119,6 +123,9 @@ pub async fn identify(
             answer.status = IdentifyStatus::Verified;
             answer.verified = Some(true);
             answer.conversation_id = Some(claimed.conversation_id);
+            if rotated.is_some() {
+                answer.visitor_token = rotated;
+            }
             answer.contact = Some(wire::Contact {
                 id: c.user_id,
                 email: c.email,
@@ -152,5 +159,23 @@ pub async fn identify(
                 hint,
             }))
         }
+    }
+}
+
+/// The claim rule when an identify could not be served (over its rate limits, or a body that
+/// cannot be read): a session bound to a user is ended unless the call named that same user,
+/// so whoever calls next starts on a fresh session. `sent_id` is the `id` the body carried, when
+/// it could be read. Answers whether the session was ended.
+pub async fn end_unless_owner(
+    s: &Services,
+    ctx: &SessionCtx,
+    sent_id: Option<&str>,
+) -> Result<bool, ServiceError> {
+    match ctx.bound_user_id.as_deref() {
+        Some(owner) if sent_id != Some(owner) => {
+            super::session::end_session(s, ctx).await?;
+            Ok(true)
+        }
+        _ => Ok(false),
     }
 }

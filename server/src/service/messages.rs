@@ -80,7 +80,12 @@ pub async fn post_visitor_message(
     let (session_id, now) = (ctx.session_id, s.clock.now_ms());
     let row = s
         .store
-        .insert_visitor_message(session_id, body.as_ref().to_owned(), now)
+        .insert_visitor_message(
+            session_id,
+            body.as_ref().to_owned(),
+            replybubble_core::decision::verifies(ctx.plan, ctx.mode),
+            now,
+        )
         .await?;
     s.publish(&row);
     Ok(MessagePosted {

@@ -29,13 +29,13 @@ pub mod privacy;
 pub mod workspace;
 
 pub use agent::post_agent_reply;
-pub use identify::identify;
+pub use identify::{end_unless_owner, identify};
 pub use live::{follow, follow_notices, note_visitor_presence, stream_floor};
 pub use messages::{
     events_ticket, messages_after, post_visitor_message, record_page, redeem_ticket, rfc3339,
     visitor_details, wire_message,
 };
-pub use session::{authenticate, check_origin, open_session, reset, sweep};
+pub use session::{authenticate, check_origin, end_session, open_session, reset, sweep};
 
 /// What every operation works with. Cheap to clone.
 #[derive(Clone)]

@@ -166,3 +166,13 @@ pub async fn reset(s: &Services, ctx: &SessionCtx) -> Result<SessionResponse, Se
         appearance: None,
     })
 }
+
+/// Ends a session without a new one (a reset or an identify that could not be served): its
+/// token stops working and its streams end. The caller starts a new session when it can.
+pub async fn end_session(s: &Services, ctx: &SessionCtx) -> Result<(), ServiceError> {
+    s.store
+        .end_session(ctx.session_id, s.clock.now_ms())
+        .await?;
+    s.end_streams(StreamOwner::Visitor(ctx.session_id));
+    Ok(())
+}

@@ -86,9 +86,13 @@ impl World {
 
     /// A session verified as `id` that wrote one message: (token, conversation).
     async fn verified(&self, id: &str) -> (String, i64) {
-        let (token, ctx) = self.session().await;
+        let (anonymous, ctx) = self.session().await;
         let r = identify(&self.s, &ctx, &self.signed(id)).await.unwrap();
         assert_eq!(r.verified, Some(true));
+        // Signing in rotates the token (no session fixation): the same conversation goes on.
+        assert_eq!(r.conversation_id, Some(ctx.conversation_id));
+        let token = r.visitor_token.expect("a new token");
+        assert!(self.ctx(&anonymous).await.is_err(), "the old token ended");
         self.send(&token, "mine").await.unwrap();
         (token, ctx.conversation_id)
     }

@@ -66,7 +66,9 @@ pub struct IdentifyWrite {
     pub sent_id: Option<String>,
     /// The user and secret version, when the decision was "verified".
     pub verified: Option<(IdentifyUser, u32)>,
-    /// The session to continue on if the claim rule replaces the calling one.
+    /// The session to continue on if the claim rule replaces the calling one; its token is
+    /// also the calling session's new token when a verified identify binds it (no session
+    /// fixation: whoever knew the anonymous token does not become the verified user).
     pub fresh: FreshSession,
     /// The activity record.
     pub event: IdentifyEvent,
@@ -81,6 +83,9 @@ pub struct IdentifyApplied {
     pub switched: Option<NewSession>,
     /// The contact and conversation, when verified.
     pub claimed: Option<Claimed>,
+    /// The calling session was bound to its user now and carries the fresh token from here on
+    /// (the old one no longer authenticates, its tickets are gone).
+    pub rotated: bool,
 }
 
 /// The demo workspace as seeded.
@@ -267,6 +272,10 @@ pub trait Store: Send + Sync {
     /// Ends a live session and starts a fresh anonymous one (`NotFound("session")` when it had
     /// ended already).
     fn replace_session(&self, session_id: i64, fresh: FreshSession, now: i64) -> Op<NewSession>;
+    /// Ends a live session without a new one (the claim rule when an identify or a reset could
+    /// not be served): its token stops working, its tickets are gone, its streams end. False
+    /// when it had already ended.
+    fn end_session(&self, session_id: i64, now: i64) -> Op<bool>;
     /// Applies an identify atomically: the claim rule (a session bound to another user id than
     /// `sent_id` is replaced by `fresh`), the verified link, and the activity record.
     fn identify(&self, write: IdentifyWrite) -> Op<IdentifyApplied>;
@@ -299,7 +308,13 @@ pub trait Store: Send + Sync {
 
     /// Stores a visitor message in a live session's conversation, marked verified when the
     /// session is verified under the current secret.
-    fn insert_visitor_message(&self, session_id: i64, body: String, now: i64) -> Op<MessageRow>;
+    fn insert_visitor_message(
+        &self,
+        session_id: i64,
+        body: String,
+        verifies: bool,
+        now: i64,
+    ) -> Op<MessageRow>;
     /// Stores an agent's reply in a conversation of `workspace_id` (`NotFound` otherwise).
     fn insert_agent_reply(
         &self,
@@ -371,17 +386,31 @@ pub trait Store: Send + Sync {
     fn readiness(&self, workspace_id: i64, since: i64) -> Op<Readiness>;
 }
 
-/// A `--db` value fit for logs: a PostgreSQL URL without its user and password.
+/// A `--db` value fit for logs: a PostgreSQL URL without its user and password, and without
+/// its query string, whose parameters can carry them too (`?password=`, `sslpassword=`,
+/// `user=`): only the parameter names are kept.
 pub fn describe(db: &Path) -> String {
     let text = db.display().to_string();
     match text.split_once("://") {
         Some((scheme, rest)) if pg::is_url(&text) => {
+            let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
             let host_start = rest
                 .split('/')
                 .next()
                 .and_then(|authority| authority.rfind('@'))
                 .map_or(0, |at| at + 1);
-            format!("{scheme}://{}", &rest[host_start..])
+            let names: Vec<&str> = query
+                .split('&')
+                .filter(|p| !p.is_empty())
+                .map(|p| p.split_once('=').map_or(p, |(name, _)| name))
+                .collect();
+            let redacted: Vec<String> = names.iter().map(|n| format!("{n}=…")).collect();
+            let query = if redacted.is_empty() {
+                String::new()
+            } else {
+                format!("?{}", redacted.join("&"))
+            };
+            format!("{scheme}://{}{query}", &rest[host_start..])
         }
         _ => text,
     }
@@ -416,6 +445,11 @@ mod tests {
             "postgres://db.internal:5432/replybubble"
         );
         assert_eq!(d("postgresql://h/db"), "postgresql://h/db");
+        assert_eq!(
+            d("postgres://rb@h:5432/db?password=s3cret&sslmode=require"),
+            "postgres://h:5432/db?password=…&sslmode=…"
+        );
+        assert_eq!(d("postgres://h/db?"), "postgres://h/db");
         assert_eq!(
             d("/var/lib/rb/replybubble.db"),
             "/var/lib/rb/replybubble.db"

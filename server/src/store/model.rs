@@ -300,9 +300,12 @@ impl SessionCtx {
         self.secret.as_ref().map(|s| s.version)
     }
 
-    /// Whether the session carries an identity verified under the current secret.
+    /// Whether the session carries an identity verified under the current secret, in a
+    /// workspace that verifies now (with mode Off or on Free nobody counts as verified).
     pub fn verified_now(&self) -> bool {
-        self.verified_under().is_some() && self.verified_under() == self.current_version()
+        replybubble_core::decision::verifies(self.plan, self.mode)
+            && self.verified_under().is_some()
+            && self.verified_under() == self.current_version()
     }
 }
 

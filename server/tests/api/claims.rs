@@ -9,10 +9,19 @@ use crate::helpers::{sign, spawn_app};
 async fn identifying_the_same_user_twice_is_idempotent() {
     let app = spawn_app().await;
     let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
-    let (token, conv) = app.session(&ws).await;
+    let (mut token, conv) = app.session(&ws).await;
+    let anonymous = token.clone();
     let user = json!({ "id": "alice", "signature": sign(&ws, "alice") });
-    let first = app.identify(&token, user.clone()).await;
+    let mut first = app.verify(&mut token, user.clone()).await;
+    assert_ne!(token, anonymous, "binding the session gives it a new token");
     let second = app.identify(&token, user).await;
+    assert_eq!(second.status, 200, "{:?}", second.body);
+    assert!(
+        second.body.get("visitor_token").is_none(),
+        "the same user again keeps the token: {:?}",
+        second.body
+    );
+    first.body.as_object_mut().unwrap().remove("visitor_token");
     assert_eq!(first.body, second.body);
     assert_eq!(second.body["conversation_id"], conv);
     assert_eq!(app.sql_count("SELECT count(*) FROM contacts").await, 1);
@@ -27,9 +36,9 @@ async fn identifying_the_same_user_twice_is_idempotent() {
 async fn another_user_on_a_claimed_session_gets_a_new_session_and_never_sees_the_old_messages() {
     let app = spawn_app().await;
     let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
-    let (token_a, conv_a) = app.session(&ws).await;
-    app.identify(
-        &token_a,
+    let (mut token_a, conv_a) = app.session(&ws).await;
+    app.verify(
+        &mut token_a,
         json!({ "id": "alice", "signature": sign(&ws, "alice") }),
     )
     .await;
@@ -125,13 +134,13 @@ async fn concurrent_identifies_for_two_users_on_one_conversation_give_exactly_on
 async fn reset_revokes_the_old_token_at_once_and_starts_a_fresh_anonymous_conversation() {
     let app = spawn_app().await;
     let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
-    let (token, conv) = app.session(&ws).await;
-    app.identify(
-        &token,
+    let (mut token, conv) = app.session(&ws).await;
+    app.verify(
+        &mut token,
         json!({ "id": "alice", "signature": sign(&ws, "alice") }),
     )
     .await;
-    app.send(&token, "hello").await;
+    assert_eq!(app.send(&token, "hello").await.status, 201);
     let r = app
         .post("/api/v1/widget/reset", Some(&token), json!({}))
         .await;

@@ -137,10 +137,10 @@ impl Dash<'_> {
 
 /// A visitor conversation, identified as `user` when given.
 async fn conversation(app: &TestApp, ws: &Ws, user: Option<(&str, &str, &str)>, text: &str) -> i64 {
-    let (token, conv) = app.session(ws).await;
+    let (mut token, conv) = app.session(ws).await;
     if let Some((id, name, company)) = user {
         let r = app
-            .identify(&token, json!({ "id": id, "signature": sign(ws, id), "name": name, "email": format!("{id}@example.com"), "company": company, "traits": { "tier": "gold" } }))
+            .verify(&mut token, json!({ "id": id, "signature": sign(ws, id), "name": name, "email": format!("{id}@example.com"), "company": company, "traits": { "tier": "gold" } }))
             .await;
         assert_eq!(r.body["status"], "verified");
     }
@@ -800,11 +800,13 @@ async fn the_mode_form_and_the_activity_with_required_readiness() {
     let panel = o.get("/dashboard/integrations/verification").await.body;
     assert!(panel.contains("data-test=\"readiness\">—<"));
     assert!(panel.contains(&ws.app_id), "the snippet carries the app id");
-    let (token, _) = app.session(&ws).await;
+    let (mut token, _) = app.session(&ws).await;
     let sig = sign(&ws, "ada");
     for _ in 0..3 {
-        app.identify(&token, json!({ "id": "ada", "signature": sig }))
+        let r = app
+            .verify(&mut token, json!({ "id": "ada", "signature": sig }))
             .await;
+        assert_eq!(r.body["status"], "verified", "{:?}", r.body);
     }
     let (token, _) = app.session(&ws).await;
     // One visitor repeating a bad call weighs as one user id.
@@ -897,9 +899,12 @@ async fn visitors_who_never_wrote_leave_no_trace_in_the_inbox() {
     let dash = login(&app, "owner@acme.test").await;
     // Two page views, one of them by a verified user, nobody writes.
     let (_, quiet) = app.session(&ws).await;
-    let (t, quiet_verified) = app.session(&ws).await;
-    app.identify(&t, json!({ "id": "ada", "signature": sign(&ws, "ada") }))
-        .await;
+    let (mut t, quiet_verified) = app.session(&ws).await;
+    app.verify(
+        &mut t,
+        json!({ "id": "ada", "signature": sign(&ws, "ada") }),
+    )
+    .await;
     let list = dash.get("/dashboard/conversations").await.body;
     assert!(list.contains("No conversations"), "{list}");
     assert!(!list.contains("Visitor #"), "{list}");
@@ -924,7 +929,7 @@ async fn visitors_who_never_wrote_leave_no_trace_in_the_inbox() {
         )
         .await;
     assert_eq!(r.status, 200);
-    app.send(&t, "now I write").await;
+    assert_eq!(app.send(&t, "now I write").await.status, 201);
     let list = dash.get("/dashboard/conversations").await.body;
     assert!(
         list.contains(&format!("/dashboard/conversations/{details}\"")),
@@ -941,10 +946,10 @@ async fn a_message_sent_unverified_in_a_verified_conversation_is_marked() {
     let app = spawn_app().await;
     let mut ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
     agent(&app, &ws, "owner@acme.test", "owner").await;
-    let (token, conv) = app.session(&ws).await;
+    let (mut token, conv) = app.session(&ws).await;
     app.send(&token, "before identify").await;
-    app.identify(
-        &token,
+    app.verify(
+        &mut token,
         json!({ "id": "frank", "signature": sign(&ws, "frank") }),
     )
     .await;

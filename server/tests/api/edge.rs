@@ -98,7 +98,11 @@ async fn oversize_malformed_and_mistyped_bodies_get_json_errors_never_500() {
     let (token, _) = app.session(&ws).await;
     let url = app.url("/api/v1/widget/identify");
     let auth = ("Authorization", format!("Bearer {token}"));
-    let big = json!({ "id": "u", "traits": { "x": "y".repeat(replybubble_server::policy::WIDGET_JSON_MAX_BYTES) } });
+    // identify reads every body the field limits allow (IDENTIFY_BODY_MAX_BYTES); the other
+    // widget calls stop at WIDGET_JSON_MAX_BYTES.
+    let big = json!({ "id": "u", "traits": { "x": "y".repeat(replybubble_core::limits::IDENTIFY_BODY_MAX_BYTES) } });
+    let over_widget = "y".repeat(replybubble_server::policy::WIDGET_JSON_MAX_BYTES);
+    let read_but_invalid = json!({ "id": "u", "traits": { "x": over_widget } });
     let cases: Vec<(awc::ClientRequest, String, u16, &str)> = vec![
         (
             app.client
@@ -106,6 +110,24 @@ async fn oversize_malformed_and_mistyped_bodies_get_json_errors_never_500() {
                 .insert_header(auth.clone())
                 .content_type("application/json"),
             big.to_string(),
+            413,
+            "payload_too_large",
+        ),
+        (
+            app.client
+                .post(&url)
+                .insert_header(auth.clone())
+                .content_type("application/json"),
+            read_but_invalid.to_string(),
+            400,
+            "invalid_field",
+        ),
+        (
+            app.client
+                .post(app.url("/api/v1/widget/messages"))
+                .insert_header(auth.clone())
+                .content_type("application/json"),
+            json!({ "body": over_widget }).to_string(),
             413,
             "payload_too_large",
         ),

@@ -17,7 +17,7 @@ fn unfold(raw: &str) -> String {
 
 /// A verified visitor (Ada, ada@example.com) who wrote from /pricing: (token, conversation).
 async fn verified_visitor(app: &TestApp, ws: &Ws) -> (String, i64) {
-    let (token, _) = app.session(ws).await;
+    let (mut token, _) = app.session(ws).await;
     let r = app
         .post(
             "/api/v1/widget/page",
@@ -27,8 +27,8 @@ async fn verified_visitor(app: &TestApp, ws: &Ws) -> (String, i64) {
         .await;
     assert_eq!(r.status, 204);
     let r = app
-        .identify(
-            &token,
+        .verify(
+            &mut token,
             json!({ "id": "ada_1", "signature": sign(ws, "ada_1"), "email": "ada@example.com", "name": "Ada" }),
         )
         .await;

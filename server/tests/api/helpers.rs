@@ -251,6 +251,18 @@ impl TestApp {
             .await
     }
 
+    /// An identify that keeps the session going: a verified identify that binds the session
+    /// answers with a new `visitor_token` (the old one stops working), so `token` becomes it.
+    /// A claim-rule switch also carries one (a new session); the caller reads its
+    /// `conversation_id` from the answer.
+    pub async fn verify(&self, token: &mut String, user: Json) -> Res {
+        let r = self.identify(token, user).await;
+        if let Some(new) = r.body["visitor_token"].as_str() {
+            *token = new.to_owned();
+        }
+        r
+    }
+
     pub async fn send(&self, token: &str, body: &str) -> Res {
         self.post(
             "/api/v1/widget/messages",

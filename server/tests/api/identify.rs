@@ -64,7 +64,32 @@ async fn rows_3_and_5_a_valid_signature_verifies_and_links_the_conversation() {
             r.body["contact"],
             json!({ "id": "user_42", "email": "ada@example.com", "name": "Ada", "company": "ACME", "phone": "+1 555" })
         );
-        assert!(r.body.get("visitor_token").is_none(), "no new session");
+        // The same conversation under a new token (no session fixation): the anonymous token
+        // stops working, the new one reads the same conversation.
+        let fresh = r.body["visitor_token"]
+            .as_str()
+            .expect("a new token for the bound session");
+        assert_ne!(fresh, token);
+        assert_eq!(
+            app.get("/api/v1/widget/messages", Some(&token))
+                .await
+                .status,
+            401,
+            "the anonymous token no longer works"
+        );
+        let page = app.get("/api/v1/widget/messages", Some(fresh)).await;
+        assert_eq!(page.status, 200, "{:?}", page.body);
+        assert_eq!(page.body, json!({ "messages": [] }));
+        let sent = app.send(fresh, "hello").await;
+        assert_eq!(sent.status, 201, "{:?}", sent.body);
+        assert_eq!(
+            app.sql_count(&format!(
+                "SELECT count(*) FROM messages WHERE conversation_id = {conversation} AND verified"
+            ))
+            .await,
+            1,
+            "the new token writes verified into the same conversation"
+        );
     }
     assert_eq!(
         app.sql_count("SELECT count(*) FROM conversations WHERE contact_id IS NOT NULL")
@@ -217,9 +242,9 @@ async fn signatures_from_python_hmac_and_node_crypto_are_accepted() {
             node_sign(&secret, id)
         };
         assert_eq!(sig.len(), 64, "{who} signed");
-        let (token, _) = app.session(&ws).await;
+        let (mut token, _) = app.session(&ws).await;
         let r = app
-            .identify(&token, json!({ "id": id, "signature": sig }))
+            .verify(&mut token, json!({ "id": id, "signature": sig }))
             .await;
         assert_eq!(r.body["status"], "verified", "{who} {id}: {}", r.body);
         let r = app
@@ -233,8 +258,8 @@ async fn signatures_from_python_hmac_and_node_crypto_are_accepted() {
 async fn contacts_are_keyed_by_user_id_only_and_an_email_never_links() {
     let app = spawn_app().await;
     let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
-    let (a, _) = app.session(&ws).await;
-    app.identify(&a, json!({ "id": "alice", "signature": sign(&ws, "alice"), "email": "shared@example.com", "name": "Alice" })).await;
+    let (mut a, _) = app.session(&ws).await;
+    app.verify(&mut a, json!({ "id": "alice", "signature": sign(&ws, "alice"), "email": "shared@example.com", "name": "Alice" })).await;
     // Someone claims Alice's email without a signature: nothing links, nothing changes.
     let (m, conv_m) = app.session(&ws).await;
     let r = app
@@ -269,11 +294,13 @@ async fn contacts_are_keyed_by_user_id_only_and_an_email_never_links() {
         2
     );
     // The latest values win for the fields that were sent; the others are kept.
-    app.identify(
-        &a,
-        json!({ "id": "alice", "signature": sign(&ws, "alice"), "company": "ACME" }),
-    )
-    .await;
+    let r = app
+        .identify(
+            &a,
+            json!({ "id": "alice", "signature": sign(&ws, "alice"), "company": "ACME" }),
+        )
+        .await;
+    assert_eq!(r.body["status"], "verified", "{:?}", r.body);
     assert_eq!(app.sql_count("SELECT count(*) FROM contacts WHERE user_id = 'alice' AND name = 'Alice' AND company = 'ACME'").await, 1);
 }
 

@@ -10,11 +10,12 @@ use crate::helpers::{sign, spawn_app, spawn_app_with, Res, TestApp, Ws};
 
 /// A session verified as `id` that wrote `text`: (token, conversation).
 async fn verified_chat(app: &TestApp, ws: &Ws, id: &str, text: &str) -> (String, i64) {
-    let (token, conv) = app.session(ws).await;
+    let (mut token, conv) = app.session(ws).await;
     let r = app
-        .identify(&token, json!({ "id": id, "signature": sign(ws, id) }))
+        .verify(&mut token, json!({ "id": id, "signature": sign(ws, id) }))
         .await;
     assert_eq!(r.body["status"], "verified", "{:?}", r.body);
+    assert_eq!(r.body["conversation_id"], conv, "the same conversation");
     assert_eq!(app.send(&token, text).await.status, 201);
     (token, conv)
 }

@@ -16,6 +16,7 @@ mod dashboard;
 mod delivery;
 mod edge;
 mod email;
+mod fail_closed;
 mod health;
 mod hostile;
 mod identify;

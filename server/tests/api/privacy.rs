@@ -10,21 +10,21 @@ use crate::helpers::{sign, spawn_app, TestApp, Ws};
 async fn alice_and_bob(app: &TestApp, ws: &Ws) -> (i64, i64) {
     let mut convs = Vec::new();
     for text in ["first visit", "second visit"] {
-        let (t, conv) = app.session(ws).await;
-        app.identify(
-            &t,
+        let (mut t, conv) = app.session(ws).await;
+        app.verify(
+            &mut t,
             json!({ "id": "alice", "signature": sign(ws, "alice"), "email": "alice@x.test" }),
         )
         .await;
-        app.send(&t, text).await;
+        assert_eq!(app.send(&t, text).await.status, 201);
         convs.push(conv);
     }
     let (t, _) = app.session(ws).await;
     app.identify(&t, json!({ "id": "alice" })).await;
-    let (b, _) = app.session(ws).await;
-    app.identify(&b, json!({ "id": "bob", "signature": sign(ws, "bob") }))
+    let (mut b, _) = app.session(ws).await;
+    app.verify(&mut b, json!({ "id": "bob", "signature": sign(ws, "bob") }))
         .await;
-    app.send(&b, "bob's words").await;
+    assert_eq!(app.send(&b, "bob's words").await.status, 201);
     (convs[0], convs[1])
 }
 

@@ -36,9 +36,9 @@ async fn after_regenerate_the_old_secret_fails_at_once() {
 async fn a_session_verified_under_an_old_secret_must_identify_again_to_send_in_required_mode() {
     let app = spawn_app().await;
     let mut ws = app.workspace(Plan::Pro, Mode::Required, &[]).await;
-    let (token, _) = app.session(&ws).await;
-    app.identify(
-        &token,
+    let (mut token, _) = app.session(&ws).await;
+    app.verify(
+        &mut token,
         json!({ "id": "alice", "signature": sign(&ws, "alice") }),
     )
     .await;
@@ -51,8 +51,8 @@ async fn a_session_verified_under_an_old_secret_must_identify_again_to_send_in_r
         .unwrap()
         .contains("identify()"));
     let r = app
-        .identify(
-            &token,
+        .verify(
+            &mut token,
             json!({ "id": "alice", "signature": sign(&ws, "alice") }),
         )
         .await;

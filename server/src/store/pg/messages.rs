@@ -86,6 +86,7 @@ pub async fn insert_visitor(
     tx: &Transaction<'_>,
     session_id: i64,
     body: &str,
+    verifies: bool,
     now: i64,
 ) -> Result<MessageRow, StoreError> {
     let stmt = tx
@@ -108,7 +109,7 @@ pub async fn insert_visitor(
         conversation_id,
         Author::Visitor,
         None,
-        verified,
+        verified && verifies,
         body,
         now,
     )

@@ -123,6 +123,35 @@ pub async fn revoke(tx: &Transaction<'_>, session_id: i64, now: i64) -> Result<b
     Ok(revoked)
 }
 
+/// Ends a live session: revoked (its streams end on every server), its stream tickets gone.
+/// False when it had ended already.
+pub async fn end(tx: &Transaction<'_>, session_id: i64, now: i64) -> Result<bool, StoreError> {
+    let stmt = tx
+        .prepare_cached("DELETE FROM stream_tickets WHERE session_id = $1")
+        .await?;
+    tx.execute(&stmt, &[&session_id]).await?;
+    revoke(tx, session_id, now).await
+}
+
+/// Gives a live session a new token (the verified identify that binds it): the old token no
+/// longer authenticates, the tickets issued to it are gone and its streams end on every server.
+async fn rotate(
+    tx: &Transaction<'_>,
+    session_id: i64,
+    token_hash: &[u8],
+) -> Result<(), StoreError> {
+    let stmt = tx
+        .prepare_cached("UPDATE sessions SET token_hash = $2 WHERE id = $1")
+        .await?;
+    tx.execute(&stmt, &[&session_id, &token_hash]).await?;
+    let stmt = tx
+        .prepare_cached("DELETE FROM stream_tickets WHERE session_id = $1")
+        .await?;
+    tx.execute(&stmt, &[&session_id]).await?;
+    super::notify(Notice::VisitorSessionEnded(session_id));
+    Ok(())
+}
+
 /// Records that a session was used at `now` (callers do it at most hourly).
 pub async fn touch(tx: &Transaction<'_>, session_id: i64, now: i64) -> Result<(), StoreError> {
     let stmt = tx
@@ -341,8 +370,21 @@ pub async fn identify(
         }),
         None => None,
     };
+    // A session bound to its user now gets a new token: whoever knew the anonymous one (a
+    // shared computer, a script on the page) does not become the verified user.
+    let rotated = switched.is_none()
+        && claimed
+            .as_ref()
+            .is_some_and(|c| live.contact_id != Some(c.contact.id));
+    if rotated {
+        rotate(tx, w.session_id, &w.fresh.token_hash).await?;
+    }
     super::events::record(tx, &w.event).await?;
-    Ok(IdentifyApplied { switched, claimed })
+    Ok(IdentifyApplied {
+        switched,
+        claimed,
+        rotated,
+    })
 }
 
 /// Stores a stream ticket for a session until `expires_at`.

@@ -359,6 +359,10 @@ impl Store for PgStore {
         ))
     }
 
+    fn end_session(&self, session_id: i64, now: i64) -> Op<bool> {
+        tx!(self, |t| sessions::end(t, session_id, now))
+    }
+
     fn identify(&self, write: IdentifyWrite) -> Op<IdentifyApplied> {
         tx!(self, |t| sessions::identify(t, &write))
     }
@@ -388,9 +392,15 @@ impl Store for PgStore {
         tx!(self, |t| events::prune(t, raw_before, counts_before, batch))
     }
 
-    fn insert_visitor_message(&self, session_id: i64, body: String, now: i64) -> Op<MessageRow> {
+    fn insert_visitor_message(
+        &self,
+        session_id: i64,
+        body: String,
+        verifies: bool,
+        now: i64,
+    ) -> Op<MessageRow> {
         tx!(self, |t| messages::insert_visitor(
-            t, session_id, &body, now
+            t, session_id, &body, verifies, now
         ))
     }
 

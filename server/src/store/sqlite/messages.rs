@@ -58,11 +58,13 @@ fn insert(
 /// Stores a visitor's message in its session's conversation, in the writer's transaction: the
 /// session must still be live (`NotFound("session")` otherwise, so a message racing a reset or
 /// a user switch never lands in the old conversation), and the message records whether the
-/// session is verified under the workspace's current secret at this moment.
+/// session is verified under the workspace's current secret at this moment (and `verifies`:
+/// whether the workspace verifies now, `decision::verifies`).
 pub fn insert_visitor(
     conn: &Connection,
     session_id: i64,
     body: &str,
+    verifies: bool,
     now: i64,
 ) -> Result<MessageRow, StoreError> {
     let (conversation_id, verified): (i64, bool) = conn
@@ -80,7 +82,7 @@ pub fn insert_visitor(
         conversation_id,
         Author::Visitor,
         None,
-        verified,
+        verified && verifies,
         body,
         now,
     )

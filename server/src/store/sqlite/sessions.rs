@@ -101,6 +101,23 @@ pub fn revoke(conn: &Connection, session_id: i64, now: i64) -> Result<bool, Stor
     Ok(n == 1)
 }
 
+/// Ends a live session: revoked, its stream tickets gone. False when it had ended already.
+pub fn end(conn: &Connection, session_id: i64, now: i64) -> Result<bool, StoreError> {
+    conn.prepare_cached("DELETE FROM stream_tickets WHERE session_id = ?1")?
+        .execute([session_id])?;
+    revoke(conn, session_id, now)
+}
+
+/// Gives a live session a new token (the verified identify that binds it): the old token no
+/// longer authenticates and the tickets issued to it are gone.
+fn rotate(conn: &Connection, session_id: i64, token_hash: &[u8]) -> Result<(), StoreError> {
+    conn.prepare_cached("UPDATE sessions SET token_hash = ?2 WHERE id = ?1")?
+        .execute(params![session_id, token_hash])?;
+    conn.prepare_cached("DELETE FROM stream_tickets WHERE session_id = ?1")?
+        .execute([session_id])?;
+    Ok(())
+}
+
 /// Records that a session was used at `now` (callers do it at most hourly).
 pub fn touch(conn: &Connection, session_id: i64, now: i64) -> Result<(), StoreError> {
     conn.prepare_cached(
@@ -299,8 +316,30 @@ pub fn identify(conn: &Connection, w: &IdentifyWrite) -> Result<IdentifyApplied,
         }),
         None => None,
     };
+    // A session bound to its user now gets a new token: whoever knew the anonymous one (a
+    // shared computer, a script on the page) does not become the verified user.
+    let rotated = switched.is_none()
+        && claimed
+            .as_ref()
+            .is_some_and(|c| live.contact_id != Some(c.contact.id));
+    if rotated {
+        rotate(conn, w.session_id, &w.fresh.token_hash)?;
+    }
     super::events::record(conn, &w.event)?;
-    Ok(IdentifyApplied { switched, claimed })
+    Ok(IdentifyApplied {
+        switched,
+        claimed,
+        rotated,
+    })
+}
+
+/// Whether a stream ticket with this hash exists (a read, so a guessed ticket writes nothing).
+pub fn ticket_exists(conn: &Connection, ticket_hash: &[u8]) -> Result<bool, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM stream_tickets WHERE ticket_hash = ?1")?
+        .query_row([ticket_hash], |_| Ok(()))
+        .optional()?
+        .is_some())
 }
 
 /// Stores a stream ticket for a session until `expires_at`.

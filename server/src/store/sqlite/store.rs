@@ -299,6 +299,10 @@ impl Store for SqliteStore {
         })
     }
 
+    fn end_session(&self, session_id: i64, now: i64) -> Op<bool> {
+        self.writing(move |c| sessions::end(c, session_id, now))
+    }
+
     fn identify(&self, write: IdentifyWrite) -> Op<IdentifyApplied> {
         self.writing(move |c| sessions::identify(c, &write))
     }
@@ -316,15 +320,30 @@ impl Store for SqliteStore {
     }
 
     fn redeem_ticket(&self, ticket_hash: Vec<u8>, now: i64) -> Op<Option<StreamTarget>> {
-        self.writing(move |c| sessions::redeem_ticket(c, &ticket_hash, now))
+        // An unknown ticket (a stranger's guess) costs a point read, never a write.
+        let this = self.clone();
+        Box::pin(async move {
+            let hash = ticket_hash.clone();
+            if !this.read_here(move |c| sessions::ticket_exists(c, &hash))? {
+                return Ok(None);
+            }
+            this.write(move |c| sessions::redeem_ticket(c, &ticket_hash, now))
+                .await
+        })
     }
 
     fn prune_events(&self, raw_before: i64, counts_before: i64, batch: usize) -> Op<usize> {
         self.writing(move |c| events::prune(c, raw_before, counts_before, batch))
     }
 
-    fn insert_visitor_message(&self, session_id: i64, body: String, now: i64) -> Op<MessageRow> {
-        self.writing(move |c| messages::insert_visitor(c, session_id, &body, now))
+    fn insert_visitor_message(
+        &self,
+        session_id: i64,
+        body: String,
+        verifies: bool,
+        now: i64,
+    ) -> Op<MessageRow> {
+        self.writing(move |c| messages::insert_visitor(c, session_id, &body, verifies, now))
     }
 
     fn insert_agent_reply(
