@@ -209,8 +209,17 @@ async fn a_visitor_still_on_the_page_gets_the_reply_live_not_by_email() {
 
 #[actix_rt::test]
 async fn a_reply_survives_an_smtp_outage_and_arrives_when_the_server_is_back() {
-    let port = free_port();
-    // Nothing listens yet: the SMTP server is down.
+    // The SMTP server is down: its port hangs up on every connection. Held, not freed, so no
+    // other socket of a test running beside this one takes it before the server is back.
+    let down = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = down.local_addr().unwrap().port();
+    down.set_nonblocking(true).unwrap();
+    let down = tokio::net::TcpListener::from_std(down).unwrap();
+    let hanging_up = actix_rt::spawn(async move {
+        while let Ok((conn, _)) = down.accept().await {
+            drop(conn);
+        }
+    });
     let app = spawn_app_with_smtp(&format!("smtp://127.0.0.1:{port}")).await;
     let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
     let (_, conv) = verified_visitor(&app, &ws).await;
@@ -234,6 +243,8 @@ async fn a_reply_survives_an_smtp_outage_and_arrives_when_the_server_is_back() {
         "{failed:?}"
     );
     // The server comes back; the next attempt (made due now) delivers.
+    hanging_up.abort();
+    let _ = hanging_up.await;
     let smtp = Smtp::start(port).await;
     app.sql_exec("UPDATE email_outbox SET due_at = 0").await;
     let mail = unfold(&smtp.wait_for(1).await[0]);

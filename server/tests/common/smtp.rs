@@ -33,6 +33,19 @@ fn python() -> &'static str {
     }
 }
 
+/// Whether an SMTP server greets (`220 …`) on the port.
+async fn greets(port: u16) -> bool {
+    use tokio::io::AsyncReadExt;
+    let Ok(mut conn) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await else {
+        return false;
+    };
+    let mut greeting = [0u8; 4];
+    matches!(
+        tokio::time::timeout(Duration::from_secs(2), conn.read_exact(&mut greeting)).await,
+        Ok(Ok(_)) if &greeting[..3] == b"220"
+    )
+}
+
 impl Smtp {
     /// Starts aiosmtpd on `port` and waits until it accepts connections. Panics (never skips)
     /// when it cannot start: run `cargo xtask setup`.
@@ -55,10 +68,8 @@ impl Smtp {
             _dir: Some(dir),
         };
         for _ in 0..200 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .is_ok()
-            {
+            // Its own greeting, not just an open port: another socket may have taken the port.
+            if greets(port).await {
                 return smtp;
             }
             if let Ok(Some(status)) = smtp.child.try_wait() {
