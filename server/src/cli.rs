@@ -283,6 +283,14 @@ pub enum VerificationCmd {
         /// The workspace.
         app_id: String,
     },
+    /// Whether the email fallback writes to the email a verified contact's browser sent (only
+    /// the user id is signed): on or off (default off).
+    TrustUnsignedEmail {
+        /// The workspace.
+        app_id: String,
+        /// on or off.
+        trust: OnOff,
+    },
 }
 
 fn parse_plan(s: &str) -> Result<Plan, String> {
@@ -446,6 +454,11 @@ fn run(cli: Cli) -> anyhow::Result<Output> {
         Command::Verification(VerificationCmd::RegenerateSecret { app_id }) => {
             on_store(&db, |s| async move {
                 admin::verification_secret(&s, &app_id, true).await
+            })
+        }
+        Command::Verification(VerificationCmd::TrustUnsignedEmail { app_id, trust }) => {
+            on_store(&db, |s| async move {
+                admin::verification_email_trust(&s, &app_id, trust == OnOff::On).await
             })
         }
         Command::Backup { out } => admin::backup(&db, &out),

@@ -4,6 +4,7 @@
 //! notifications allowed); the reply from one page clears the mark on the other.
 //! Screenshot: `dashboard-inbox.png`.
 
+use replybubble_core::signature::sign;
 use replybubble_core::{Mode, Plan};
 use replybubble_e2e::{snippet_page, Browser, Server, PASSWORD};
 use replybubble_server::store::Role;
@@ -46,7 +47,7 @@ const RECORD: &str = "window.told = []; window.beeps = 0;
 #[actix_rt::test]
 async fn two_dashboards_follow_a_visitor_message_live_with_count_sound_and_notification() {
     let server = Server::start().await;
-    let (app, _) = server.workspace(Plan::Pro, Mode::Optional);
+    let (app, secret) = server.workspace(Plan::Pro, Mode::Optional);
     server
         .create_agent(&app, "owner@acme.test", Role::Owner)
         .await;
@@ -160,6 +161,53 @@ async fn two_dashboards_follow_a_visitor_message_live_with_count_sound_and_notif
         json!(""),
         "answered and read"
     );
+
+    // A verified visitor: the live row shows the signed user id with the badge and marks the
+    // name and email as unsigned; words sent while the workspace does not verify (mode Off)
+    // are marked in the row and in the notification's title, never under the name alone.
+    let ada = Browser::start().await;
+    ada.client
+        .goto(&snippet_page(&server, &app, false, "", ""))
+        .await
+        .unwrap();
+    let user = json!({ "id": "ada_42", "signature": sign(&secret, "ada_42"), "name": "Ada Lovelace", "email": "ada@engines.test" });
+    let r = ada.call(&format!("ReplyBubble.identify({user})")).await;
+    assert_eq!(r["ok"]["status"], "verified", "{r}");
+    ada.call("ReplyBubble.sendMessage('Signed in and writing')")
+        .await;
+    let conv = server.sql_i64("SELECT max(conversation_id) FROM messages");
+    let row = format!("document.querySelector('[data-test=conversations] li[data-id=\"{conv}\"]')");
+    owner
+        .wait_for(&format!("{row} && {row}.querySelector('code.uid')"))
+        .await;
+    assert_eq!(
+        owner
+            .eval(&format!(
+                "return [{row}.querySelector('code.uid').textContent, !!{row}.querySelector('.unsigned-tag'), !!{row}.querySelector('.preview .unverified-tag')];"
+            ))
+            .await,
+        json!(["ada_42", true, false])
+    );
+    owner.wait_for("window.told.length === 2").await;
+    assert_eq!(
+        owner.eval("return window.told[1][0];").await,
+        json!("Ada Lovelace")
+    );
+    server.set_mode(&app, Mode::Off);
+    ada.call("ReplyBubble.sendMessage('Written while verification is off')")
+        .await;
+    owner
+        .wait_for(&format!("{row}.querySelector('.preview .unverified-tag')"))
+        .await;
+    owner.wait_for("window.told.length === 3").await;
+    assert_eq!(
+        owner.eval("return window.told[2][0];").await,
+        json!("Sent unverified · Ada Lovelace")
+    );
+    for path in out("dashboard-signed-identity.png") {
+        owner.screenshot(&path).await;
+    }
+    ada.close().await;
     owner.close().await;
     sam.close().await;
     visitor.close().await;

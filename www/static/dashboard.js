@@ -111,10 +111,25 @@
     var who = el("span", "who");
     var name = el("span", "name", c.title);
     if (c.verified) name.appendChild(el("span", "verified", " Verified"));
+    if (c.user_id) {
+      var uid = el("code", "uid", c.user_id);
+      uid.setAttribute("data-test", "user-id");
+      name.append(" ", uid);
+    }
     who.appendChild(name);
-    who.appendChild(el("span", "meta", c.subtitle));
+    var meta = el("span", "meta", c.subtitle);
+    if (c.unsigned) meta.append(" ", el("span", "unsigned-tag", "unsigned"));
+    if (c.email_shared) meta.append(" ", el("span", "pill warn", "Same email as another contact"));
+    who.appendChild(meta);
     a.appendChild(who);
-    a.appendChild(el("span", "preview", c.preview));
+    var preview = el("span", "preview");
+    if (c.last_unverified) {
+      var tag = el("span", "unverified-tag", "Sent unverified");
+      tag.setAttribute("data-test", "sent-unverified");
+      preview.append(tag, " ");
+    }
+    preview.append(c.preview);
+    a.appendChild(preview);
     var when = el("span", "when");
     var time = el("time", "", c.when);
     time.setAttribute("datetime", c.iso);
@@ -151,7 +166,9 @@
     } catch (err) { /* storage off: each tab tells */ }
     if (document.body.getAttribute("data-notify-sound") === "1") beep();
     if (document.body.getAttribute("data-notify-browser") === "1" && window.Notification && Notification.permission === "granted") {
-      var n = new Notification(c.title, { body: c.preview, tag: "replybubble-" + c.id });
+      // Words sent without a verified session never appear under the verified name alone.
+      var title = c.last_unverified ? "Sent unverified · " + c.title : c.title;
+      var n = new Notification(title, { body: c.preview, tag: "replybubble-" + c.id });
       n.onclick = function () { window.focus(); location.href = "/dashboard/conversations/" + c.id; };
     }
   };

@@ -75,9 +75,54 @@ pub fn reported_title(title: &str) -> &str {
     }
 }
 
+/// Whether `url` is a page of one of `origins` (allowed origins as `admin::origin` keeps them:
+/// `scheme://host[:port]`, lowercase). An email links only to such pages: a visitor reports
+/// the page they are on, so any other address is one they chose. No origins: no page is.
+pub fn on_allowed_origin(url: &str, origins: &[String]) -> bool {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return false;
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    // A userinfo part (`https://shop.example@evil.example/`) is not the host.
+    if host.contains('@') {
+        return false;
+    }
+    origins.iter().any(|o| {
+        o.split_once("://")
+            .is_some_and(|(s, h)| s.eq_ignore_ascii_case(scheme) && h.eq_ignore_ascii_case(host))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_pages_of_an_allowed_origin_are_linked() {
+        let origins = vec![
+            "https://shop.example".to_owned(),
+            "http://localhost:3000".to_owned(),
+        ];
+        for yes in [
+            "https://shop.example/orders/1",
+            "https://SHOP.example",
+            "http://localhost:3000/x?y=1",
+        ] {
+            assert!(on_allowed_origin(yes, &origins), "{yes}");
+        }
+        for no in [
+            "https://evil.example/",
+            "http://shop.example/",
+            "https://shop.example.evil.example/",
+            "https://shop.example@evil.example/",
+            "https://shop.example:8443/",
+            "http://localhost:3001/",
+            "shop.example/orders",
+        ] {
+            assert!(!on_allowed_origin(no, &origins), "{no}");
+        }
+        assert!(!on_allowed_origin("https://shop.example/", &[]));
+    }
 
     fn obj(pairs: &[(&str, Value)]) -> Value {
         Value::Object(

@@ -374,6 +374,33 @@ pub async fn verification_mode(s: &Services, app_id: &str, mode: Mode) -> anyhow
     Ok(out)
 }
 
+/// `verification trust-unsigned-email APP_ID on|off`.
+pub async fn verification_email_trust(
+    s: &Services,
+    app_id: &str,
+    trust: bool,
+) -> anyhow::Result<Output> {
+    let ws = workspace::set_email_trust(s, app_id, trust)
+        .await
+        .map_err(|e| in_workspace(e, app_id))?;
+    let mut out = Output::new(
+        json!({ "app_id": ws.app_id, "trust_unsigned_email": ws.trust_unsigned_email }),
+        format!(
+            "the email fallback of {} {} unsigned emails",
+            ws.app_id,
+            if trust {
+                "now writes to"
+            } else {
+                "no longer writes to"
+            }
+        ),
+    );
+    if trust {
+        out = out.note("warning: only the user id is signed; a signed-in user who changes the email their browser sends receives replies at that address");
+    }
+    Ok(out)
+}
+
 /// `verification generate-secret` (`regenerate` false) or `regenerate-secret` (true).
 pub async fn verification_secret(
     s: &Services,

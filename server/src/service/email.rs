@@ -1,9 +1,11 @@
 //! The email fallback (DESIGN.md "Agents' day"): an agent's reply that the visitor did not see
-//! live is emailed to the conversation's **verified** contact (the address the site's own
-//! backend vouched for through a signed identify, never one a visitor typed), once the visitor
-//! has had no open event stream for 2 minutes, at most once per conversation per 10 minutes, with
-//! a link back to the page the chat started on. A durable outbox row per conversation stays
-//! until the SMTP server took the email: a crash or an outage delays it, never loses it.
+//! live is emailed to the conversation's **verified** contact (never an address typed into the
+//! contact form), once the visitor has had no open event stream for 2 minutes, at most once per
+//! conversation per 10 minutes, with a link back to the page the chat started on when that page
+//! is on one of the workspace's allowed origins. Only the user id is signed, so the contact's
+//! email is used only when the owner trusts unsigned emails (`trust_unsigned_email`). A durable
+//! outbox row per conversation stays until the SMTP server took the email: a crash or an outage
+//! delays it, never loses it.
 
 use crate::mailer::{Email, Mailer};
 use crate::policy::{
@@ -85,7 +87,13 @@ async fn handle(
         s.store
             .finish_email(id, job.queued_seq, covered, emailed.then_some(now), now)
     };
-    let Some(to) = job.to.clone().filter(|t| !t.is_empty()) else {
+    // Only the user id is signed: the contact's email is what its browser sent, so it is written
+    // to only where the owner chose to trust that (Integrations > User Verification).
+    let Some(to) = job
+        .to
+        .clone()
+        .filter(|t| !t.is_empty() && job.trust_unsigned_email)
+    else {
         done(job.queued_seq, false).await?;
         return Ok(Outcome::Dropped);
     };
@@ -194,14 +202,13 @@ pub fn compose(job: &EmailJob, to: &str, replies: &[EmailReply]) -> Email {
         Some(n) => format!("Hi {n},"),
         None => "Hi,".to_owned(),
     };
-    let mut text = format!(
-        "{greeting}\n\nyou have a reply from {} in your chat:\n\n",
-        job.workspace_name
-    );
+    // A name stored by an older release may hold a line break: one line, in headers and text.
+    let name = one_line(&job.workspace_name);
+    let mut text = format!("{greeting}\n\nyou have a reply from {name} in your chat:\n\n");
     let mut html = format!(
         "<p>{}</p><p>you have a reply from {} in your chat:</p>",
         escape(&greeting),
-        escape(&job.workspace_name)
+        escape(&name)
     );
     for r in replies {
         let who = agent_name(r.agent_email.as_deref());
@@ -212,15 +219,18 @@ pub fn compose(job: &EmailJob, to: &str, replies: &[EmailReply]) -> Email {
             escape(&r.body)
         ));
     }
-    if let Some(url) = &job.page_url {
+    // The page is what the visitor reported: linked only when it is on an allowed origin.
+    let page = job
+        .page_url
+        .as_ref()
+        .filter(|u| replybubble_core::page::on_allowed_origin(u, &job.origins));
+    if let Some(url) = page {
         text.push_str(&format!("Continue the conversation: {url}\n"));
         html.push_str(&format!(
             "<p><a href=\"{}\">Continue the conversation</a></p>",
             escape(url)
         ));
     }
-    // A name stored by an older release may hold a line break: headers get it on one line.
-    let name = one_line(&job.workspace_name);
     Email {
         to: to.to_owned(),
         subject: format!("New reply from {name}"),
@@ -253,6 +263,8 @@ mod tests {
             emailed_at: None,
             emailed_seq: 0,
             stream_seen_at: None,
+            trust_unsigned_email: true,
+            origins: vec!["https://acme.example".into()],
         }
     }
 
@@ -292,6 +304,21 @@ mod tests {
         assert!(matches!(e, crate::mailer::MailError::Panicked(_)), "{e:?}");
         assert!(!e.is_permanent(), "it stays queued and is tried again");
         assert_eq!(contained(async { Ok(()) }).await.ok(), Some(()));
+    }
+
+    #[test]
+    fn a_page_off_the_allowed_origins_is_not_linked() {
+        let job = EmailJob {
+            page_url: Some("https://evil.example/login".into()),
+            ..job()
+        };
+        let e = compose(&job, "ada@example.com", &[]);
+        assert!(
+            !e.text.contains("evil") && !e.html.contains("evil"),
+            "{}",
+            e.text
+        );
+        assert!(!e.text.contains("Continue the conversation"));
     }
 
     #[test]

@@ -42,6 +42,17 @@ pub async fn set_mode(s: &Services, app_id: &str, mode: Mode) -> Result<Workspac
     Ok(s.store.set_mode(app_id.to_owned(), mode).await?)
 }
 
+/// Whether the email fallback may write to a verified contact's unsigned email (402 on the
+/// free plan: it is part of verification).
+pub async fn set_email_trust(
+    s: &Services,
+    app_id: &str,
+    trust: bool,
+) -> Result<Workspace, ServiceError> {
+    existing(s, app_id).await?.plan.check_verification()?;
+    Ok(s.store.set_email_trust(app_id.to_owned(), trust).await?)
+}
+
 /// A secret just made, to be shown once.
 #[derive(Clone)]
 pub struct NewSecret {

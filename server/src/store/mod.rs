@@ -129,6 +129,8 @@ pub trait Store: Send + Sync {
     fn set_mode(&self, app_id: String, mode: Mode) -> Op<Workspace>;
     /// Sets (None: removes) the retention of idle conversations, in days.
     fn set_retention(&self, app_id: String, days: Option<u32>) -> Op<Workspace>;
+    /// Whether the email fallback may write to a verified contact's unsigned email.
+    fn set_email_trust(&self, app_id: String, trust: bool) -> Op<Workspace>;
     /// Sets the business hours (`(time zone, week text)`; None: none) and whether the launcher
     /// hides while nobody is available.
     fn set_hours(

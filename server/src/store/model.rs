@@ -146,6 +146,12 @@ pub struct ConversationRow {
     pub waiting: bool,
     /// The position of its last message.
     pub last_seq: i64,
+    /// Its last message is the visitor's, sent without a verified session (before identify, or
+    /// after the secret changed): agents see it marked, not under the Verified badge.
+    pub last_unverified: bool,
+    /// Another contact of the workspace has the same email (compared case-blind): only the user
+    /// id is signed, so agents are told.
+    pub email_shared: bool,
 }
 
 /// A page a visitor was on, as the widget reported it.
@@ -461,6 +467,9 @@ pub struct Workspace {
     pub hours: Option<String>,
     /// Hide the launcher while nobody is available.
     pub hide_when_offline: bool,
+    /// The email fallback may write to the email a verified contact's browser sent (only the
+    /// user id is signed): off unless the owner turns it on.
+    pub trust_unsigned_email: bool,
 }
 
 /// A conversation whose agent replies may need emailing, as the outbox worker claimed it.
@@ -486,6 +495,10 @@ pub struct EmailJob {
     pub emailed_seq: i64,
     /// When a visitor stream of the conversation was last open.
     pub stream_seen_at: Option<i64>,
+    /// The workspace trusts the unsigned email of a verified contact for the email fallback.
+    pub trust_unsigned_email: bool,
+    /// The workspace's allowed origins: the only pages an email links to.
+    pub origins: Vec<String>,
 }
 
 /// An agent reply to put in an email.

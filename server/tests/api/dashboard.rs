@@ -1637,3 +1637,214 @@ async fn notification_settings_are_per_agent_and_kept_on_the_server() {
         .body
         .contains("data-notify-sound=\"\" data-notify-browser=\"1\""));
 }
+
+/// A conversation of a visitor verified as `id` who sent `email` and the name Ada Lovelace.
+async fn signed_in(app: &TestApp, ws: &Ws, id: &str, email: &str) -> i64 {
+    let (mut token, conv) = app.session(ws).await;
+    let r = app
+        .verify(
+            &mut token,
+            json!({ "id": id, "signature": sign(ws, id), "name": "Ada Lovelace", "email": email }),
+        )
+        .await;
+    assert_eq!(r.body["status"], "verified");
+    assert_eq!(app.send(&token, "hello").await.status, 201);
+    conv
+}
+
+/// The signed identity and what the browser merely sent are told apart (issue 21, point 4):
+/// the user id stands with the badge, name/email/company are marked unsigned, and two verified
+/// contacts with one email are flagged, in the list, the live inbox and the conversation view.
+#[actix_rt::test]
+async fn the_signed_user_id_stands_with_the_badge_and_a_copied_email_is_flagged() {
+    use futures_util::StreamExt;
+    let app = spawn_app().await;
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
+    agent(&app, &ws, "owner@acme.test", "owner").await;
+    let dash = login(&app, "owner@acme.test").await;
+    let mut inbox = app
+        .client
+        .get(app.url("/dashboard/inbox/events"))
+        .insert_header(("Cookie", dash.cookie.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(inbox.status().as_u16(), 200);
+    let ada = signed_in(&app, &ws, "ada_42", "ada@engines.test").await;
+    // Another signed-in user copies Ada's name and email onto their own id.
+    let copy = signed_in(&app, &ws, "mallory_7", "ADA@engines.test").await;
+    let list = dash.get("/dashboard/conversations").await.body;
+    let row = |id: i64| {
+        let at = list.find(&format!("<li data-id=\"{id}\"")).expect("listed");
+        list[at..].split("</li>").next().unwrap().to_owned()
+    };
+    for (id, uid) in [(ada, "ada_42"), (copy, "mallory_7")] {
+        let r = row(id);
+        assert!(
+            r.contains(&format!(">{uid}</code>")),
+            "the user id with the badge: {r}"
+        );
+        assert!(r.contains("data-test=\"unsigned\""), "{r}");
+        assert!(r.contains("data-test=\"email-shared\""), "{r}");
+    }
+    let view = dash
+        .get(&format!("/dashboard/conversations/{copy}"))
+        .await
+        .body;
+    assert!(view.contains(">mallory_7</code>"), "{view}");
+    assert!(view.contains("data-test=\"email-shared\""));
+    assert!(view.contains("data-test=\"unsigned\""));
+    // The live inbox carries the same facts.
+    let mut seen = String::new();
+    while !seen.contains("mallory_7") {
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), inbox.next())
+            .await
+            .expect("an inbox event")
+            .unwrap()
+            .unwrap();
+        seen.push_str(std::str::from_utf8(&chunk).unwrap());
+    }
+    let event: serde_json::Value = seen
+        .lines()
+        .filter_map(|l| l.strip_prefix("data: "))
+        .filter_map(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+        .find(|e| e["user_id"] == "mallory_7")
+        .unwrap();
+    assert_eq!(event["email_shared"], true, "{event}");
+    assert_eq!(event["unsigned"], true);
+    // A contact alone with its email is not flagged; one with only an id is not "unsigned".
+    let solo = signed_in(&app, &ws, "bob_1", "bob@x.test").await;
+    let bare = {
+        let (mut token, conv) = app.session(&ws).await;
+        app.verify(
+            &mut token,
+            json!({ "id": "id_only", "signature": sign(&ws, "id_only") }),
+        )
+        .await;
+        app.send(&token, "only an id").await;
+        conv
+    };
+    let list = dash.get("/dashboard/conversations").await.body;
+    let row = |id: i64| {
+        let at = list.find(&format!("<li data-id=\"{id}\"")).expect("listed");
+        list[at..].split("</li>").next().unwrap().to_owned()
+    };
+    assert!(!row(solo).contains("email-shared"));
+    assert!(
+        !row(bare).contains("data-test=\"unsigned\""),
+        "{}",
+        row(bare)
+    );
+    assert!(row(bare).contains(">id_only</code>"));
+}
+
+/// Words typed before identify() are marked wherever they show under a verified name: the
+/// list's preview and the live inbox event (which the notification's title reads), not only
+/// the thread (issue 21, point 5).
+#[actix_rt::test]
+async fn words_sent_unverified_are_marked_in_the_list_and_the_live_inbox() {
+    use futures_util::StreamExt;
+    let app = spawn_app().await;
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
+    agent(&app, &ws, "owner@acme.test", "owner").await;
+    let dash = login(&app, "owner@acme.test").await;
+    let (mut token, conv) = app.session(&ws).await;
+    app.send(&token, "typed before signing in").await;
+    app.verify(
+        &mut token,
+        json!({ "id": "frank", "signature": sign(&ws, "frank") }),
+    )
+    .await;
+    let list = dash.get("/dashboard/conversations").await.body;
+    let at = list.find(&format!("<li data-id=\"{conv}\"")).unwrap();
+    let row = list[at..].split("</li>").next().unwrap();
+    assert!(row.contains("data-test=\"sent-unverified\""), "{row}");
+
+    let mut inbox = app
+        .client
+        .get(app.url("/dashboard/inbox/events"))
+        .insert_header(("Cookie", dash.cookie.clone()))
+        .send()
+        .await
+        .unwrap();
+    let mut events = Vec::new();
+    let mut buf = String::new();
+    for text in ["signed in now", "and again"] {
+        app.send(&token, text).await;
+        loop {
+            if let Some(e) = buf
+                .lines()
+                .filter_map(|l| l.strip_prefix("data: "))
+                .filter_map(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+                .find(|e| e["preview"] == text)
+            {
+                events.push(e);
+                break;
+            }
+            let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), inbox.next())
+                .await
+                .expect("an inbox event")
+                .unwrap()
+                .unwrap();
+            buf.push_str(std::str::from_utf8(&chunk).unwrap());
+        }
+        if text == "signed in now" {
+            // The secret is regenerated: the next words are no longer verified.
+            let mut ws = ws.clone();
+            app.regenerate(&mut ws).await;
+        }
+    }
+    assert_eq!(events[0]["last_unverified"], false, "{}", events[0]);
+    assert_eq!(events[1]["last_unverified"], true, "{}", events[1]);
+    let list = dash.get("/dashboard/conversations").await.body;
+    let at = list.find(&format!("<li data-id=\"{conv}\"")).unwrap();
+    assert!(list[at..]
+        .split("</li>")
+        .next()
+        .unwrap()
+        .contains("sent-unverified"));
+}
+
+/// Integrations > User Verification: the owner turns the email fallback's trust in unsigned
+/// emails on and off (CSRF-checked; owners only; off by default).
+#[actix_rt::test]
+async fn the_owner_turns_trust_in_unsigned_email_on_and_off() {
+    let app = spawn_app().await;
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
+    agent(&app, &ws, "owner@acme.test", "owner").await;
+    agent(&app, &ws, "agent@acme.test", "agent").await;
+    let trust = || async {
+        app.store()
+            .workspace(ws.app_id.clone())
+            .await
+            .unwrap()
+            .unwrap()
+            .trust_unsigned_email
+    };
+    assert!(!trust().await, "off by default");
+    let owner = login(&app, "owner@acme.test").await;
+    let panel = owner.get("/dashboard/integrations/verification").await.body;
+    assert!(panel.contains("Trust unsigned email for the email fallback"));
+    assert!(!panel.contains("name=\"trust\" value=\"on\" checked"));
+    let path = "/dashboard/integrations/verification/email-trust";
+    assert_eq!(owner.post(path, &[("trust", "on")]).await.status, 303);
+    assert!(trust().await);
+    let panel = owner.get("/dashboard/integrations/verification").await.body;
+    assert!(panel.contains("name=\"trust\" value=\"on\" checked"));
+    let bad = owner.post(path, &[("trust", "yes")]).await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.body.contains("trust"), "{}", bad.body);
+    assert_eq!(owner.post(path, &[]).await.status, 303);
+    assert!(!trust().await);
+    let forged = post(
+        &app,
+        path,
+        &owner.cookie,
+        &[("csrf", "nope"), ("trust", "on")],
+    )
+    .await;
+    assert_eq!(forged.status, 403);
+    let agent = login(&app, "agent@acme.test").await;
+    assert_eq!(agent.post(path, &[("trust", "on")]).await.status, 403);
+    assert!(!trust().await);
+}

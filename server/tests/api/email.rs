@@ -43,6 +43,19 @@ async fn verified_visitor(app: &TestApp, ws: &Ws) -> (String, i64) {
     (token, conv)
 }
 
+/// A Pro workspace whose site is https://shop.example and whose owner trusts the emails its
+/// frontend sends beside the signed id (the email fallback writes to nothing else).
+async fn emailing_workspace(app: &TestApp) -> Ws {
+    let ws = app
+        .workspace(Plan::Pro, Mode::Optional, &["https://shop.example"])
+        .await;
+    app.store()
+        .set_email_trust(ws.app_id.clone(), true)
+        .await
+        .unwrap();
+    ws
+}
+
 async fn reply(app: &TestApp, conv: i64, body: &str) {
     let ws = app
         .sql_count(format!(
@@ -82,7 +95,7 @@ async fn count_becomes(app: &TestApp, sql: &str, n: i64, why: &str) {
 async fn a_reply_to_a_verified_contact_who_left_is_emailed_with_a_link_back() {
     let smtp = Smtp::start(free_port()).await;
     let app = spawn_app_with_smtp(&smtp.url()).await;
-    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
+    let ws = emailing_workspace(&app).await;
     let (_, conv) = verified_visitor(&app, &ws).await;
     reply(&app, conv, "Yes: SSO with SAML and OIDC is in Pro.").await;
     let mail = unfold(&smtp.wait_for(1).await[0]);
@@ -143,7 +156,7 @@ async fn a_reply_to_a_verified_contact_who_left_is_emailed_with_a_link_back() {
 async fn an_anonymous_visitor_who_typed_an_address_is_never_emailed() {
     let smtp = Smtp::start(free_port()).await;
     let app = spawn_app_with_smtp(&smtp.url()).await;
-    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
+    let ws = emailing_workspace(&app).await;
     let (token, conv) = app.session(&ws).await;
     assert_eq!(app.send(&token, "Hi, please email me").await.status, 201);
     let r = app
@@ -170,7 +183,7 @@ async fn an_anonymous_visitor_who_typed_an_address_is_never_emailed() {
 async fn a_visitor_still_on_the_page_gets_the_reply_live_not_by_email() {
     let smtp = Smtp::start(free_port()).await;
     let app = spawn_app_with_smtp(&smtp.url()).await;
-    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
+    let ws = emailing_workspace(&app).await;
     let (_, conv) = verified_visitor(&app, &ws).await;
     // A stream of the session was open a moment ago.
     let now = replybubble_server::store::now_ms();
@@ -221,7 +234,7 @@ async fn a_reply_survives_an_smtp_outage_and_arrives_when_the_server_is_back() {
         }
     });
     let app = spawn_app_with_smtp(&format!("smtp://127.0.0.1:{port}")).await;
-    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
+    let ws = emailing_workspace(&app).await;
     let (_, conv) = verified_visitor(&app, &ws).await;
     reply(&app, conv, "Your refund was issued today.").await;
     count_becomes(
@@ -256,7 +269,7 @@ async fn a_reply_survives_an_smtp_outage_and_arrives_when_the_server_is_back() {
 async fn an_open_visitor_stream_is_written_down_when_it_opens_and_when_it_closes() {
     let smtp = Smtp::start(free_port()).await;
     let app = spawn_app_with_smtp(&smtp.url()).await;
-    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
+    let ws = emailing_workspace(&app).await;
     let (token, conv) = verified_visitor(&app, &ws).await;
     let seen = || {
         app.sql_rows(format!(
@@ -300,4 +313,95 @@ async fn an_open_visitor_stream_is_written_down_when_it_opens_and_when_it_closes
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     panic!("the closed stream's last moment was never written down");
+}
+
+#[actix_rt::test]
+async fn an_unsigned_email_is_written_to_only_when_trusted_and_links_only_to_allowed_origins() {
+    let smtp = Smtp::start(free_port()).await;
+    let app = spawn_app_with_smtp(&smtp.url()).await;
+    // The owner has not trusted unsigned emails (the default): a verified contact's email is
+    // what its browser sent, so nothing is written to it.
+    let ws = app
+        .workspace(Plan::Pro, Mode::Optional, &["https://shop.example"])
+        .await;
+    let (_, conv) = verified_visitor(&app, &ws).await;
+    reply(&app, conv, "Only in the chat.").await;
+    outbox_empty(&app).await;
+    assert_eq!(
+        smtp.received(),
+        Vec::<String>::new(),
+        "not trusted: no email"
+    );
+
+    // Trusted, but the visitor reported a page of another site: the email carries no link.
+    app.store()
+        .set_email_trust(ws.app_id.clone(), true)
+        .await
+        .unwrap();
+    let (mut token, _) = app.session(&ws).await;
+    let r = app
+        .verify(
+            &mut token,
+            json!({ "id": "eve", "signature": sign(&ws, "eve"), "email": "eve@example.com" }),
+        )
+        .await;
+    assert_eq!(r.body["status"], "verified");
+    let conv = r.body["conversation_id"].as_i64().unwrap();
+    let r = app
+        .post(
+            "/api/v1/widget/page",
+            Some(&token),
+            json!({ "url": "https://evil.example/login", "title": "Sign in" }),
+        )
+        .await;
+    assert_eq!(r.status, 204);
+    assert_eq!(app.send(&token, "hello").await.status, 201);
+    reply(&app, conv, "Here is your answer.").await;
+    let mail = unfold(&smtp.wait_for(1).await[0]);
+    assert!(mail.contains("To: eve@example.com"), "{mail}");
+    assert!(mail.contains("Here is your answer."), "{mail}");
+    assert!(
+        !mail.contains("evil.example"),
+        "no link to a page the visitor chose: {mail}"
+    );
+    assert!(!mail.contains("Continue the conversation"), "{mail}");
+}
+
+#[actix_rt::test]
+async fn a_workspace_name_stored_with_a_line_break_is_emailed_on_one_line() {
+    let smtp = Smtp::start(free_port()).await;
+    let app = spawn_app_with_smtp(&smtp.url()).await;
+    // An older release accepted the name (the store takes it as given; the CLI now refuses
+    // it): the worker must neither panic nor split a header.
+    let mut ws = Ws {
+        app_id: replybubble_server::crypto::new_app_id(),
+        secret: None,
+    };
+    app.store()
+        .create_workspace(
+            ws.app_id.clone(),
+            "Acme\r\nBcc: all@evil.example".into(),
+            Plan::Pro,
+            vec!["https://shop.example".into()],
+            0,
+        )
+        .await
+        .unwrap();
+    app.regenerate(&mut ws).await;
+    app.set_mode(&ws, Mode::Optional).await;
+    app.store()
+        .set_email_trust(ws.app_id.clone(), true)
+        .await
+        .unwrap();
+    let (_, conv) = verified_visitor(&app, &ws).await;
+    reply(&app, conv, "Thanks for waiting.").await;
+    let mail = unfold(&smtp.wait_for(1).await[0]);
+    let headers: Vec<&str> = mail.lines().take_while(|l| !l.is_empty()).collect();
+    assert!(!headers.iter().any(|l| l.starts_with("Bcc:")), "{mail}");
+    assert!(
+        headers.contains(&"Subject: New reply from Acme  Bcc: all@evil.example"),
+        "{mail}"
+    );
+    assert!(mail.contains("Thanks for waiting."), "{mail}");
+    outbox_empty(&app).await;
 }

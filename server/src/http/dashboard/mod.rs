@@ -395,6 +395,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/integrations/verification/mode",
                 web::post().to(verification::mode),
             )
+            .route(
+                "/integrations/verification/email-trust",
+                web::post().to(verification::email_trust),
+            )
             .route("/inbox/events", web::get().to(inbox::events))
             .route("/notifications", web::post().to(inbox::notifications))
             .route("/conversations/{id}/read", web::post().to(inbox::read))

@@ -64,6 +64,15 @@ pub struct Row {
     pub waiting: bool,
     /// Has messages this agent has not opened (set by the list page).
     pub unread: bool,
+    /// The user id the site's server signed (a verified conversation): shown with the badge.
+    pub user_id: Option<String>,
+    /// The title and subtitle show what the visitor's browser sent (name, email, company),
+    /// not signed values.
+    pub unsigned: bool,
+    /// Another verified contact has the same email.
+    pub email_shared: bool,
+    /// The last message was sent without a verified session: marked, never under the badge.
+    pub last_unverified: bool,
 }
 
 pub(super) fn contact_title(c: &ContactRow) -> String {
@@ -99,6 +108,13 @@ pub(super) fn row(r: &ConversationRow) -> Row {
         closed: r.status == ConversationStatus::Closed,
         waiting: r.waiting && r.status == ConversationStatus::Open,
         unread: false,
+        user_id: r.contact.as_ref().map(|c| c.user_id.clone()),
+        unsigned: r
+            .contact
+            .as_ref()
+            .is_some_and(|c| c.name.is_some() || c.email.is_some() || c.company.is_some()),
+        email_shared: r.contact.is_some() && r.email_shared,
+        last_unverified: r.contact.is_some() && r.last_unverified,
     }
 }
 
@@ -211,6 +227,10 @@ struct ConversationPage {
     title: String,
     label: String,
     verified: bool,
+    /// The signed user id, shown with the badge.
+    user_id: Option<String>,
+    /// Another verified contact has the same email.
+    email_shared: bool,
     closed: bool,
     messages: Vec<MessageView>,
     last_seq: i64,
@@ -297,12 +317,15 @@ pub async fn conversation(
         .into_iter()
         .flatten()
         .collect();
+    let listed = row(&conv);
     render(&ConversationPage {
         nav: Nav::new(&agent, "conversations"),
         id,
-        title: row(&conv).title,
+        title: listed.title,
         label: conv.visitor_label.clone(),
         verified: conv.contact.is_some(),
+        user_id: listed.user_id,
+        email_shared: listed.email_shared,
         closed: conv.status == ConversationStatus::Closed,
         last_seq: views.last().map(|m| m.seq).unwrap_or(0),
         older_href,

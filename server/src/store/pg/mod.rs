@@ -33,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0004_presence_and_hours.sql"),
     include_str!("sql/0005_email_outbox.sql"),
     include_str!("sql/0006_inbox.sql"),
+    include_str!("sql/0007_signed_identity.sql"),
 ];
 
 /// The schema version this binary writes.

@@ -48,7 +48,8 @@ pub async fn claim(
     let details = tx
         .prepare_cached(
             "SELECT w.name, k.email, k.name, coalesce(c.start_page_url, c.page_url), c.emailed_at,
-                    c.emailed_seq, (SELECT max(stream_seen_at) FROM sessions WHERE conversation_id = c.id)
+                    c.emailed_seq, (SELECT max(stream_seen_at) FROM sessions WHERE conversation_id = c.id),
+                    w.trust_unsigned_email, w.id
              FROM conversations c JOIN workspaces w ON w.id = c.workspace_id
              LEFT JOIN contacts k ON k.id = c.contact_id
              WHERE c.id = $1",
@@ -71,6 +72,8 @@ pub async fn claim(
                 emailed_at: r.try_get(4)?,
                 emailed_seq: r.try_get(5)?,
                 stream_seen_at: r.try_get(6)?,
+                trust_unsigned_email: r.try_get(7)?,
+                origins: super::workspaces::origins(tx, r.try_get(8)?).await?,
             });
         }
     }

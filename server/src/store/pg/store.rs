@@ -85,6 +85,10 @@ impl Store for PgStore {
         tx!(self, |t| workspaces::set_mode(t, &app_id, mode))
     }
 
+    fn set_email_trust(&self, app_id: String, trust: bool) -> Op<Workspace> {
+        tx!(self, |t| workspaces::set_email_trust(t, &app_id, trust))
+    }
+
     fn set_retention(&self, app_id: String, days: Option<u32>) -> Op<Workspace> {
         tx!(self, |t| workspaces::set_retention(t, &app_id, days))
     }

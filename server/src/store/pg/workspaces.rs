@@ -12,7 +12,8 @@ use crate::store::DemoSeed;
 
 const WORKSPACE_COLUMNS: &str = "id, app_id, name, plan, mode, secret_version, retention_days,
      widget_color, widget_position, widget_offset_x, widget_offset_y, widget_z_index, widget_title,
-     widget_subtitle, widget_launcher_label, widget_locale, time_zone, hours, hide_when_offline";
+     widget_subtitle, widget_launcher_label, widget_locale, time_zone, hours, hide_when_offline,
+     trust_unsigned_email";
 
 /// The transaction-level advisory lock that serialises demo seeding across processes
 /// ("ReplyDem" in ASCII).
@@ -41,6 +42,7 @@ fn workspace_from_row(row: &Row) -> Result<Workspace, StoreError> {
         time_zone: row.try_get(16)?,
         hours: row.try_get(17)?,
         hide_when_offline: row.try_get(18)?,
+        trust_unsigned_email: row.try_get(19)?,
     })
 }
 
@@ -220,6 +222,21 @@ pub async fn set_hours(
         )
         .await?;
     if n == 0 {
+        return Err(StoreError::NotFound("workspace"));
+    }
+    by_app_id(tx, app_id).await
+}
+
+/// Whether the email fallback may use a verified contact's unsigned email.
+pub async fn set_email_trust(
+    tx: &Transaction<'_>,
+    app_id: &str,
+    trust: bool,
+) -> Result<Workspace, StoreError> {
+    let stmt = tx
+        .prepare_cached("UPDATE workspaces SET trust_unsigned_email = $1 WHERE app_id = $2")
+        .await?;
+    if tx.execute(&stmt, &[&trust, &app_id]).await? == 0 {
         return Err(StoreError::NotFound("workspace"));
     }
     by_app_id(tx, app_id).await

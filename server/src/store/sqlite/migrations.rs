@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0010_presence_and_hours.sql"),
     include_str!("sql/0011_email_outbox.sql"),
     include_str!("sql/0012_inbox.sql"),
+    include_str!("sql/0013_signed_identity.sql"),
 ];
 
 /// The schema version this binary writes.

@@ -45,7 +45,8 @@ pub fn claim(
     let mut jobs = Vec::with_capacity(claimed.len());
     let mut stmt = conn.prepare_cached(
         "SELECT w.name, k.email, k.name, coalesce(c.start_page_url, c.page_url), c.emailed_at,
-                c.emailed_seq, (SELECT max(stream_seen_at) FROM sessions WHERE conversation_id = c.id)
+                c.emailed_seq, (SELECT max(stream_seen_at) FROM sessions WHERE conversation_id = c.id),
+                w.trust_unsigned_email, w.id
          FROM conversations c JOIN workspaces w ON w.id = c.workspace_id
          LEFT JOIN contacts k ON k.id = c.contact_id
          WHERE c.id = ?1",
@@ -53,21 +54,28 @@ pub fn claim(
     for (conversation_id, queued_seq, attempts) in claimed {
         let job = stmt
             .query_row([conversation_id], |r| {
-                Ok(EmailJob {
-                    conversation_id,
-                    queued_seq,
-                    attempts,
-                    workspace_name: r.get(0)?,
-                    to: r.get(1)?,
-                    contact_name: r.get(2)?,
-                    page_url: r.get(3)?,
-                    emailed_at: r.get(4)?,
-                    emailed_seq: r.get(5)?,
-                    stream_seen_at: r.get(6)?,
-                })
+                let workspace_id: i64 = r.get(8)?;
+                Ok((
+                    workspace_id,
+                    EmailJob {
+                        conversation_id,
+                        queued_seq,
+                        attempts,
+                        workspace_name: r.get(0)?,
+                        to: r.get(1)?,
+                        contact_name: r.get(2)?,
+                        page_url: r.get(3)?,
+                        emailed_at: r.get(4)?,
+                        emailed_seq: r.get(5)?,
+                        stream_seen_at: r.get(6)?,
+                        trust_unsigned_email: r.get(7)?,
+                        origins: Vec::new(),
+                    },
+                ))
             })
             .optional()?;
-        if let Some(job) = job {
+        if let Some((workspace_id, mut job)) = job {
+            job.origins = super::workspaces::origins(conn, workspace_id)?;
             jobs.push(job);
         }
     }

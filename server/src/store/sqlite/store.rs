@@ -74,6 +74,10 @@ impl Store for SqliteStore {
         self.writing(move |c| workspaces::set_mode(c, &app_id, mode))
     }
 
+    fn set_email_trust(&self, app_id: String, trust: bool) -> Op<Workspace> {
+        self.writing(move |c| workspaces::set_email_trust(c, &app_id, trust))
+    }
+
     fn set_retention(&self, app_id: String, days: Option<u32>) -> Op<Workspace> {
         self.writing(move |c| workspaces::set_retention(c, &app_id, days))
     }

@@ -10,7 +10,8 @@ use crate::store::DemoSeed;
 
 const WORKSPACE_COLUMNS: &str = "id, app_id, name, plan, mode, secret_version, retention_days,
      widget_color, widget_position, widget_offset_x, widget_offset_y, widget_z_index, widget_title,
-     widget_subtitle, widget_launcher_label, widget_locale, time_zone, hours, hide_when_offline";
+     widget_subtitle, widget_launcher_label, widget_locale, time_zone, hours, hide_when_offline,
+     trust_unsigned_email";
 
 fn workspace_from_row(row: &Row) -> rusqlite::Result<Workspace> {
     Ok(Workspace {
@@ -37,7 +38,23 @@ fn workspace_from_row(row: &Row) -> rusqlite::Result<Workspace> {
         time_zone: row.get(16)?,
         hours: row.get(17)?,
         hide_when_offline: row.get(18)?,
+        trust_unsigned_email: row.get(19)?,
     })
+}
+
+/// Whether the email fallback may use a verified contact's unsigned email.
+pub fn set_email_trust(
+    conn: &Connection,
+    app_id: &str,
+    trust: bool,
+) -> Result<Workspace, StoreError> {
+    let n = conn
+        .prepare_cached("UPDATE workspaces SET trust_unsigned_email = ?1 WHERE app_id = ?2")?
+        .execute(params![trust, app_id])?;
+    if n == 0 {
+        return Err(StoreError::NotFound("workspace"));
+    }
+    by_app_id(conn, app_id)
 }
 
 /// The allowed origins of a workspace, sorted.
