@@ -451,8 +451,10 @@ fn run(cli: Cli) -> anyhow::Result<Output> {
                 admin::verification_secret(&s, &app_id, false).await
             })
         }
+        // The fix for a lost master key, so it opens the database without the key check.
         Command::Verification(VerificationCmd::RegenerateSecret { app_id }) => {
-            on_store(&db, |s| async move {
+            actix_web::rt::System::new().block_on(async move {
+                let s = Services::open_to_replace_a_secret(&db).await?;
                 admin::verification_secret(&s, &app_id, true).await
             })
         }
@@ -517,6 +519,7 @@ fn serve(args: ServeArgs, db: PathBuf) -> anyhow::Result<()> {
         stream_safety_poll: std::time::Duration::from_secs(crate::policy::STREAM_SAFETY_POLL_SECS),
         smtp,
         email_poll: std::time::Duration::from_secs(crate::policy::EMAIL_POLL_SECS),
+        body_timeout: std::time::Duration::from_secs(crate::policy::BODY_READ_SECS),
     };
     actix_web::rt::System::new().block_on(async move {
         let app = Application::build(config.clone()).await?;

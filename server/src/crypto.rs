@@ -78,7 +78,7 @@ impl std::fmt::Debug for SecretBox {
 
 /// A sealed value that does not open: another key, or damaged.
 #[derive(Debug, thiserror::Error)]
-#[error("a sealed secret does not open with this master key: restore the key file next to the database (or REPLYBUBBLE_MASTER_KEY) it was sealed with, or regenerate the secrets")]
+#[error("a sealed secret does not open with this master key: restore the key file next to the database (or REPLYBUBBLE_MASTER_KEY) it was sealed with, or replace the secret with `replybubble verification regenerate-secret APP_ID`")]
 pub struct WrongKey;
 
 const SEALED_PREFIX: &str = "v1:";
@@ -149,6 +149,22 @@ pub enum KeyError {
     /// The key file is not 64 hex characters.
     #[error("{0}: the key file must hold 64 hex characters (32 bytes); it is damaged: restore it from your backup")]
     BadFile(String),
+    /// The key file is gone but the database holds secrets sealed with its key.
+    #[error("{path} is missing, and the database holds verification secrets sealed with the key it held: restore the file from your backup (or set REPLYBUBBLE_MASTER_KEY to its 64 hex characters). If the key is lost, so are those secrets: replace each with `replybubble --db {db} verification regenerate-secret APP_ID` (a new key file is made) and give your servers the new secret")]
+    Missing {
+        /// The key file.
+        path: String,
+        /// The `--db` value.
+        db: String,
+    },
+    /// Stored secrets do not open with this key (another key, or damaged).
+    #[error("the verification secrets of {} do not open with this master key: restore the key file next to the database (or REPLYBUBBLE_MASTER_KEY) they were sealed with; if that key is lost, replace each with `replybubble --db {db} verification regenerate-secret APP_ID` and give your servers the new secret", app_ids.join(", "))]
+    Unreadable {
+        /// The workspaces whose secret does not open.
+        app_ids: Vec<String>,
+        /// The `--db` value.
+        db: String,
+    },
     /// A PostgreSQL database has no file beside which to keep a key.
     #[error("with a PostgreSQL --db, give the master key in REPLYBUBBLE_MASTER_KEY (64 hex characters) or REPLYBUBBLE_MASTER_KEY_FILE: every instance must use the same key")]
     NoKeyForPostgres,

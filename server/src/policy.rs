@@ -7,6 +7,10 @@
 /// answers 413 past it.
 pub const WIDGET_JSON_MAX_BYTES: usize = 64 * 1024;
 
+/// A request's body must arrive within this many seconds of the request (408 after): a client
+/// trickling a body cannot hold a connection, or a login attempt, open for long.
+pub const BODY_READ_SECS: u64 = 10;
+
 /// Open widget event streams per visitor session: a new one closes the oldest.
 pub const STREAMS_PER_SESSION: usize = 2;
 

@@ -39,6 +39,9 @@ pub struct Config {
     /// How often the email outbox is worked (tests shorten it; serve uses
     /// [`crate::policy::EMAIL_POLL_SECS`]).
     pub email_poll: std::time::Duration,
+    /// How long a request's body may take to arrive (tests shorten it; serve uses
+    /// [`crate::policy::BODY_READ_SECS`]).
+    pub body_timeout: std::time::Duration,
 }
 
 /// The email fallback's SMTP settings. Its `Debug` never shows the URL, which may hold a password.
@@ -77,6 +80,7 @@ impl Config {
             ),
             smtp: None,
             email_poll: std::time::Duration::from_secs(crate::policy::EMAIL_POLL_SECS),
+            body_timeout: std::time::Duration::from_secs(crate::policy::BODY_READ_SECS),
         }
     }
 }
@@ -128,12 +132,14 @@ impl Application {
             demo,
             limits: crate::ratelimit::Limits::new(config.rate_limits),
             trusted_proxies: config.trusted_proxies.clone(),
+            body_timeout: config.body_timeout,
         });
         let data = state.clone();
         let with_demo = config.demo;
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
+                .wrap(from_fn(crate::http::deadline::body_deadline))
                 .wrap(from_fn(crate::http::head::as_get))
                 .wrap(from_fn(crate::telemetry::log_requests))
                 .configure(|cfg| crate::http::configure(cfg, with_demo))

@@ -178,6 +178,16 @@ fn workspace_create_rejects_bad_input_with_one_line() {
     assert!(e.contains("origin"), "{e}");
     let e = fails(&rb(&d.path, &["workspace", "create", "--name", "  "]));
     assert!(e.contains("name is required"), "{e}");
+    // A name is the email fallback's sender and subject: one line (a CR/LF would start a header).
+    for bad in ["Acme\r\nBcc: all@evil.example", "Acme\tShop"] {
+        let e = fails(&rb(&d.path, &["workspace", "create", "--name", bad]));
+        assert!(e.contains("name") && e.contains("one line"), "{e}");
+    }
+    assert_eq!(
+        d.rows("SELECT count(*) FROM workspaces"),
+        [[Some("0".to_owned())]],
+        "nothing was created"
+    );
 }
 
 #[test]
@@ -242,6 +252,43 @@ fn secrets_are_printed_once_versioned_and_never_listed() {
         text.trim().starts_with("rbsec_") && text.trim().lines().count() == 1,
         "{text}"
     );
+}
+
+#[test]
+fn trust_unsigned_email_is_off_by_default_and_set_with_a_warning() {
+    let d = db();
+    let free = create(&d.path, "free");
+    let e = fails(&rb(
+        &d.path,
+        &["verification", "trust-unsigned-email", &free, "on"],
+    ));
+    assert!(e.contains("Pro and Enterprise"), "{e}");
+    let app = create(&d.path, "pro");
+    let on = rb(
+        &d.path,
+        &["--json", "verification", "trust-unsigned-email", &app, "on"],
+    );
+    assert!(
+        String::from_utf8_lossy(&on.stderr).contains("warning"),
+        "{on:?}"
+    );
+    assert_eq!(json(&on)["trust_unsigned_email"], true);
+    let off = json(&rb(
+        &d.path,
+        &[
+            "--json",
+            "verification",
+            "trust-unsigned-email",
+            &app,
+            "off",
+        ],
+    ));
+    assert_eq!(off["trust_unsigned_email"], false);
+    let e = fails(&rb(
+        &d.path,
+        &["verification", "trust-unsigned-email", &app, "yes"],
+    ));
+    assert!(e.contains("on") && e.contains("off"), "{e}");
 }
 
 #[test]

@@ -323,3 +323,38 @@ async fn kill_9_of_one_instance_loses_no_acknowledged_message_and_the_other_serv
     assert!(!seqs.is_empty());
     assert_eq!(seqs, (1..=seqs.len() as i64).collect::<Vec<_>>(), "no gap");
 }
+
+#[actix_rt::test]
+async fn a_password_in_the_urls_query_string_is_never_logged() {
+    let Some(url) = pg::database().await else {
+        return;
+    };
+    // The same URL with its password moved into libpq's `?password=` form.
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let (userinfo, host_and_db) = rest.split_once('@').expect("a user and password");
+    let (user, password) = userinfo.split_once(':').expect("a password");
+    let with_password = format!("{scheme}://{user}@{host_and_db}?password={password}");
+    let mut child = Command::new(BIN)
+        .args(["serve", "--addr", "127.0.0.1:0", "--db", &with_password])
+        .env("REPLYBUBBLE_MASTER_KEY", KEY)
+        .env("REPLYBUBBLE_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut log = String::new();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        log.push_str(&line);
+        log.push('\n');
+        if line.contains("replybubble is listening") {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(log.contains("replybubble is listening"), "{log}");
+    assert!(log.contains("password=…"), "the parameter is named: {log}");
+    assert!(!log.contains(password), "{log}");
+}

@@ -659,12 +659,17 @@ async fn secrets_are_sealed_at_rest_and_a_clear_text_database_is_sealed_on_start
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("master key") && err.contains("restore"),
+        err.contains("sealed.db.key is missing")
+            && err.contains("restore")
+            && err.contains("verification regenerate-secret APP_ID"),
         "{err}"
+    );
+    assert!(
+        !dir.path().join("sealed.db.key").exists(),
+        "no stray key file is left for the next start to trip on"
     );
     // The key given through the environment instead of the file works.
     let key = std::fs::read_to_string(dir.path().join("moved.key")).unwrap();
-    let _ = std::fs::remove_file(dir.path().join("sealed.db.key"));
     let out = Command::new(BIN)
         .arg("--db")
         .arg(&db)
@@ -690,6 +695,51 @@ async fn secrets_are_sealed_at_rest_and_a_clear_text_database_is_sealed_on_start
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+
+    // The key is lost for good, with a second workspace's secret sealed by it: the command the
+    // error names is the fix, one workspace at a time, and the server starts again after both.
+    let with_old_key = |args: &[&str]| -> Json {
+        let out = Command::new(BIN)
+            .arg("--db")
+            .arg(&db)
+            .arg("--json")
+            .args(args)
+            .env("REPLYBUBBLE_MASTER_KEY_FILE", dir.path().join("moved.key"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let other = with_old_key(&["workspace", "create", "--name", "T", "--plan", "pro"])["app_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    with_old_key(&["verification", "generate-secret", &other]);
+    std::fs::remove_file(dir.path().join("moved.key")).unwrap();
+    let new = cli(&db, &["verification", "regenerate-secret", &app_id])["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(dir.path().join("sealed.db.key").exists(), "a new key file");
+    let out = Command::new(BIN)
+        .arg("--db")
+        .arg(&db)
+        .args(["workspace", "list"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains(&other) && !err.contains(&app_id) && err.contains("regenerate-secret"),
+        "names the workspace still to fix: {err}"
+    );
+    cli(&db, &["verification", "regenerate-secret", &other]);
+    cli(&db, &["workspace", "list"]);
+    assert!(verified_through_a_server(&db, &app_id, &new).await);
 }
 
 #[actix_rt::test]

@@ -29,6 +29,8 @@ pub enum Kind {
     Forbidden,
     /// 404.
     NotFound,
+    /// 408.
+    RequestTimeout,
     /// 409.
     Conflict,
     /// 413.
@@ -50,6 +52,7 @@ impl Kind {
             Kind::PaymentRequired => StatusCode::PAYMENT_REQUIRED,
             Kind::Forbidden => StatusCode::FORBIDDEN,
             Kind::NotFound => StatusCode::NOT_FOUND,
+            Kind::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Kind::Conflict => StatusCode::CONFLICT,
             Kind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Kind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -65,9 +68,10 @@ impl Kind {
             Kind::Forbidden | Kind::Unauthorized => "Not allowed",
             Kind::NotFound => "Not found",
             Kind::TooManyRequests => "Slow down",
-            Kind::BadRequest | Kind::PayloadTooLarge | Kind::UnsupportedMediaType => {
-                "Please check the form"
-            }
+            Kind::BadRequest
+            | Kind::PayloadTooLarge
+            | Kind::UnsupportedMediaType
+            | Kind::RequestTimeout => "Please check the form",
             Kind::Conflict | Kind::Internal => "Something went wrong",
         }
     }
@@ -116,6 +120,9 @@ pub enum ApiError {
     /// The body is not `application/json` (415).
     #[error("send the body as JSON with Content-Type: application/json")]
     UnsupportedMediaType,
+    /// The body did not arrive in time (408; [`crate::http::deadline`]).
+    #[error("{}: send it at once", crate::http::deadline::LATE)]
+    RequestTimeout,
     /// The body is larger than the endpoint takes (413).
     #[error("the body is larger than {limit} bytes")]
     PayloadTooLarge {
@@ -159,6 +166,7 @@ impl ApiError {
                 (Kind::UnsupportedMediaType, "unsupported_media_type")
             }
             ApiError::PayloadTooLarge { .. } => (Kind::PayloadTooLarge, "payload_too_large"),
+            ApiError::RequestTimeout => (Kind::RequestTimeout, "request_timeout"),
             ApiError::Unauthenticated(_) => (Kind::Unauthorized, "unauthorized"),
             ApiError::RateLimited(_) => (Kind::TooManyRequests, "rate_limited"),
             ApiError::NotFound(_) => (Kind::NotFound, "not_found"),
@@ -250,6 +258,7 @@ pub fn json_error(
         J::ContentType => ApiError::UnsupportedMediaType,
         J::Deserialize(e) => json_problem(&e),
         J::Payload(PayloadError::Overflow) => ApiError::PayloadTooLarge { limit },
+        J::Payload(e) if crate::http::deadline::is_late(&e) => ApiError::RequestTimeout,
         other => ApiError::MalformedJson(other.to_string()),
     };
     api.into()
@@ -294,6 +303,9 @@ pub enum PageError {
     /// Too many attempts (429).
     #[error("too many attempts: wait {} s and try again", .0.retry_after)]
     RateLimited(#[from] RateLimited),
+    /// The form did not arrive in time (408).
+    #[error("{}: send the form again", crate::http::deadline::LATE)]
+    RequestTimeout,
     /// Anything else (500; the cause is kept and logged, not shown).
     #[error("something went wrong on our side")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -309,6 +321,7 @@ impl PageError {
             PageError::NotFound(_) => Kind::NotFound,
             PageError::BadRequest(_) => Kind::BadRequest,
             PageError::RateLimited(_) => Kind::TooManyRequests,
+            PageError::RequestTimeout => Kind::RequestTimeout,
             PageError::Internal(_) => Kind::Internal,
         }
     }
@@ -416,6 +429,7 @@ mod tests {
                 "payload_too_large",
             ),
             (ApiError::Unauthenticated("x"), 401, "unauthorized"),
+            (ApiError::RequestTimeout, 408, "request_timeout"),
             (ServiceError::SessionEnded.into(), 401, "unauthorized"),
             (ServiceError::UnknownApp.into(), 404, "unknown_app"),
             (

@@ -5,6 +5,7 @@
 pub mod assets;
 pub mod client;
 pub mod dashboard;
+pub mod deadline;
 pub mod demo;
 pub mod error;
 pub mod format;

@@ -18,6 +18,8 @@ pub struct AppState {
     pub limits: Limits,
     /// The reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// How long a request's body may take to arrive ([`crate::http::deadline`]).
+    pub body_timeout: std::time::Duration,
 }
 
 impl AppState {

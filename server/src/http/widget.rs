@@ -109,7 +109,10 @@ async fn read_json(
     }
     let mut body = web::BytesMut::with_capacity(declared.unwrap_or(1024).min(limit));
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+        let chunk = chunk.map_err(|e| match crate::http::deadline::is_late(&e) {
+            true => ApiError::RequestTimeout,
+            false => ApiError::MalformedJson(e.to_string()),
+        })?;
         if body.len() + chunk.len() > limit {
             return Err(too_large);
         }

@@ -70,25 +70,64 @@ impl Services {
     }
 
     /// Opens the store a `--db` value names with its master key (`REPLYBUBBLE_MASTER_KEY` or the
-    /// key file beside the database), and seals any secret an older release stored in clear.
+    /// key file beside the database), seals any secret an older release stored in clear, and
+    /// refuses a key that does not open the stored secrets. A SQLite database whose key file is
+    /// missing gets a new one only while it holds no sealed secret: otherwise nothing is
+    /// written and the error names the file to restore, or the command that replaces a secret.
     pub async fn open(db: &std::path::Path) -> anyhow::Result<Services> {
+        Services::open_with(db, false).await
+    }
+
+    /// [`Services::open`] for `verification regenerate-secret`, the fix for a lost key: a key
+    /// file is made when none exists, and secrets that do not open are allowed (this command
+    /// replaces one; the server starts once every workspace's secret opens again).
+    pub async fn open_to_replace_a_secret(db: &std::path::Path) -> anyhow::Result<Services> {
+        Services::open_with(db, true).await
+    }
+
+    async fn open_with(db: &std::path::Path, replacing: bool) -> anyhow::Result<Services> {
         let store = crate::store::open(db).await?;
         let key = if db.to_str().is_some_and(crate::store::pg::is_url) {
             // Every instance on one PostgreSQL database must seal with the same key.
             crate::crypto::key_from_env()?.ok_or(crate::crypto::KeyError::NoKeyForPostgres)?
+        } else if let Some(key) = crate::crypto::key_from_env()? {
+            key
+        } else if let Some(key) = crate::crypto::key_in_file(db)? {
+            key
+        } else if !replacing
+            && store
+                .stored_secrets()
+                .await?
+                .iter()
+                .any(|(_, secret)| SecretBox::is_sealed(secret))
+        {
+            return Err(crate::crypto::KeyError::Missing {
+                path: crate::crypto::key_file(db).display().to_string(),
+                db: db.display().to_string(),
+            }
+            .into());
         } else {
             crate::crypto::master_key(db)?
         };
         let services = Services::new(store, SecretBox::new(key));
-        services.seal_plaintext_secrets().await?;
+        services.seal_plaintext_secrets(db, replacing).await?;
         Ok(services)
     }
 
-    /// Seals the secrets stored in clear, and checks that a sealed one opens with this key (a
-    /// wrong or lost key fails here, at start, not at the first identify; one is enough: every
-    /// secret of a database is sealed with the same key).
-    async fn seal_plaintext_secrets(&self) -> Result<(), ServiceError> {
-        let plain = self.store.plaintext_secrets().await?;
+    /// Seals the secrets stored in clear, and checks that every sealed one opens with this key
+    /// (a wrong or lost key fails here, at start, not at the first identify), unless a secret
+    /// is being replaced.
+    async fn seal_plaintext_secrets(
+        &self,
+        db: &std::path::Path,
+        replacing: bool,
+    ) -> anyhow::Result<()> {
+        let (sealed, plain): (Vec<_>, Vec<_>) = self
+            .store
+            .stored_secrets()
+            .await?
+            .into_iter()
+            .partition(|(_, secret)| SecretBox::is_sealed(secret));
         let sealed_any = !plain.is_empty();
         for (app_id, plain) in plain {
             let sealed = self.secrets.seal(&plain, &secret_context(&app_id));
@@ -98,13 +137,20 @@ impl Services {
             self.store.flush_to_file().await?;
             tracing::info!("sealed the verification secrets an older release stored in clear");
         }
-        for ws in self.store.workspaces().await? {
-            if ws.secret_version > 0 {
-                if let Some(sealed) = self.store.verification(ws.app_id.clone()).await?.secret {
-                    self.secrets.open(&sealed, &secret_context(&ws.app_id))?;
-                    break;
-                }
+        if replacing {
+            return Ok(());
+        }
+        let unreadable: Vec<String> = sealed
+            .into_iter()
+            .filter(|(app_id, sealed)| self.secrets.open(sealed, &secret_context(app_id)).is_err())
+            .map(|(app_id, _)| app_id)
+            .collect();
+        if !unreadable.is_empty() {
+            return Err(crate::crypto::KeyError::Unreadable {
+                app_ids: unreadable,
+                db: db.display().to_string(),
             }
+            .into());
         }
         Ok(())
     }

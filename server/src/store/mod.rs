@@ -211,8 +211,9 @@ pub trait Store: Send + Sync {
         expected_version: u32,
         flash: Option<(i64, String)>,
     ) -> Op<u32>;
-    /// The secrets an older release stored in clear: (app id, secret).
-    fn plaintext_secrets(&self) -> Op<Vec<(String, String)>>;
+    /// Every stored secret as stored: (app id, sealed value, or the clear text an older release
+    /// stored).
+    fn stored_secrets(&self) -> Op<Vec<(String, String)>>;
     /// Replaces a clear-text secret by its sealed form (false when it changed meanwhile), drops
     /// clear-text one-time flashes, and lets the engine overwrite the freed clear text.
     fn seal_secret(&self, app_id: String, plain: String, sealed: String) -> Op<bool>;

@@ -424,3 +424,87 @@ async fn the_event_stream_is_limited_per_address_and_a_bogus_ticket_is_refused()
     assert!(statuses[..10].iter().all(|s| *s == 401), "{statuses:?}");
     assert_eq!(statuses.last(), Some(&429), "a flood of guesses is cut off");
 }
+
+/// Sends a request's head and `sent` bytes of a body that never completes; the status line the
+/// server answers within `wait` (None: no answer).
+async fn trickle(
+    app: &TestApp,
+    head: &str,
+    sent: &[u8],
+    wait: std::time::Duration,
+) -> Option<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
+    conn.write_all(head.as_bytes()).await.unwrap();
+    conn.write_all(sent).await.unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(wait, async {
+        let mut buf = [0u8; 4096];
+        loop {
+            match conn.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => answer.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await;
+    // Read to the end: the server also closed the connection.
+    read.ok()?;
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    text.lines().next().map(str::to_owned)
+}
+
+#[actix_rt::test]
+async fn a_body_that_trickles_gets_408_and_its_connection_closed() {
+    let app = crate::helpers::spawn_app_config(|c| replybubble_server::startup::Config {
+        body_timeout: std::time::Duration::from_millis(500),
+        ..c
+    })
+    .await;
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
+    let (token, _) = app.session(&ws).await;
+    let wait = std::time::Duration::from_secs(10);
+    let widget = format!(
+        "POST /api/v1/widget/messages HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+    );
+    let status = trickle(&app, &widget, b"{\"body\":", wait).await;
+    assert_eq!(status.as_deref(), Some("HTTP/1.1 408 Request Timeout"));
+    let login = "POST /dashboard/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\n";
+    let status = trickle(&app, login, b"email=a", wait).await;
+    assert_eq!(status.as_deref(), Some("HTTP/1.1 408 Request Timeout"));
+    // A body that arrives in time is served as ever.
+    assert_eq!(app.send(&token, "on time").await.status, 201);
+}
+
+#[actix_rt::test]
+async fn the_login_limit_answers_before_the_form_is_read() {
+    // Bodies may take 30 s here: an answer within 10 s cannot have waited for one.
+    let app = crate::helpers::spawn_app_config(|c| replybubble_server::startup::Config {
+        rate_limits: true,
+        body_timeout: std::time::Duration::from_secs(30),
+        ..c
+    })
+    .await;
+    let login = "POST /dashboard/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\n";
+    let mut statuses = Vec::new();
+    for _ in 0..10 {
+        let r = app
+            .client
+            .post(app.url("/dashboard/login"))
+            .send_form(&[
+                ("email", "a@b.test"),
+                ("password", "wrong password"),
+                ("csrf", "x"),
+            ])
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+        if r.status() == 429 {
+            break;
+        }
+    }
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
+    let status = trickle(&app, login, b"", std::time::Duration::from_secs(10)).await;
+    assert_eq!(status.as_deref(), Some("HTTP/1.1 429 Too Many Requests"));
+}

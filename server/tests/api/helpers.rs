@@ -67,7 +67,7 @@ pub async fn spawn_app_with_smtp(smtp_url: &str) -> TestApp {
     .await
 }
 
-async fn spawn_app_config(config: impl FnOnce(Config) -> Config) -> TestApp {
+pub async fn spawn_app_config(config: impl FnOnce(Config) -> Config) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         replybubble_server::telemetry::init();
     }

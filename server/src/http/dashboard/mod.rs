@@ -241,12 +241,26 @@ fn decoy_hash() -> &'static str {
     DECOY.get_or_init(|| crypto::hash_password("decoy password for timing"))
 }
 
-async fn login(req: HttpRequest, form: web::Form<LoginForm>) -> Result<HttpResponse, PageError> {
+/// `POST /dashboard/login`. The per-IP limit is counted before the form is read: a stranger's
+/// attempts are refused without their bodies being waited for.
+async fn login(req: HttpRequest, body: web::Payload) -> Result<HttpResponse, actix_web::Error> {
     let state = state(&req);
     state
         .limits
-        .check(Scope::LoginIp, &state.client_key(&req))?;
-    let form = form.into_inner();
+        .check(Scope::LoginIp, &state.client_key(&req))
+        .map_err(PageError::from)?;
+    let form = web::Form::<LoginForm>::from_request(&req, &mut body.into_inner())
+        .await?
+        .into_inner();
+    Ok(log_in(&req, &state, form).await?)
+}
+
+/// A login form that came in under the per-IP limit: CSRF, the per-email limit, the password.
+async fn log_in(
+    req: &HttpRequest,
+    state: &AppState,
+    form: LoginForm,
+) -> Result<HttpResponse, PageError> {
     let expected = req
         .cookie(LOGIN_CSRF_COOKIE)
         .map(|c| c.value().to_owned())
@@ -282,12 +296,7 @@ async fn login(req: HttpRequest, form: web::Form<LoginForm>) -> Result<HttpRespo
     let Some(agent_id) = agent_id else {
         tracing::info!("dashboard login failed");
         let wrong = Some("Email or password is wrong.".to_owned());
-        return Ok(login_form(
-            &state,
-            email,
-            wrong,
-            Kind::Unauthorized.status(),
-        ));
+        return Ok(login_form(state, email, wrong, Kind::Unauthorized.status()));
     };
     let token = crypto::new_token("rbs");
     let hash = crypto::token_hash(&token);
@@ -300,8 +309,8 @@ async fn login(req: HttpRequest, form: web::Form<LoginForm>) -> Result<HttpRespo
         .create_agent_session(agent_id, hash, csrf, now, expires)
         .await?;
     let mut res = see_other("/dashboard");
-    let _ = res.add_cookie(&cookie(&state, SESSION_COOKIE, token, SESSION_HOURS * 3600));
-    let _ = res.add_removal_cookie(&cookie(&state, LOGIN_CSRF_COOKIE, String::new(), 0));
+    let _ = res.add_cookie(&cookie(state, SESSION_COOKIE, token, SESSION_HOURS * 3600));
+    let _ = res.add_removal_cookie(&cookie(state, LOGIN_CSRF_COOKIE, String::new(), 0));
     Ok(res)
 }
 
@@ -348,8 +357,11 @@ fn security_headers() -> DefaultHeaders {
 fn form_config() -> web::FormConfig {
     web::FormConfig::default()
         .limit(crate::policy::DASHBOARD_FORM_MAX_BYTES)
-        .error_handler(|e, _| {
-            PageError::BadRequest(format!("the form could not be read: {e}")).into()
+        .error_handler(|e, _| match e {
+            actix_web::error::UrlencodedError::Payload(p) if crate::http::deadline::is_late(&p) => {
+                PageError::RequestTimeout.into()
+            }
+            e => PageError::BadRequest(format!("the form could not be read: {e}")).into(),
         })
 }
 

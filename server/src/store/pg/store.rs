@@ -250,8 +250,8 @@ impl Store for PgStore {
         })
     }
 
-    fn plaintext_secrets(&self) -> Op<Vec<(String, String)>> {
-        tx!(self, |t| workspaces::plaintext_secrets(t))
+    fn stored_secrets(&self) -> Op<Vec<(String, String)>> {
+        tx!(self, |t| workspaces::stored_secrets(t))
     }
 
     fn seal_secret(&self, app_id: String, plain: String, sealed: String) -> Op<bool> {

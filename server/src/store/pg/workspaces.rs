@@ -422,13 +422,10 @@ pub async fn set_agent_password(
     Ok(())
 }
 
-/// The secrets stored in clear by an older release: (app id, secret).
-/// (`NOT ILIKE`: SQLite's LIKE ignores ASCII case, and this keeps its answer.)
-pub async fn plaintext_secrets(tx: &Transaction<'_>) -> Result<Vec<(String, String)>, StoreError> {
+/// Every stored secret as stored: (app id, sealed value or an older release's clear text).
+pub async fn stored_secrets(tx: &Transaction<'_>) -> Result<Vec<(String, String)>, StoreError> {
     let stmt = tx
-        .prepare_cached(
-            "SELECT app_id, secret FROM workspaces WHERE secret IS NOT NULL AND secret NOT ILIKE 'v1:%'",
-        )
+        .prepare_cached("SELECT app_id, secret FROM workspaces WHERE secret IS NOT NULL")
         .await?;
     let rows = tx.query(&stmt, &[]).await?;
     let out = rows

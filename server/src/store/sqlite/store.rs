@@ -208,8 +208,8 @@ impl Store for SqliteStore {
         })
     }
 
-    fn plaintext_secrets(&self) -> Op<Vec<(String, String)>> {
-        self.reading(workspaces::plaintext_secrets)
+    fn stored_secrets(&self) -> Op<Vec<(String, String)>> {
+        self.reading(workspaces::stored_secrets)
     }
 
     fn seal_secret(&self, app_id: String, plain: String, sealed: String) -> Op<bool> {

@@ -325,11 +325,10 @@ pub fn set_agent_password(
     Ok(())
 }
 
-/// The secrets stored in clear by an older release: (app id, secret).
-pub fn plaintext_secrets(conn: &Connection) -> Result<Vec<(String, String)>, StoreError> {
-    let mut stmt = conn.prepare(
-        "SELECT app_id, secret FROM workspaces WHERE secret IS NOT NULL AND secret NOT LIKE 'v1:%'",
-    )?;
+/// Every stored secret as stored: (app id, sealed value or an older release's clear text).
+pub fn stored_secrets(conn: &Connection) -> Result<Vec<(String, String)>, StoreError> {
+    let mut stmt =
+        conn.prepare("SELECT app_id, secret FROM workspaces WHERE secret IS NOT NULL")?;
     let rows = stmt
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
