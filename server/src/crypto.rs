@@ -202,17 +202,11 @@ pub fn key_from_env() -> Result<Option<[u8; 32]>, KeyError> {
     Ok(None)
 }
 
-/// The master key that seals secrets: `REPLYBUBBLE_MASTER_KEY` (64 hex characters) when set;
-/// else the file `REPLYBUBBLE_MASTER_KEY_FILE` names (a systemd credential, say), which must
-/// exist; else the key file `<db>.key`, created (0600, 32 random bytes) on first start. (A
-/// PostgreSQL database has no file: its callers use [`key_from_env`] alone.)
-pub fn master_key(db: &std::path::Path) -> Result<[u8; 32], KeyError> {
-    if let Some(key) = key_from_env()? {
-        return Ok(key);
-    }
-    if let Some(key) = key_in_file(db)? {
-        return Ok(key);
-    }
+/// Makes the key file `<db>.key` (0600, 32 random bytes; refused if one exists) and returns its
+/// key. The master key itself comes from `REPLYBUBBLE_MASTER_KEY`, else the file
+/// `REPLYBUBBLE_MASTER_KEY_FILE` names, else this file ([`key_from_env`], [`key_in_file`]): a
+/// SQLite database gets a new one on first start (`Services::open` decides when).
+pub fn new_key_file(db: &std::path::Path) -> Result<[u8; 32], KeyError> {
     let path = key_file(db);
     let io = |source| KeyError::Io {
         path: path.display().to_string(),
@@ -305,8 +299,9 @@ mod tests {
     fn the_key_file_is_made_once_0600_and_read_back() {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("k.db");
-        let first = master_key(&db).unwrap();
-        assert_eq!(master_key(&db).unwrap(), first);
+        let first = new_key_file(&db).unwrap();
+        assert_eq!(key_in_file(&db).unwrap(), Some(first));
+        assert!(new_key_file(&db).is_err(), "never over an existing key");
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -317,6 +312,6 @@ mod tests {
             assert_eq!(mode & 0o777, 0o600);
         }
         std::fs::write(dir.path().join("k.db.key"), "short").unwrap();
-        assert!(matches!(master_key(&db), Err(KeyError::BadFile(_))));
+        assert!(matches!(key_in_file(&db), Err(KeyError::BadFile(_))));
     }
 }

@@ -11,6 +11,11 @@ pub const WIDGET_JSON_MAX_BYTES: usize = 64 * 1024;
 /// trickling a body cannot hold a connection, or a login attempt, open for long.
 pub const BODY_READ_SECS: u64 = 10;
 
+/// How much of an identify body is read when its bound session is over its rate limits: enough
+/// for the `id` the claim rule compares (512 characters, escaped) beside the usual fields. A
+/// larger body is taken as another user's: the session ends.
+pub const LIMITED_IDENTIFY_READ_BYTES: usize = 16 * 1024;
+
 /// Open widget event streams per visitor session: a new one closes the oldest.
 pub const STREAMS_PER_SESSION: usize = 2;
 

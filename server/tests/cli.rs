@@ -288,7 +288,7 @@ fn trust_unsigned_email_is_off_by_default_and_set_with_a_warning() {
         &d.path,
         &["verification", "trust-unsigned-email", &app, "yes"],
     ));
-    assert!(e.contains("on") && e.contains("off"), "{e}");
+    assert!(e.contains("'yes'") && e.contains("on, off"), "{e}");
 }
 
 #[test]

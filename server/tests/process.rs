@@ -44,11 +44,17 @@ fn serve(db: &std::path::Path) -> Served {
 }
 
 fn cli(db: &std::path::Path, args: &[&str]) -> Json {
+    cli_env(db, args, &[])
+}
+
+/// [`cli`] with environment variables set.
+fn cli_env(db: &std::path::Path, args: &[&str], env: &[(&str, &std::path::Path)]) -> Json {
     let out = Command::new(BIN)
         .arg("--db")
         .arg(db)
         .arg("--json")
         .args(args)
+        .envs(env.iter().copied())
         .output()
         .unwrap();
     assert!(
@@ -698,21 +704,13 @@ async fn secrets_are_sealed_at_rest_and_a_clear_text_database_is_sealed_on_start
 
     // The key is lost for good, with a second workspace's secret sealed by it: the command the
     // error names is the fix, one workspace at a time, and the server starts again after both.
-    let with_old_key = |args: &[&str]| -> Json {
-        let out = Command::new(BIN)
-            .arg("--db")
-            .arg(&db)
-            .arg("--json")
-            .args(args)
-            .env("REPLYBUBBLE_MASTER_KEY_FILE", dir.path().join("moved.key"))
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
+    let old_key = dir.path().join("moved.key");
+    let with_old_key = |args: &[&str]| {
+        cli_env(
+            &db,
+            args,
+            &[("REPLYBUBBLE_MASTER_KEY_FILE", old_key.as_path())],
+        )
     };
     let other = with_old_key(&["workspace", "create", "--name", "T", "--plan", "pro"])["app_id"]
         .as_str()

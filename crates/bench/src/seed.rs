@@ -106,9 +106,6 @@ pub fn seed(db: &Path, app_id: &str, scale: &Scale) -> Result<Seeded> {
     let tx = conn.transaction()?;
     let ws = workspaces::by_app_id(&tx, app_id)?;
     let version = ws.secret_version;
-    // Whether the workspace verifies now (Pro, Optional): the claimed sessions' messages are
-    // stored verified, as the server stores them.
-    let verifies = replybubble_core::decision::verifies(ws.plan, ws.mode);
     let now = now_ms();
     let per = scale.messages / scale.conversations;
     let span = 60 * DAY;
@@ -126,7 +123,7 @@ pub fn seed(db: &Path, app_id: &str, scale: &Scale) -> Result<Seeded> {
             let at = t + k as i64 * 45_000;
             let line = LINES[(i + k) % LINES.len()];
             if k % 2 == 0 {
-                messages::insert_visitor(&tx, s.session_id, line, verifies, at)?;
+                messages::insert_visitor(&tx, s.session_id, line, at)?;
             } else {
                 messages::insert_agent(&tx, s.conversation_id, None, line, at)?;
             }
@@ -142,7 +139,7 @@ pub fn seed(db: &Path, app_id: &str, scale: &Scale) -> Result<Seeded> {
     sessions::claim(&tx, long.session_id, &user(0)?, version, now - DAY)?;
     for k in 0..scale.long_conversation {
         let at = now - DAY + k as i64 * 60_000;
-        messages::insert_visitor(&tx, long.session_id, LINES[k % LINES.len()], verifies, at)?;
+        messages::insert_visitor(&tx, long.session_id, LINES[k % LINES.len()], at)?;
     }
     // A week of identify() calls from the contacts: mostly verified, some failures of each kind.
     for i in 0..scale.identify_events {

@@ -59,6 +59,15 @@ pub async fn body_deadline(
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    // Most requests (GET, HEAD, the streams) have no body: nothing to wait for.
+    let headers = req.headers();
+    let has_body = headers.contains_key(actix_web::http::header::TRANSFER_ENCODING)
+        || headers
+            .get(actix_web::http::header::CONTENT_LENGTH)
+            .is_some_and(|n| n.as_bytes() != b"0");
+    if !has_body {
+        return next.call(req).await;
+    }
     let within = crate::http::state::of(req.request()).body_timeout;
     let body = req.take_payload();
     let timed = Deadline {

@@ -68,6 +68,20 @@ impl FromRequest for Visitor {
     }
 }
 
+/// The per-IP limit of `scope` counted first, then the caller's session: for the handlers that
+/// apply the claim rule before a limit may answer (the other routes count per IP in [`per_ip`]).
+/// A caller without a live session is refused (429 when over the limit, else 401) either way.
+async fn counted_visitor(
+    req: &HttpRequest,
+    scope: Scope,
+) -> Result<(SessionCtx, Result<(), crate::ratelimit::RateLimited>), ApiError> {
+    let over = state(req).limits.check(scope, &client_ip(req));
+    match Visitor::extract(req).await {
+        Ok(Visitor(ctx)) => Ok((ctx, over)),
+        Err(no_session) => Err(over.err().map_or(no_session, ApiError::from)),
+    }
+}
+
 /// Counts a request against `scope`'s limit for the calling session.
 fn per_session(state: &AppState, scope: Scope, ctx: &SessionCtx) -> Result<(), ApiError> {
     Ok(state.limits.check(scope, &ctx.session_id.to_string())?)
@@ -125,24 +139,25 @@ async fn read_json(
 /// only ever answered for that user. So an identify on a bound session that the limits or the
 /// body refuse (429, 413, 400, 415) still ends the session unless its `id` is the bound user's
 /// own, and the body limit admits every body the field limits allow. An unbound session over
-/// its limits is refused before its body is read.
+/// its limits is refused before its body is read; a bound one over its limits has only as much
+/// read as an `id` needs ([`crate::policy::LIMITED_IDENTIFY_READ_BYTES`]).
 async fn identify(req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, ApiError> {
     let state = state(&req);
-    let Visitor(ctx) = Visitor::extract(&req).await?;
-    let limited = state
-        .limits
-        .check(Scope::IdentifyIp, &client_ip(&req))
-        .and_then(|()| {
-            state
-                .limits
-                .check(Scope::IdentifyToken, &ctx.session_id.to_string())
-        });
+    let (ctx, over_ip) = counted_visitor(&req, Scope::IdentifyIp).await?;
+    let limited = over_ip.and_then(|()| {
+        state
+            .limits
+            .check(Scope::IdentifyToken, &ctx.session_id.to_string())
+    });
     if ctx.bound_user_id.is_none() {
         limited?;
     }
-    let limit = replybubble_core::limits::IDENTIFY_BODY_MAX_BYTES;
-    let body = read_json(&req, payload, limit).await;
-    let refused = match (limited, body) {
+    let read_at_most = match limited {
+        Ok(()) => replybubble_core::limits::IDENTIFY_BODY_MAX_BYTES,
+        Err(_) => crate::policy::LIMITED_IDENTIFY_READ_BYTES,
+    };
+    let body = read_json(&req, payload, read_at_most).await;
+    let (refusal, body) = match (limited, body) {
         (Ok(()), Ok(body)) => {
             return Ok(json(
                 StatusCode::OK,
@@ -152,7 +167,6 @@ async fn identify(req: HttpRequest, payload: web::Payload) -> Result<HttpRespons
         (Err(limited), body) => (ApiError::from(limited), body.ok()),
         (Ok(()), Err(unreadable)) => (unreadable, None),
     };
-    let (refusal, body) = refused;
     let sent_id = match body.as_ref().and_then(|b| b.get("id")) {
         Some(Value::String(id)) => Some(id.as_str()),
         _ => None,
@@ -164,16 +178,14 @@ async fn identify(req: HttpRequest, payload: web::Payload) -> Result<HttpRespons
 /// `POST reset`. Counted with session creation per client IP; a reset over its limits still
 /// ends the calling session (429 without a new one: the widget starts one when it may), so the
 /// next person at this browser never writes into the previous one's conversation.
-async fn reset(req: HttpRequest, Visitor(ctx): Visitor) -> Result<HttpResponse, ApiError> {
+async fn reset(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let state = state(&req);
-    let limited = state
-        .limits
-        .check(Scope::SessionIp, &client_ip(&req))
-        .and_then(|()| {
-            state
-                .limits
-                .check(Scope::ReadToken, &ctx.session_id.to_string())
-        });
+    let (ctx, over_ip) = counted_visitor(&req, Scope::SessionIp).await?;
+    let limited = over_ip.and_then(|()| {
+        state
+            .limits
+            .check(Scope::ReadToken, &ctx.session_id.to_string())
+    });
     if let Err(limited) = limited {
         service::end_session(&state.services, &ctx).await?;
         return Err(limited.into());

@@ -80,12 +80,7 @@ pub async fn post_visitor_message(
     let (session_id, now) = (ctx.session_id, s.clock.now_ms());
     let row = s
         .store
-        .insert_visitor_message(
-            session_id,
-            body.as_ref().to_owned(),
-            replybubble_core::decision::verifies(ctx.plan, ctx.mode),
-            now,
-        )
+        .insert_visitor_message(session_id, body.as_ref().to_owned(), now)
         .await?;
     s.publish(&row);
     Ok(MessagePosted {

@@ -87,6 +87,7 @@ impl Services {
 
     async fn open_with(db: &std::path::Path, replacing: bool) -> anyhow::Result<Services> {
         let store = crate::store::open(db).await?;
+        let stored = store.stored_secrets().await?;
         let key = if db.to_str().is_some_and(crate::store::pg::is_url) {
             // Every instance on one PostgreSQL database must seal with the same key.
             crate::crypto::key_from_env()?.ok_or(crate::crypto::KeyError::NoKeyForPostgres)?
@@ -94,38 +95,30 @@ impl Services {
             key
         } else if let Some(key) = crate::crypto::key_in_file(db)? {
             key
-        } else if !replacing
-            && store
-                .stored_secrets()
-                .await?
-                .iter()
-                .any(|(_, secret)| SecretBox::is_sealed(secret))
-        {
+        } else if !replacing && stored.iter().any(|(_, s)| SecretBox::is_sealed(s)) {
             return Err(crate::crypto::KeyError::Missing {
                 path: crate::crypto::key_file(db).display().to_string(),
-                db: db.display().to_string(),
+                db: crate::store::describe(db),
             }
             .into());
         } else {
-            crate::crypto::master_key(db)?
+            crate::crypto::new_key_file(db)?
         };
         let services = Services::new(store, SecretBox::new(key));
-        services.seal_plaintext_secrets(db, replacing).await?;
+        services.seal_and_check(stored, db, replacing).await?;
         Ok(services)
     }
 
-    /// Seals the secrets stored in clear, and checks that every sealed one opens with this key
-    /// (a wrong or lost key fails here, at start, not at the first identify), unless a secret
-    /// is being replaced.
-    async fn seal_plaintext_secrets(
+    /// Seals the secrets an older release stored in clear, and checks that every sealed one
+    /// opens with this key (a wrong or lost key fails here, at start, not at the first
+    /// identify), unless a secret is being replaced.
+    async fn seal_and_check(
         &self,
+        stored: Vec<(String, String)>,
         db: &std::path::Path,
         replacing: bool,
     ) -> anyhow::Result<()> {
-        let (sealed, plain): (Vec<_>, Vec<_>) = self
-            .store
-            .stored_secrets()
-            .await?
+        let (sealed, plain): (Vec<_>, Vec<_>) = stored
             .into_iter()
             .partition(|(_, secret)| SecretBox::is_sealed(secret));
         let sealed_any = !plain.is_empty();
@@ -148,7 +141,7 @@ impl Services {
         if !unreadable.is_empty() {
             return Err(crate::crypto::KeyError::Unreadable {
                 app_ids: unreadable,
-                db: db.display().to_string(),
+                db: crate::store::describe(db),
             }
             .into());
         }

@@ -276,8 +276,8 @@ pub trait Store: Send + Sync {
     /// ended already).
     fn replace_session(&self, session_id: i64, fresh: FreshSession, now: i64) -> Op<NewSession>;
     /// Ends a live session without a new one (the claim rule when an identify or a reset could
-    /// not be served): its token stops working, its tickets are gone, its streams end. False
-    /// when it had already ended.
+    /// not be served): its token and tickets stop working, its streams end. False when it had
+    /// already ended.
     fn end_session(&self, session_id: i64, now: i64) -> Op<bool>;
     /// Applies an identify atomically: the claim rule (a session bound to another user id than
     /// `sent_id` is replaced by `fresh`), the verified link, and the activity record.
@@ -311,13 +311,7 @@ pub trait Store: Send + Sync {
 
     /// Stores a visitor message in a live session's conversation, marked verified when the
     /// session is verified under the current secret.
-    fn insert_visitor_message(
-        &self,
-        session_id: i64,
-        body: String,
-        verifies: bool,
-        now: i64,
-    ) -> Op<MessageRow>;
+    fn insert_visitor_message(&self, session_id: i64, body: String, now: i64) -> Op<MessageRow>;
     /// Stores an agent's reply in a conversation of `workspace_id` (`NotFound` otherwise).
     fn insert_agent_reply(
         &self,

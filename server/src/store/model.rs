@@ -146,8 +146,9 @@ pub struct ConversationRow {
     pub waiting: bool,
     /// The position of its last message.
     pub last_seq: i64,
-    /// Its last message is the visitor's, sent without a verified session (before identify, or
-    /// after the secret changed): agents see it marked, not under the Verified badge.
+    /// It has a verified contact and its last message is the visitor's, sent without a verified
+    /// session (before identify, after the secret changed, while the workspace did not verify):
+    /// agents see it marked, not under the Verified badge.
     pub last_unverified: bool,
     /// Another contact of the workspace has the same email (compared case-blind): only the user
     /// id is signed, so agents are told.

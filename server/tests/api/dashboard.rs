@@ -1652,24 +1652,34 @@ async fn signed_in(app: &TestApp, ws: &Ws, id: &str, email: &str) -> i64 {
     conv
 }
 
-/// The signed identity and what the browser merely sent are told apart (issue 21, point 4):
-/// the user id stands with the badge, name/email/company are marked unsigned, and two verified
-/// contacts with one email are flagged, in the list, the live inbox and the conversation view.
-#[actix_rt::test]
-async fn the_signed_user_id_stands_with_the_badge_and_a_copied_email_is_flagged() {
-    use futures_util::StreamExt;
-    let app = spawn_app().await;
-    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
-    agent(&app, &ws, "owner@acme.test", "owner").await;
-    let dash = login(&app, "owner@acme.test").await;
-    let mut inbox = app
+/// A dashboard's live inbox stream (`GET /dashboard/inbox/events`), open.
+async fn open_inbox(
+    app: &TestApp,
+    dash: &Dash<'_>,
+) -> awc::ClientResponse<
+    impl futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>> + Unpin,
+> {
+    let res = app
         .client
         .get(app.url("/dashboard/inbox/events"))
         .insert_header(("Cookie", dash.cookie.clone()))
         .send()
         .await
         .unwrap();
-    assert_eq!(inbox.status().as_u16(), 200);
+    assert_eq!(res.status().as_u16(), 200);
+    res
+}
+
+/// The signed identity and what the browser merely sent are told apart (issue 21, point 4):
+/// the user id stands with the badge, name/email/company are marked unsigned, and two verified
+/// contacts with one email are flagged, in the list, the live inbox and the conversation view.
+#[actix_rt::test]
+async fn the_signed_user_id_stands_with_the_badge_and_a_copied_email_is_flagged() {
+    let app = spawn_app().await;
+    let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
+    agent(&app, &ws, "owner@acme.test", "owner").await;
+    let dash = login(&app, "owner@acme.test").await;
+    let mut inbox = open_inbox(&app, &dash).await;
     let ada = signed_in(&app, &ws, "ada_42", "ada@engines.test").await;
     // Another signed-in user copies Ada's name and email onto their own id.
     let copy = signed_in(&app, &ws, "mallory_7", "ADA@engines.test").await;
@@ -1695,21 +1705,13 @@ async fn the_signed_user_id_stands_with_the_badge_and_a_copied_email_is_flagged(
     assert!(view.contains("data-test=\"email-shared\""));
     assert!(view.contains("data-test=\"unsigned\""));
     // The live inbox carries the same facts.
-    let mut seen = String::new();
-    while !seen.contains("mallory_7") {
-        let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), inbox.next())
-            .await
-            .expect("an inbox event")
-            .unwrap()
-            .unwrap();
-        seen.push_str(std::str::from_utf8(&chunk).unwrap());
-    }
-    let event: serde_json::Value = seen
-        .lines()
-        .filter_map(|l| l.strip_prefix("data: "))
-        .filter_map(|d| serde_json::from_str::<serde_json::Value>(d).ok())
-        .find(|e| e["user_id"] == "mallory_7")
-        .unwrap();
+    let mut buf = String::new();
+    let event = loop {
+        let e = next_change(&mut inbox, &mut buf).await;
+        if e["user_id"] == "mallory_7" {
+            break e;
+        }
+    };
     assert_eq!(event["email_shared"], true, "{event}");
     assert_eq!(event["unsigned"], true);
     // A contact alone with its email is not flagged; one with only an id is not "unsigned".
@@ -1743,7 +1745,6 @@ async fn the_signed_user_id_stands_with_the_badge_and_a_copied_email_is_flagged(
 /// the thread (issue 21, point 5).
 #[actix_rt::test]
 async fn words_sent_unverified_are_marked_in_the_list_and_the_live_inbox() {
-    use futures_util::StreamExt;
     let app = spawn_app().await;
     let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
     agent(&app, &ws, "owner@acme.test", "owner").await;
@@ -1760,34 +1761,17 @@ async fn words_sent_unverified_are_marked_in_the_list_and_the_live_inbox() {
     let row = list[at..].split("</li>").next().unwrap();
     assert!(row.contains("data-test=\"sent-unverified\""), "{row}");
 
-    let mut inbox = app
-        .client
-        .get(app.url("/dashboard/inbox/events"))
-        .insert_header(("Cookie", dash.cookie.clone()))
-        .send()
-        .await
-        .unwrap();
+    let mut inbox = open_inbox(&app, &dash).await;
     let mut events = Vec::new();
     let mut buf = String::new();
     for text in ["signed in now", "and again"] {
         app.send(&token, text).await;
-        loop {
-            if let Some(e) = buf
-                .lines()
-                .filter_map(|l| l.strip_prefix("data: "))
-                .filter_map(|d| serde_json::from_str::<serde_json::Value>(d).ok())
-                .find(|e| e["preview"] == text)
-            {
-                events.push(e);
-                break;
+        events.push(loop {
+            let e = next_change(&mut inbox, &mut buf).await;
+            if e["preview"] == text {
+                break e;
             }
-            let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), inbox.next())
-                .await
-                .expect("an inbox event")
-                .unwrap()
-                .unwrap();
-            buf.push_str(std::str::from_utf8(&chunk).unwrap());
-        }
+        });
         if text == "signed in now" {
             // The secret is regenerated: the next words are no longer verified.
             let mut ws = ws.clone();

@@ -7,22 +7,7 @@ use replybubble_core::limits::IDENTIFY_BODY_MAX_BYTES;
 use replybubble_core::{Mode, Plan};
 use serde_json::{json, Value as Json};
 
-use crate::helpers::{sign, spawn_app, spawn_app_with, Res, TestApp, Ws};
-
-/// A session verified as `id` that wrote `text`: (the token after verification, conversation).
-async fn verified(app: &TestApp, ws: &Ws, id: &str, text: &str) -> (String, i64) {
-    let (anonymous, conv) = app.session(ws).await;
-    let r = app
-        .identify(&anonymous, json!({ "id": id, "signature": sign(ws, id) }))
-        .await;
-    assert_eq!(r.body["status"], "verified", "{:?}", r.body);
-    let token = r.body["visitor_token"]
-        .as_str()
-        .expect("a verified identify answers with a new token")
-        .to_owned();
-    assert_eq!(app.send(&token, text).await.status, 201);
-    (token, conv)
-}
+use crate::helpers::{sign, spawn_app, spawn_app_with, verified_chat, Res, TestApp, Ws};
 
 /// A's session is over: its token gets 401 everywhere, and nothing more landed in A's
 /// conversation than A wrote.
@@ -61,7 +46,7 @@ async fn until_limited(app: &TestApp, token: &str, user: &Json) -> Res {
 async fn an_identify_for_another_user_over_the_rate_limit_still_ends_the_bound_session() {
     let app = spawn_app_with(true).await;
     let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
-    let (token, conv_a) = verified(&app, &ws, "alice", "hello from alice").await;
+    let (token, conv_a) = verified_chat(&app, &ws, "alice", "hello from alice").await;
     let alice = json!({ "id": "alice", "signature": sign(&ws, "alice") });
     // Alice's own identify calls on each route change use up the session's budget...
     let limited = until_limited(&app, &token, &alice).await;
@@ -93,13 +78,44 @@ async fn an_identify_for_another_user_over_the_rate_limit_still_ends_the_bound_s
         "no session is made over the limit"
     );
     assert_ended(&app, &token, conv_a, 1).await;
+
+    // Over its limits, a bound session has only as much read as an `id` needs: a larger body,
+    // even one naming the bound user, is taken as another's.
+    let (token, conv_a) = verified_chat(&app, &ws, "alice", "hello again").await;
+    until_limited(&app, &token, &alice).await;
+    let big = padded(
+        "alice",
+        replybubble_server::policy::LIMITED_IDENTIFY_READ_BYTES + 1,
+    );
+    let r = raw_identify(&app, &token, big, "application/json").await;
+    assert_eq!(r.status, 429, "{:?}", r.body);
+    assert_ended(&app, &token, conv_a, 1).await;
+}
+
+#[actix_rt::test]
+async fn identify_and_reset_with_a_bad_token_count_against_the_address() {
+    let app = spawn_app_with(true).await;
+    for path in ["/api/v1/widget/identify", "/api/v1/widget/reset"] {
+        let mut statuses = Vec::new();
+        for _ in 0..150 {
+            let r = app
+                .post(path, Some("rbv_guessed"), json!({ "id": "x" }))
+                .await;
+            statuses.push(r.status);
+            if r.status == 429 {
+                break;
+            }
+        }
+        assert_eq!(statuses[0], 401, "{path}");
+        assert_eq!(statuses.last(), Some(&429), "{path}: {statuses:?}");
+    }
 }
 
 #[actix_rt::test]
 async fn an_identify_over_the_per_ip_limit_ends_a_bound_session_and_leaves_an_anonymous_one() {
     let app = spawn_app_with(true).await;
     let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
-    let (token, conv_a) = verified(&app, &ws, "alice", "hi").await;
+    let (token, conv_a) = verified_chat(&app, &ws, "alice", "hi").await;
     // Anonymous sessions of the same address (one NAT) use up the address's identify budget.
     let mut limited = None;
     'outer: for _ in 0..40 {
@@ -138,21 +154,8 @@ fn padded(id: &str, len: usize) -> String {
 }
 
 async fn raw_identify(app: &TestApp, token: &str, body: String, content_type: &str) -> Res {
-    let res = app
-        .client
-        .post(app.url("/api/v1/widget/identify"))
-        .insert_header(("Authorization", format!("Bearer {token}")))
-        .insert_header(("Content-Type", content_type.to_owned()))
-        .send_body(body)
+    app.post_raw("/api/v1/widget/identify", Some(token), content_type, body)
         .await
-        .unwrap();
-    let mut res = res;
-    let bytes = res.body().limit(1 << 20).await.unwrap();
-    Res {
-        status: res.status().as_u16(),
-        body: serde_json::from_slice(&bytes).unwrap_or(Json::Null),
-        headers: res.headers().clone(),
-    }
 }
 
 #[actix_rt::test]
@@ -178,7 +181,7 @@ async fn the_widest_valid_identify_is_read_and_an_unreadable_one_ends_the_bound_
 
     // On Alice's session, a body valid under the field limits is read: Bob's ends it (the
     // claim rule answers with a new session as for every identify it decides).
-    let (token, conv_a) = verified(&app, &ws, "alice", "hi").await;
+    let (token, conv_a) = verified_chat(&app, &ws, "alice", "hi").await;
     let bob = app
         .identify(&token, json!({ "id": "bob", "traits": traits }))
         .await;
@@ -198,7 +201,7 @@ async fn the_widest_valid_identify_is_read_and_an_unreadable_one_ends_the_bound_
         (r#"{"id":"bob"}"#.to_owned(), "text/plain", 415),
     ];
     for (body, content_type, status) in cases {
-        let (token, conv_a) = verified(&app, &ws, "alice", "hi").await;
+        let (token, conv_a) = verified_chat(&app, &ws, "alice", "hi").await;
         let r = raw_identify(&app, &token, body, content_type).await;
         assert_eq!(r.status, status, "{:?}", r.body);
         assert_ended(&app, &token, conv_a, 1).await;
@@ -215,7 +218,7 @@ async fn the_widest_valid_identify_is_read_and_an_unreadable_one_ends_the_bound_
     assert_eq!((r.status, r.code()), (413, "payload_too_large"));
     assert_eq!(app.send(&anonymous, "still here").await.status, 201);
     // A body just under the limit whose id is the bound user's own keeps the session.
-    let (token, _) = verified(&app, &ws, "alice", "hi").await;
+    let (token, _) = verified_chat(&app, &ws, "alice", "hi").await;
     let r = raw_identify(
         &app,
         &token,
@@ -233,7 +236,7 @@ async fn the_widest_valid_identify_is_read_and_an_unreadable_one_ends_the_bound_
 async fn a_reset_over_the_rate_limit_still_ends_the_session() {
     let app = spawn_app_with(true).await;
     let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
-    let (token, conv_a) = verified(&app, &ws, "alice", "hi").await;
+    let (token, conv_a) = verified_chat(&app, &ws, "alice", "hi").await;
     // Sessions and resets share one per-IP budget: use it up.
     let mut limited = false;
     for _ in 0..100 {
@@ -348,38 +351,39 @@ async fn a_verified_identify_answers_with_a_new_token_and_ends_the_old_one() {
     assert_eq!(app.send(&other, "unverified").await.status, 201);
 }
 
+/// What `session` says of a resumed token: whether it counts as verified now.
+async fn verified_now(app: &TestApp, ws: &Ws, token: &str) -> Json {
+    app.post(
+        "/api/v1/widget/session",
+        Some(token),
+        json!({ "app_id": ws.app_id }),
+    )
+    .await
+    .body["verified"]
+        .clone()
+}
+
 #[actix_rt::test]
 async fn with_mode_off_or_the_free_plan_a_session_verified_earlier_writes_unverified() {
     let app = spawn_app().await;
     let ws = app.workspace(Plan::Pro, Mode::Optional, &[]).await;
-    let (token, conv) = verified(&app, &ws, "alice", "verified 1").await;
-    let resumed = |app: &TestApp| {
-        let (app_id, token) = (ws.app_id.clone(), token.clone());
-        let client = app.client.clone();
-        let url = app.url("/api/v1/widget/session");
-        async move {
-            let mut r = client
-                .post(url)
-                .insert_header(("Authorization", format!("Bearer {token}")))
-                .send_json(&json!({ "app_id": app_id }))
-                .await
-                .unwrap();
-            let body: Json = r.json().await.unwrap();
-            body["verified"].clone()
-        }
-    };
-    assert_eq!(resumed(&app).await, json!(true));
+    let (token, conv) = verified_chat(&app, &ws, "alice", "verified 1").await;
+    assert_eq!(verified_now(&app, &ws, &token).await, json!(true));
     app.set_mode(&ws, Mode::Off).await;
     assert_eq!(app.send(&token, "mode off").await.status, 201);
     assert_eq!(
-        resumed(&app).await,
+        verified_now(&app, &ws, &token).await,
         json!(false),
         "not verified while mode is Off"
     );
     app.set_mode(&ws, Mode::Optional).await;
     app.set_plan(&ws, Plan::Free).await;
     assert_eq!(app.send(&token, "free plan").await.status, 201);
-    assert_eq!(resumed(&app).await, json!(false), "not verified on Free");
+    assert_eq!(
+        verified_now(&app, &ws, &token).await,
+        json!(false),
+        "not verified on Free"
+    );
     app.set_plan(&ws, Plan::Pro).await;
     assert_eq!(app.send(&token, "verified 2").await.status, 201);
     let rows = app

@@ -230,6 +230,24 @@ impl TestApp {
         Self::finish(req.send_json(&body).await.unwrap()).await
     }
 
+    /// A POST with a body sent as given, under `content_type` (malformed or oversized bodies).
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: impl Into<actix_web::web::Bytes>,
+    ) -> Res {
+        let mut req = self
+            .client
+            .post(self.url(path))
+            .insert_header(("Content-Type", content_type.to_owned()));
+        if let Some(t) = token {
+            req = req.insert_header(("Authorization", format!("Bearer {t}")));
+        }
+        Self::finish(req.send_body(body.into()).await.unwrap()).await
+    }
+
     /// A new anonymous session: (token, conversation id).
     pub async fn session(&self, ws: &Ws) -> (String, i64) {
         let r = self
@@ -271,6 +289,25 @@ impl TestApp {
         )
         .await
     }
+}
+
+/// A session verified as `id` that wrote `text`: (the token it got when it signed in, its
+/// conversation). Signing in rotated the token and kept the conversation.
+#[allow(dead_code)]
+pub async fn verified_chat(app: &TestApp, ws: &Ws, id: &str, text: &str) -> (String, i64) {
+    let (anonymous, conv) = app.session(ws).await;
+    let mut token = anonymous.clone();
+    let r = app
+        .verify(&mut token, json!({ "id": id, "signature": sign(ws, id) }))
+        .await;
+    assert_eq!(r.body["status"], "verified", "{:?}", r.body);
+    assert_eq!(r.body["conversation_id"], conv, "the same conversation");
+    assert_ne!(
+        token, anonymous,
+        "a verified identify answers with a new token"
+    );
+    assert_eq!(app.send(&token, text).await.status, 201);
+    (token, conv)
 }
 
 /// The signature of `id` under `secret`, computed by python3's hmac module.

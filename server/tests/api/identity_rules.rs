@@ -6,19 +6,7 @@
 use replybubble_core::{Mode, Plan};
 use serde_json::{json, Value as Json};
 
-use crate::helpers::{sign, spawn_app, spawn_app_with, Res, TestApp, Ws};
-
-/// A session verified as `id` that wrote `text`: (token, conversation).
-async fn verified_chat(app: &TestApp, ws: &Ws, id: &str, text: &str) -> (String, i64) {
-    let (mut token, conv) = app.session(ws).await;
-    let r = app
-        .verify(&mut token, json!({ "id": id, "signature": sign(ws, id) }))
-        .await;
-    assert_eq!(r.body["status"], "verified", "{:?}", r.body);
-    assert_eq!(r.body["conversation_id"], conv, "the same conversation");
-    assert_eq!(app.send(&token, text).await.status, 201);
-    (token, conv)
-}
+use crate::helpers::{sign, spawn_app, spawn_app_with, verified_chat, Res, TestApp};
 
 /// The new session an answer (success or error) carries: (token, conversation).
 fn new_session(r: &Res) -> (String, i64) {

@@ -113,8 +113,8 @@ pub(super) fn row(r: &ConversationRow) -> Row {
             .contact
             .as_ref()
             .is_some_and(|c| c.name.is_some() || c.email.is_some() || c.company.is_some()),
-        email_shared: r.contact.is_some() && r.email_shared,
-        last_unverified: r.contact.is_some() && r.last_unverified,
+        email_shared: r.email_shared,
+        last_unverified: r.last_unverified,
     }
 }
 

@@ -4,6 +4,7 @@ use deadpool_postgres::Transaction;
 
 use crate::policy::PREVIEW_CHARS;
 use replybubble_core::wire::Author;
+use replybubble_core::{Mode, Plan};
 
 use super::{parse_enum, StoreError};
 use crate::store::model::*;
@@ -86,13 +87,13 @@ pub async fn insert_visitor(
     tx: &Transaction<'_>,
     session_id: i64,
     body: &str,
-    verifies: bool,
     now: i64,
 ) -> Result<MessageRow, StoreError> {
     let stmt = tx
         .prepare_cached(
             "SELECT s.conversation_id,
-                    s.contact_id IS NOT NULL AND s.verified_secret_version = w.secret_version
+                    s.contact_id IS NOT NULL AND s.verified_secret_version = w.secret_version,
+                    w.plan, w.mode
              FROM sessions s JOIN workspaces w ON w.id = s.workspace_id
              WHERE s.id = $1 AND s.revoked_at IS NULL
              FOR UPDATE OF s",
@@ -104,12 +105,13 @@ pub async fn insert_visitor(
         .ok_or(StoreError::NotFound("session"))?;
     let conversation_id: i64 = row.try_get(0)?;
     let verified: bool = row.try_get(1)?;
+    let (plan, mode): (Plan, Mode) = (parse_enum(&row, 2)?, parse_enum(&row, 3)?);
     insert(
         tx,
         conversation_id,
         Author::Visitor,
         None,
-        verified && verifies,
+        verified && replybubble_core::decision::verifies(plan, mode),
         body,
         now,
     )

@@ -123,16 +123,6 @@ pub async fn revoke(tx: &Transaction<'_>, session_id: i64, now: i64) -> Result<b
     Ok(revoked)
 }
 
-/// Ends a live session: revoked (its streams end on every server), its stream tickets gone.
-/// False when it had ended already.
-pub async fn end(tx: &Transaction<'_>, session_id: i64, now: i64) -> Result<bool, StoreError> {
-    let stmt = tx
-        .prepare_cached("DELETE FROM stream_tickets WHERE session_id = $1")
-        .await?;
-    tx.execute(&stmt, &[&session_id]).await?;
-    revoke(tx, session_id, now).await
-}
-
 /// Gives a live session a new token (the verified identify that binds it): the old token no
 /// longer authenticates, the tickets issued to it are gone and its streams end on every server.
 async fn rotate(

@@ -364,7 +364,7 @@ impl Store for PgStore {
     }
 
     fn end_session(&self, session_id: i64, now: i64) -> Op<bool> {
-        tx!(self, |t| sessions::end(t, session_id, now))
+        tx!(self, |t| sessions::revoke(t, session_id, now))
     }
 
     fn identify(&self, write: IdentifyWrite) -> Op<IdentifyApplied> {
@@ -396,15 +396,9 @@ impl Store for PgStore {
         tx!(self, |t| events::prune(t, raw_before, counts_before, batch))
     }
 
-    fn insert_visitor_message(
-        &self,
-        session_id: i64,
-        body: String,
-        verifies: bool,
-        now: i64,
-    ) -> Op<MessageRow> {
+    fn insert_visitor_message(&self, session_id: i64, body: String, now: i64) -> Op<MessageRow> {
         tx!(self, |t| messages::insert_visitor(
-            t, session_id, &body, verifies, now
+            t, session_id, &body, now
         ))
     }
 

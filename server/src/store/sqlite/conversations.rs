@@ -105,10 +105,10 @@ pub fn home(conn: &Connection, workspace_id: i64, since: i64) -> Result<HomeStat
 const CONVERSATION_COLUMNS: &str = "c.id, c.visitor_label, c.status, c.last_activity_at, c.last_message, c.visitor_name, c.visitor_email,
      k.id, k.user_id, k.email, k.name, k.company, k.phone, k.traits, c.page_url, c.page_title, c.page_at, c.start_page_url,
      c.waiting, c.last_seq,
-     EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.seq = c.last_seq
-             AND m.author = 'visitor' AND NOT m.verified),
+     c.contact_id IS NOT NULL AND EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id
+             AND m.seq = c.last_seq AND m.author = 'visitor' AND NOT m.verified),
      k.email IS NOT NULL AND EXISTS (SELECT 1 FROM contacts k2 WHERE k2.workspace_id = k.workspace_id
-             AND lower(k2.email) = lower(k.email) AND k2.id <> k.id)";
+             AND k2.email IS NOT NULL AND lower(k2.email) = lower(k.email) AND k2.id <> k.id)";
 
 fn conversation_row(r: &Row) -> rusqlite::Result<ConversationRow> {
     let contact_id: Option<i64> = r.get(7)?;

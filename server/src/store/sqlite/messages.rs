@@ -4,6 +4,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::policy::PREVIEW_CHARS;
 use replybubble_core::wire::Author;
+use replybubble_core::{Mode, Plan};
 
 use super::{parse_enum, StoreError};
 use crate::store::model::*;
@@ -58,23 +59,25 @@ fn insert(
 /// Stores a visitor's message in its session's conversation, in the writer's transaction: the
 /// session must still be live (`NotFound("session")` otherwise, so a message racing a reset or
 /// a user switch never lands in the old conversation), and the message records whether the
-/// session is verified under the workspace's current secret at this moment (and `verifies`:
-/// whether the workspace verifies now, `decision::verifies`).
+/// session is verified under the workspace's current secret at this moment, in a workspace
+/// that verifies now (`decision::verifies`: not mode Off, not Free).
 pub fn insert_visitor(
     conn: &Connection,
     session_id: i64,
     body: &str,
-    verifies: bool,
     now: i64,
 ) -> Result<MessageRow, StoreError> {
-    let (conversation_id, verified): (i64, bool) = conn
+    let (conversation_id, verified, plan, mode): (i64, bool, Plan, Mode) = conn
         .prepare_cached(
             "SELECT s.conversation_id,
-                    s.contact_id IS NOT NULL AND s.verified_secret_version = w.secret_version
+                    s.contact_id IS NOT NULL AND s.verified_secret_version = w.secret_version,
+                    w.plan, w.mode
              FROM sessions s JOIN workspaces w ON w.id = s.workspace_id
              WHERE s.id = ?1 AND s.revoked_at IS NULL",
         )?
-        .query_row([session_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row([session_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, parse_enum(r, 2)?, parse_enum(r, 3)?))
+        })
         .optional()?
         .ok_or(StoreError::NotFound("session"))?;
     insert(
@@ -82,7 +85,7 @@ pub fn insert_visitor(
         conversation_id,
         Author::Visitor,
         None,
-        verified && verifies,
+        verified && replybubble_core::decision::verifies(plan, mode),
         body,
         now,
     )

@@ -101,13 +101,6 @@ pub fn revoke(conn: &Connection, session_id: i64, now: i64) -> Result<bool, Stor
     Ok(n == 1)
 }
 
-/// Ends a live session: revoked, its stream tickets gone. False when it had ended already.
-pub fn end(conn: &Connection, session_id: i64, now: i64) -> Result<bool, StoreError> {
-    conn.prepare_cached("DELETE FROM stream_tickets WHERE session_id = ?1")?
-        .execute([session_id])?;
-    revoke(conn, session_id, now)
-}
-
 /// Gives a live session a new token (the verified identify that binds it): the old token no
 /// longer authenticates and the tickets issued to it are gone.
 fn rotate(conn: &Connection, session_id: i64, token_hash: &[u8]) -> Result<(), StoreError> {

@@ -304,7 +304,7 @@ impl Store for SqliteStore {
     }
 
     fn end_session(&self, session_id: i64, now: i64) -> Op<bool> {
-        self.writing(move |c| sessions::end(c, session_id, now))
+        self.writing(move |c| sessions::revoke(c, session_id, now))
     }
 
     fn identify(&self, write: IdentifyWrite) -> Op<IdentifyApplied> {
@@ -340,14 +340,8 @@ impl Store for SqliteStore {
         self.writing(move |c| events::prune(c, raw_before, counts_before, batch))
     }
 
-    fn insert_visitor_message(
-        &self,
-        session_id: i64,
-        body: String,
-        verifies: bool,
-        now: i64,
-    ) -> Op<MessageRow> {
-        self.writing(move |c| messages::insert_visitor(c, session_id, &body, verifies, now))
+    fn insert_visitor_message(&self, session_id: i64, body: String, now: i64) -> Op<MessageRow> {
+        self.writing(move |c| messages::insert_visitor(c, session_id, &body, now))
     }
 
     fn insert_agent_reply(
